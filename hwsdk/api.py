@@ -1,0 +1,292 @@
+"""The public entry points: compile, explain, targets, capabilities."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from hwsdk.capability import CapabilityTable
+from hwsdk.errors import (
+    CompileError, InvalidArgumentError, TargetUnavailableError, UnsupportedOpsError,
+)
+from hwsdk.partition.assign import FALLBACK, assign
+from hwsdk.partition.plan import PartitionPlan
+from hwsdk.partition.regions import cut_regions
+from hwsdk.plugin import Region, TargetInfo
+from hwsdk.registry import Registry, get_registry
+
+__all__ = ["compile", "explain", "targets", "capabilities", "plan_graph", "resolve_targets",
+           "LazyCompiledModel", "MAX_CAPTURES"]
+
+MAX_CAPTURES = 8
+"""How many input specs a model compiled without example inputs captures before refusing."""
+
+
+def targets(registry: Registry | None = None) -> list[TargetInfo]:
+    """Every registered target, highest ``auto`` priority first. Does not import torch."""
+    reg = registry or get_registry()
+    return sorted((info for info, _ in reg.targets.values()), key=lambda i: (-i.priority, i.name))
+
+
+def capabilities(target: str, registry: Registry | None = None) -> CapabilityTable:
+    """The capability table of a target reference (``"intel"``, ``"rocm:gfx942"``)."""
+    return (registry or get_registry()).capabilities(target)
+
+
+def resolve_targets(target: str | Sequence[str], registry: Registry,
+                    need_available: bool) -> tuple[list[str], list[str], dict[str, Any]]:
+    """Expand ``auto`` and canonicalize: (requested, preference list without torch,
+    availability per target)."""
+    requested = [target] if isinstance(target, str) else list(target)
+    if not requested or not all(isinstance(t, str) for t in requested):
+        raise InvalidArgumentError(
+            f"target must be a name or a list of names, got {target!r}; see `hwsdk targets`")
+    prefs: list[str] = []
+    availability: dict[str, Any] = {}
+    for ref in requested:
+        if ref == "auto":
+            for info in targets(registry):
+                if info.name == FALLBACK or info.name in prefs:
+                    continue
+                probe = registry.probe(info.name)
+                availability[registry.canonical(info.name)] = probe.model_dump()
+                if probe.available:
+                    prefs.append(registry.canonical(info.name))
+            continue
+        canonical = registry.canonical(ref)
+        if canonical == FALLBACK or canonical in prefs:
+            continue
+        probe = registry.probe(canonical)
+        availability[canonical] = probe.model_dump()
+        prefs.append(canonical)
+    _ = need_available
+    return requested, prefs, availability
+
+
+def _check_options(options: Mapping[str, Any], prefs: Sequence[str], registry: Registry) -> None:
+    known: set[str] = set()
+    for ref in prefs:
+        info, _ = registry.resolve(ref)
+        known.update(info.options)
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise InvalidArgumentError(
+            f"compile option(s) {unknown} are not understood by target(s) "
+            f"{', '.join(prefs) or 'torch'}; they accept: {', '.join(sorted(known)) or 'none'}"
+        )
+
+
+def plan_graph(captured: Any, target: str | Sequence[str] = "auto", *, min_block_size: int = 1,
+               fallback_ops: Collection[str] = (), options: Mapping[str, Any] | None = None,
+               registry: Registry | None = None, model_name: str = "",
+               for_compile: bool = False) -> PartitionPlan:
+    """Assign and partition a captured graph (no compilation)."""
+    if not isinstance(min_block_size, int) or min_block_size < 1:
+        raise InvalidArgumentError(f"min_block_size must be an int >= 1, got {min_block_size!r}")
+    reg = registry or get_registry()
+    requested, prefs, availability = resolve_targets(target, reg, for_compile)
+    options = dict(options or {})
+    _check_options(options, prefs, reg)
+    tables = {ref: reg.capabilities(ref) for ref in prefs}
+    graph = captured.graph
+    assignments = assign(graph, prefs, tables, check=reg.check, fallback_ops=set(fallback_ops))
+    placement = {node_id: a.target for node_id, a in assignments.items()}
+    cuts, folded = cut_regions(graph, placement, FALLBACK, min_block_size)
+    plan = PartitionPlan.build(graph, requested, [*prefs, FALLBACK], cuts, assignments, folded,
+                               min_block_size, options={**options,
+                                                        "min_block_size": min_block_size,
+                                                        "fallback_ops": sorted(fallback_ops)},
+                               availability=availability, model_name=model_name)
+    return plan
+
+
+def _raise_if_not_full(plan: PartitionPlan) -> None:
+    missing = [(nid, info) for nid, info in plan.nodes.items() if info.target == FALLBACK]
+    if not missing:
+        return
+    nodes = plan.graph.node_by_id()
+    lines = [f"  {nid} {nodes[nid].op} ({nodes[nid].source.module_path or '-'}): "
+             f"[{info.code.value}] {info.reason}" for nid, info in missing]
+    raise UnsupportedOpsError(
+        f"require_full=True, but {len(missing)} of {len(plan.nodes)} nodes cannot run on "
+        f"{', '.join(plan.targets[:-1]) or 'the requested target'}:\n" + "\n".join(lines)
+        + "\nDrop require_full to let them fall back to PyTorch, or pick another target."
+    )
+
+
+def build_compiled(captured: Any, plan: PartitionPlan, registry: Registry,
+                   options: Mapping[str, Any], require_full: bool) -> Any:
+    """Compile every region of ``plan`` and assemble the CompiledModel."""
+    from hwsdk.runtime.compiled import CompiledModel, Step
+
+    graph = captured.graph
+    slot_of: dict[str, int] = {}
+    base: list[Any] = []
+
+    def slot(name: str) -> int:
+        if name not in slot_of:
+            slot_of[name] = len(base)
+            base.append(graph.param_data.get(name))
+        return slot_of[name]
+
+    for name in [*graph.inputs, *graph.outputs]:
+        slot(name)
+    nodes = graph.node_by_id()
+    steps = []
+    for info in plan.regions:
+        region = Region(info.id, info.target, graph, [nodes[i] for i in info.node_ids],
+                        info.inputs, info.outputs, info.params)
+        runner = None
+        if not info.is_fallback:
+            try:
+                runner = registry.compile(info.target, region, options)
+                info.status = "compiled"
+                info.details = dict(getattr(runner, "details", {}) or {})
+            except TargetUnavailableError:
+                raise
+            except Exception as exc:
+                message = f"{type(exc).__name__}: {exc}".strip()
+                if require_full:
+                    raise CompileError(
+                        f"region {info.id} ({len(info.node_ids)} nodes) failed to compile for "
+                        f"{info.target}: {message}"
+                    ) from exc
+                plan.mark_compile_failed(info, message)
+                warnings.warn(f"hwsdk: region {info.id} failed to compile for {info.target} "
+                              f"and runs in PyTorch: {message}", stacklevel=3)
+        if runner is None:
+            runner = registry.compile(FALLBACK, region, options)
+        steps.append(Step(info.id, info.target if info.status == "compiled" else FALLBACK,
+                          runner, tuple(slot(v) for v in info.inputs),
+                          tuple(slot(v) for v in info.outputs)))
+    return CompiledModel(captured, plan, steps, slot_of, base)
+
+
+def explain(model: Any, example_inputs: Sequence[Any], target: str | Sequence[str] = "auto", *,
+            min_block_size: int = 1, fallback_ops: Collection[str] = (),
+            dynamic_shapes: Any = None, options: Mapping[str, Any] | None = None,
+            **target_options: Any) -> PartitionPlan:
+    """Capture ``model`` and plan it for ``target`` without compiling anything.
+
+    Works for any registered target whether or not its hardware or SDK is present.
+
+    :param model: a ``torch.nn.Module`` (call ``.eval()`` first for inference).
+    :param example_inputs: a tuple of example tensors.
+    :param target: a target reference, ``"auto"``, or a list in preference order.
+    :returns: the :class:`PartitionPlan` (``plan.summary()``, ``plan.to_json()``).
+    """
+    from hwsdk.ir.capture import capture
+
+    captured = capture(model, example_inputs, dynamic_shapes=dynamic_shapes)
+    return plan_graph(captured, target, min_block_size=min_block_size, fallback_ops=fallback_ops,
+                      options={**(options or {}), **target_options},
+                      model_name=type(model).__name__)
+
+
+def compile(model: Any, example_inputs: Sequence[Any] | None = None,
+            target: str | Sequence[str] = "auto", *, min_block_size: int = 1,
+            fallback_ops: Collection[str] = (), require_full: bool = False,
+            dynamic_shapes: Any = None, options: Mapping[str, Any] | None = None,
+            **target_options: Any) -> Any:
+    """Compile ``model`` for ``target``; the result is called like the model.
+
+    :param model: a ``torch.nn.Module`` (call ``.eval()`` first for inference).
+    :param example_inputs: a tuple of example tensors. When None, the model is captured and
+        compiled on its first call, and captured again (with a warning naming the changed input)
+        when a later call's inputs fall outside what earlier captures cover, up to
+        :data:`MAX_CAPTURES` times.
+    :param target: a target reference (``"intel"``, ``"rocm:gfx942"``), ``"auto"`` (the
+        available targets by priority), or a list in preference order.
+    :param min_block_size: accelerator regions with fewer nodes run in PyTorch instead.
+    :param fallback_ops: core op names or ATen overloads forced to PyTorch.
+    :param require_full: raise :class:`~hwsdk.errors.UnsupportedOpsError` instead of
+        falling back.
+    :param dynamic_shapes: passed to ``torch.export.export``.
+    :param options: target options (``precision``, ``num_threads`` …); also accepted as
+        keyword arguments. Each must be declared by one of the chosen targets.
+    :returns: a :class:`~hwsdk.runtime.CompiledModel`, or a :class:`LazyCompiledModel`.
+    """
+    settings = dict(target=target, min_block_size=min_block_size, fallback_ops=fallback_ops,
+                    require_full=require_full, dynamic_shapes=dynamic_shapes,
+                    options={**(options or {}), **target_options})
+    if example_inputs is None:
+        return LazyCompiledModel(model, settings)
+    return _compile_now(model, example_inputs, **settings)
+
+
+def _compile_now(model: Any, example_inputs: Sequence[Any], *, target: Any, min_block_size: int,
+                 fallback_ops: Collection[str], require_full: bool, dynamic_shapes: Any,
+                 options: Mapping[str, Any]) -> Any:
+    from hwsdk.ir.capture import capture
+
+    registry = get_registry()
+    captured = capture(model, example_inputs, dynamic_shapes=dynamic_shapes)
+    plan = plan_graph(captured, target, min_block_size=min_block_size, fallback_ops=fallback_ops,
+                      options=options, registry=registry, model_name=type(model).__name__,
+                      for_compile=True)
+    if require_full:
+        _raise_if_not_full(plan)
+    return build_compiled(captured, plan, registry, options, require_full)
+
+
+class LazyCompiledModel:
+    """A model compiled on first call; captures again when inputs leave the covered specs."""
+
+    def __init__(self, model: Any, settings: dict[str, Any]) -> None:
+        self.model = model
+        self.settings = settings
+        self.compiled: list[Any] = []
+        self._lock = threading.Lock()
+
+    def _find(self, flat: Sequence[Any]) -> Any:
+        for compiled in self.compiled:
+            if compiled.guard.matches(flat):
+                return compiled
+        return None
+
+    def _changed_input(self, flat: Sequence[Any]) -> str:
+        guard = self.compiled[0].guard
+        for i, value in enumerate(flat):
+            if i >= len(guard.types):
+                break
+            expected = guard.types[i]
+            if list(value.shape) != list(expected.shape) or str(value.dtype) != str(
+                    guard.torch_dtypes[i]):
+                return (f"{guard.names[i]} changed from {expected} to "
+                        f"{str(value.dtype).removeprefix('torch.')}{list(value.shape)}")
+        return "the input structure changed"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from torch.utils._pytree import tree_flatten
+
+        if kwargs:
+            raise InvalidArgumentError(
+                "a model compiled without example_inputs takes positional tensors only")
+        flat, _ = tree_flatten(args)
+        compiled = self._find(flat)
+        if compiled is None:
+            with self._lock:
+                compiled = self._find(flat)
+                if compiled is None:
+                    compiled = self._capture(args, flat)
+        return compiled(*args)
+
+    def _capture(self, args: tuple[Any, ...], flat: Sequence[Any]) -> Any:
+        if len(self.compiled) >= MAX_CAPTURES:
+            raise CompileError(
+                f"inputs changed spec more than {MAX_CAPTURES} times ({self._changed_input(flat)});"
+                " pass example_inputs and dynamic_shapes to compile once for a range of shapes"
+            )
+        if self.compiled:
+            warnings.warn(f"hwsdk: capturing again because {self._changed_input(flat)} "
+                          f"(capture {len(self.compiled) + 1} of at most {MAX_CAPTURES})",
+                          stacklevel=3)
+        compiled = _compile_now(self.model, args, **self.settings)
+        self.compiled.append(compiled)
+        return compiled
+
+    @property
+    def plan(self) -> PartitionPlan | None:
+        return self.compiled[-1].plan if self.compiled else None

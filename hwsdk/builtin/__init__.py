@@ -1,0 +1,1 @@
+"""Built-in targets, registered through the ``hwsdk.plugins`` entry points like any plugin."""

@@ -1,0 +1,286 @@
+"""Capability tables, constraints and verdicts: what a target can run, and why not.
+
+A :class:`CapabilityTable` says per core op which dtypes a target supports (``yes``, ``no``
+or ``unknown``), with declarative :data:`Constraint` s the CLI can print and the partitioner
+can test. :func:`judge` turns a table and a node into a :class:`Verdict` with a reason code
+and a sentence a user can act on.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hwsdk.ir.dtypes import DType
+from hwsdk.ir.graph import Graph, Node
+from hwsdk.ir.opdef import TORCH_OP
+
+__all__ = [
+    "Support", "Provenance", "MaxRank", "StaticShape", "AttrIn", "LastDimMultiple",
+    "MaxDimSize", "ConstantInput", "Constraint", "OpSupport", "CapabilityTable", "ReasonCode",
+    "Verdict", "judge", "node_dtypes",
+]
+
+Support = Literal["yes", "no", "unknown"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Provenance(_Model):
+    """Where a capability fact comes from.
+
+    :param source: what was read (``"hpu_op.yaml"``, ``"the intel lowering's tests"``).
+    :param version: product version the source reflects.
+    :param url_or_repo_path: ``owner/repo:path@commit`` or a URL.
+    :param retrieved: date or commit it was read at.
+    """
+
+    source: str
+    version: str = "unknown"
+    url_or_repo_path: str = ""
+    retrieved: str = ""
+
+
+class MaxRank(_Model):
+    """Every tensor input has rank ≤ ``max``."""
+
+    kind: Literal["max_rank"] = "max_rank"
+    max: int
+
+    def violation(self, node: Node, graph: Graph) -> str | None:
+        for name in node.inputs:
+            if name and graph.types[name].rank > self.max:
+                return f"input {name} has rank {graph.types[name].rank}, above {self.max}"
+        return None
+
+    def describe(self) -> str:
+        return f"rank <= {self.max}"
+
+
+class StaticShape(_Model):
+    """Every input and output dim is a known integer (no symbolic dims)."""
+
+    kind: Literal["static_shape"] = "static_shape"
+    why: str = ""
+
+    def violation(self, node: Node, graph: Graph) -> str | None:
+        for name in [*node.inputs, *node.outputs]:
+            if name and not graph.types[name].is_static:
+                extra = f" ({self.why})" if self.why else ""
+                return f"{name} has dynamic shape {graph.types[name]}{extra}"
+        return None
+
+    def describe(self) -> str:
+        return "static shapes only" + (f" ({self.why})" if self.why else "")
+
+
+class AttrIn(_Model):
+    """Attr ``attr`` takes one of ``values``."""
+
+    kind: Literal["attr_in"] = "attr_in"
+    attr: str
+    values: list[Any]
+
+    def violation(self, node: Node, graph: Graph) -> str | None:
+        value = node.attrs.get(self.attr)
+        if value not in self.values:
+            return f"{self.attr}={value!r} is not one of {self.values}"
+        return None
+
+    def describe(self) -> str:
+        return f"{self.attr} in {self.values}"
+
+
+class LastDimMultiple(_Model):
+    """The last dim of input ``input`` is a multiple of ``multiple``."""
+
+    kind: Literal["last_dim_multiple"] = "last_dim_multiple"
+    multiple: int
+    input: int = 0
+
+    def violation(self, node: Node, graph: Graph) -> str | None:
+        if len(node.inputs) <= self.input or not node.inputs[self.input]:
+            return None
+        shape = graph.types[node.inputs[self.input]].shape
+        if shape and (not isinstance(shape[-1], int) or shape[-1] % self.multiple):
+            return f"last dim {shape[-1]} of input {self.input} is not a multiple of {self.multiple}"
+        return None
+
+    def describe(self) -> str:
+        return f"last dim of input {self.input} a multiple of {self.multiple}"
+
+
+class MaxDimSize(_Model):
+    """Dim ``dim`` of input ``input`` is at most ``max`` (e.g. attention head size)."""
+
+    kind: Literal["max_dim_size"] = "max_dim_size"
+    max: int
+    input: int = 0
+    dim: int = -1
+
+    def violation(self, node: Node, graph: Graph) -> str | None:
+        if len(node.inputs) <= self.input or not node.inputs[self.input]:
+            return None
+        shape = graph.types[node.inputs[self.input]].shape
+        size = shape[self.dim] if shape else 1
+        if not isinstance(size, int) or size > self.max:
+            return f"dim {self.dim} of input {self.input} is {size}, above {self.max}"
+        return None
+
+    def describe(self) -> str:
+        return f"dim {self.dim} of input {self.input} <= {self.max}"
+
+
+class ConstantInput(_Model):
+    """Input ``input`` is a constant (a param) or given as a scalar attr."""
+
+    kind: Literal["constant_input"] = "constant_input"
+    input: int
+
+    def violation(self, node: Node, graph: Graph) -> str | None:
+        if len(node.inputs) <= self.input or not node.inputs[self.input]:
+            return None
+        if node.inputs[self.input] not in graph.params:
+            return f"input {self.input} ({node.inputs[self.input]}) must be a constant"
+        return None
+
+    def describe(self) -> str:
+        return f"input {self.input} constant"
+
+
+Constraint = Annotated[
+    Union[MaxRank, StaticShape, AttrIn, LastDimMultiple, MaxDimSize, ConstantInput],
+    Field(discriminator="kind"),
+]
+
+
+class OpSupport(_Model):
+    """Support for one core op on one target."""
+
+    dtypes: dict[DType, Support]
+    constraints: list[Constraint] = Field(default_factory=list)
+    note: str = ""
+    source: str = ""
+
+
+class CapabilityTable(_Model):
+    """What one target (or variant) can run. ``ops`` is keyed by core op name."""
+
+    target: str
+    version: str
+    opset_version: int
+    provenance: list[Provenance] = Field(min_length=1)
+    ops: dict[str, OpSupport]
+    constraints: list[Constraint] = Field(default_factory=list)
+    note: str = ""
+
+    def support(self, op: str, dtype: DType) -> Support:
+        entry = self.ops.get(op)
+        if entry is None:
+            return "no"
+        return entry.dtypes.get(dtype, "unknown")
+
+
+class ReasonCode(str, enum.Enum):
+    """Why a node was placed where it was."""
+
+    SUPPORTED = "SUPPORTED"
+    NO_KERNEL = "NO_KERNEL"
+    OPAQUE_OP = "OPAQUE_OP"
+    DTYPE = "DTYPE"
+    UNKNOWN = "UNKNOWN"
+    CONSTRAINT = "CONSTRAINT"
+    DYNAMIC_SHAPE = "DYNAMIC_SHAPE"
+    USER_FALLBACK = "USER_FALLBACK"
+    BLOCK_TOO_SMALL = "BLOCK_TOO_SMALL"
+    CYCLE = "CYCLE"
+    COMPILE_FAILED = "COMPILE_FAILED"
+    TARGET_UNAVAILABLE = "TARGET_UNAVAILABLE"
+    FALLBACK = "FALLBACK"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Verdict(_Model):
+    """Whether ``target`` can run node ``node_id``, with a reason code and an actionable reason."""
+
+    target: str
+    node_id: str
+    ok: bool
+    code: ReasonCode
+    reason: str
+
+
+_INDEX_INPUTS = {"indices", "index", "cond"}
+
+
+def node_dtypes(node: Node, graph: Graph) -> list[DType]:
+    """The dtypes a node computes in: its data inputs' (indices and conditions excluded), or its
+    outputs' when it has no data inputs; a cast also counts its result dtype."""
+    from hwsdk.ir.opdef import get_op
+
+    names: list[str] = []
+    if node.op != TORCH_OP:
+        spec = get_op(node.op).inputs
+        for i, name in enumerate(node.inputs):
+            label = spec[min(i, len(spec) - 1)].strip("*?") if spec else ""
+            if name and label not in _INDEX_INPUTS:
+                names.append(name)
+    if not names or node.op == "cast":
+        names.extend(node.outputs)
+    seen: list[DType] = []
+    for name in names:
+        dt = graph.types[name].dtype
+        if dt not in seen:
+            seen.append(dt)
+    return seen
+
+
+def _first_violation(constraints: Iterable[Any], node: Node, graph: Graph) -> tuple[Any, str] | None:
+    for constraint in constraints:
+        problem = constraint.violation(node, graph)
+        if problem:
+            return constraint, problem
+    return None
+
+
+def judge(table: CapabilityTable, node: Node, graph: Graph) -> Verdict:
+    """Check ``node`` against ``table``: op present, dtypes ``yes``, constraints met."""
+    target = table.target
+
+    def verdict(ok: bool, code: ReasonCode, reason: str) -> Verdict:
+        return Verdict(target=target, node_id=node.id, ok=ok, code=code, reason=reason)
+
+    if node.op == TORCH_OP:
+        aten = node.attrs.get("target", "?")
+        return verdict(False, ReasonCode.OPAQUE_OP,
+                       f"{aten} is outside the core op set, so only PyTorch runs it")
+    entry = table.ops.get(node.op)
+    if entry is None:
+        return verdict(False, ReasonCode.NO_KERNEL,
+                       f"{target} has no kernel for {node.op} ({node.source.aten or node.op})")
+    for dtype in node_dtypes(node, graph):
+        support = entry.dtypes.get(dtype, "unknown")
+        if support == "no":
+            supported = sorted(str(d) for d, s in entry.dtypes.items() if s == "yes")
+            return verdict(False, ReasonCode.DTYPE,
+                           f"{target} runs {node.op} in {', '.join(supported) or 'no dtype'}, "
+                           f"not {dtype}; cast the input or keep it in PyTorch")
+        if support == "unknown":
+            return verdict(False, ReasonCode.UNKNOWN,
+                           f"support for {node.op} in {dtype} on {target} is unknown "
+                           "(the sources are silent); kept in PyTorch to be safe")
+    found = _first_violation([*table.constraints, *entry.constraints], node, graph)
+    if found is not None:
+        constraint, problem = found
+        code = ReasonCode.DYNAMIC_SHAPE if isinstance(constraint, StaticShape) else \
+            ReasonCode.CONSTRAINT
+        return verdict(False, code, f"{target} needs {constraint.describe()} for {node.op}: "
+                                    f"{problem}")
+    return verdict(True, ReasonCode.SUPPORTED, f"{target} supports {node.op}")

@@ -1,0 +1,110 @@
+"""Hook specifications: the contract between hwsdk and its target plugins.
+
+Every target, built-in or third-party, is a plugin found through the ``hwsdk.plugins``
+entry-point group. Hooks are grouped by phase: discovery, capability, compile.
+Hooks receive a *target reference*: ``"name"`` or ``"name:variant"``, already resolved
+to a target this plugin declared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pluggy
+
+from hwsdk.capability import CapabilityTable, Verdict
+from hwsdk.ir.graph import Graph, Node
+from hwsdk.plugin import Availability, CompiledRegion, Region, TargetInfo
+
+hookspec = pluggy.HookspecMarker("hwsdk")
+
+# -------------------------------------------------------------------------
+# Discovery
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def hwsdk_targets() -> list[TargetInfo]:
+    """Declare the targets this plugin serves.
+
+    Called once when the plugin loads, before any other hook. A target name served by two
+    plugins marks the later one failed.
+
+    :returns: the plugin's targets; an empty list is allowed (a plugin that only adds checks).
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def hwsdk_probe(target: str) -> Availability | None:
+    """Find out whether ``target`` can compile and run on this machine.
+
+    Must be cheap and must not raise when the SDK or device is absent: say why in
+    ``Availability.reason``. Called on demand (``hwsdk targets``, ``target="auto"``, compile).
+
+    :param target: the target reference (``"rocm:gfx942"``).
+    :returns: the availability, or None if this plugin does not serve ``target``.
+
+    Stops at first non-None result.
+    """
+    raise NotImplementedError
+
+
+# -------------------------------------------------------------------------
+# Capability
+# -------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def hwsdk_capabilities(target: str) -> CapabilityTable | None:
+    """Return the capability table of ``target``.
+
+    The table must validate, carry provenance, and name ops of the core op set; it must not
+    need the SDK or device (``explain`` works offline). hwsdk caches the result.
+
+    :param target: the target reference (``"gaudi:gaudi2"``).
+    :returns: the table, or None if this plugin does not serve ``target``.
+
+    Stops at first non-None result.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def hwsdk_check(target: str, node: Node, graph: Graph) -> Verdict | None:
+    """Judge a node the table accepted, for conditions a table cannot express.
+
+    Only called for nodes whose table verdict is ok. Return a ``Verdict`` with ``ok=False``
+    to refuse the node (its reason is shown to the user), or None to accept.
+
+    :param target: the target reference.
+    :param node: the IR node.
+    :param graph: the whole graph, for value types and params.
+    """
+    raise NotImplementedError
+
+
+# -------------------------------------------------------------------------
+# Compile
+# -------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def hwsdk_compile(target: str, region: Region, options: Mapping[str, Any]) -> CompiledRegion | None:
+    """Compile one region for ``target``.
+
+    Inputs arrive as torch CPU tensors in ``region.inputs`` order with the dtypes the graph
+    says; outputs must be torch CPU tensors in ``region.outputs`` order. Raise any exception
+    to report a compile failure: hwsdk records it as ``COMPILE_FAILED`` with the message and
+    runs the region in PyTorch (unless ``require_full``). Raise
+    :class:`hwsdk.errors.TargetUnavailableError` when the SDK or device is missing.
+
+    :param target: the target reference.
+    :param region: the region to compile.
+    :param options: the user's compile options for this target (plugin-specific keys).
+    :returns: the compiled region, or None if this plugin does not serve ``target``.
+
+    Stops at first non-None result.
+    """
+    raise NotImplementedError

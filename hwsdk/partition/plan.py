@@ -1,0 +1,222 @@
+"""Step 3 of partitioning: the PartitionPlan, the one record of what runs where and why.
+
+Every report (text, JSON, DOT, HTML) and the runtime read placement from the plan alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from hwsdk.capability import ReasonCode
+from hwsdk.ir.graph import Graph
+from hwsdk.ir.opdef import OPSET_VERSION
+from hwsdk.partition.assign import FALLBACK, Assignment
+from hwsdk.partition.regions import RegionCut
+
+__all__ = ["PLAN_SCHEMA_VERSION", "RegionInfo", "PartitionPlan", "NodeInfo"]
+
+PLAN_SCHEMA_VERSION = 1
+
+
+@dataclass
+class RegionInfo:
+    """A region as the plan records it. ``status``: planned, compiled, fallback or
+    compile_failed."""
+
+    id: str
+    target: str
+    node_ids: list[str]
+    inputs: list[str]
+    outputs: list[str]
+    params: list[str]
+    status: str = "planned"
+    reason: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.target == FALLBACK
+
+    def to_dict(self, graph: Graph) -> dict[str, Any]:
+        def boundary(name: str) -> dict[str, Any]:
+            t = graph.types[name]
+            return {"name": name, "type": str(t), "bytes": t.nbytes()}
+
+        return {
+            "id": self.id, "target": self.target, "status": self.status, "reason": self.reason,
+            "nodes": self.node_ids, "inputs": [boundary(v) for v in self.inputs],
+            "outputs": [boundary(v) for v in self.outputs], "params": len(self.params),
+            "details": self.details,
+        }
+
+
+@dataclass
+class NodeInfo:
+    """Where one node went and why."""
+
+    target: str
+    region: str
+    code: ReasonCode
+    reason: str
+
+
+@dataclass
+class PartitionPlan:
+    """Regions, every node's placement and verdicts, and the summary numbers."""
+
+    graph: Graph
+    requested: list[str]
+    targets: list[str]
+    regions: list[RegionInfo]
+    nodes: dict[str, NodeInfo]
+    verdicts: dict[str, Assignment]
+    options: dict[str, Any] = field(default_factory=dict)
+    availability: dict[str, dict[str, Any]] = field(default_factory=dict)
+    model_name: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, graph: Graph, requested: list[str], targets: list[str],
+              cuts: list[RegionCut], assignments: dict[str, Assignment], folded: set[str],
+              min_block_size: int, **extra: Any) -> PartitionPlan:
+        regions = [RegionInfo(f"r{i}", c.target, c.node_ids, c.inputs, c.outputs, c.params)
+                   for i, c in enumerate(cuts)]
+        nodes: dict[str, NodeInfo] = {}
+        for region in regions:
+            for node_id in region.node_ids:
+                a = assignments[node_id]
+                if node_id in folded:
+                    code, reason = ReasonCode.BLOCK_TOO_SMALL, (
+                        f"{a.target} could run it, but its block has fewer than "
+                        f"min_block_size={min_block_size} nodes, so it stays in PyTorch")
+                else:
+                    code, reason = a.code, a.reason
+                nodes[node_id] = NodeInfo(region.target, region.id, code, reason)
+        for region in regions:
+            if region.is_fallback:
+                region.status = "fallback"
+        return cls(graph=graph, requested=requested, targets=targets, regions=regions,
+                   nodes=nodes, verdicts=assignments, **extra)
+
+    # -- derived numbers --------------------------------------------------------------------------
+
+    def mark_compile_failed(self, region: RegionInfo, message: str) -> None:
+        """Record that ``region`` failed to compile; its nodes now run in PyTorch."""
+        region.status, region.reason = "compile_failed", message
+        for node_id in region.node_ids:
+            info = self.nodes[node_id]
+            self.nodes[node_id] = NodeInfo(FALLBACK, region.id, ReasonCode.COMPILE_FAILED,
+                                           f"{region.target} failed to compile this region: "
+                                           f"{message}")
+
+    def runs_on(self, node_id: str) -> str:
+        return self.nodes[node_id].target
+
+    def coverage(self) -> dict[str, float]:
+        """Fraction of nodes that run on each target (compile failures count as torch)."""
+        total = max(len(self.nodes), 1)
+        counts = Counter(info.target for info in self.nodes.values())
+        return {t: counts[t] / total for t in sorted(counts)}
+
+    def boundary_crossings(self) -> int:
+        """Number of values that move between regions of different targets."""
+        count = 0
+        region_target = {r.id: self._effective_target(r) for r in self.regions}
+        producer_region = {out: self.nodes[n.id].region for n in self.graph.nodes
+                           for out in n.outputs}
+        for region in self.regions:
+            for name in region.inputs:
+                src = producer_region.get(name)
+                if src is not None and region_target[src] != region_target[region.id]:
+                    count += 1
+        return count
+
+    def boundary_bytes(self) -> int | None:
+        total = 0
+        for region in self.regions:
+            for name in region.inputs:
+                n = self.graph.types[name].nbytes()
+                if n is None:
+                    return None
+                total += n
+        return total
+
+    @staticmethod
+    def _effective_target(region: RegionInfo) -> str:
+        return FALLBACK if region.status == "compile_failed" else region.target
+
+    def fallback_reasons(self) -> Counter[tuple[str, str]]:
+        """(op, code) → count, for nodes that run in PyTorch."""
+        nodes = self.graph.node_by_id()
+        return Counter((nodes[i].op if nodes[i].op != "torch_op" else
+                        nodes[i].attrs.get("target", "torch_op"), info.code.value)
+                       for i, info in self.nodes.items() if info.target == FALLBACK)
+
+    # -- output ------------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        from hwsdk import __version__
+
+        graph_nodes = self.graph.node_by_id()
+        nodes = []
+        for node in self.graph.nodes:
+            info = self.nodes[node.id]
+            verdicts = self.verdicts[node.id].verdicts
+            nodes.append({
+                "id": node.id, "op": node.op, "aten": node.source.aten,
+                "module": node.source.module_path, "module_type": node.source.module_type,
+                "source": node.source.location(), "inputs": node.inputs, "outputs": node.outputs,
+                "target": info.target, "region": info.region, "code": info.code.value,
+                "reason": info.reason,
+                "verdicts": [{"target": v.target, "ok": v.ok, "code": v.code.value,
+                              "reason": v.reason} for v in verdicts],
+            })
+        _ = graph_nodes
+        types = {name: str(t) for name, t in sorted(self.graph.types.items())
+                 if name not in set(self.graph.params)}
+        return {
+            "schema": "hwsdk.partition-plan",
+            "schema_version": PLAN_SCHEMA_VERSION,
+            "hwsdk_version": __version__,
+            "opset_version": OPSET_VERSION,
+            "model": self.model_name,
+            "requested_targets": self.requested,
+            "targets": self.targets,
+            "options": self.options,
+            "availability": self.availability,
+            "summary": self.summary_dict(),
+            "graph_inputs": self.graph.inputs,
+            "graph_outputs": self.graph.outputs,
+            "regions": [r.to_dict(self.graph) for r in self.regions],
+            "nodes": nodes,
+            "types": types,
+            "notes": self.notes,
+        }
+
+    def summary_dict(self) -> dict[str, Any]:
+        coverage = self.coverage()
+        return {
+            "nodes": len(self.nodes),
+            "regions": len(self.regions),
+            "coverage": {t: round(v, 4) for t, v in coverage.items()},
+            "boundary_crossings": self.boundary_crossings(),
+            "boundary_bytes": self.boundary_bytes(),
+            "fallback_nodes": sum(1 for i in self.nodes.values() if i.target == FALLBACK),
+            "compile_failures": sum(1 for r in self.regions if r.status == "compile_failed"),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The plan as JSON: versioned, key order fixed, the same for the same input."""
+        return json.dumps(self.to_dict(), indent=indent, default=str)
+
+    def summary(self) -> str:
+        """A short text report: coverage, regions, every fallback with its reason."""
+        from hwsdk.report.text import render_summary
+
+        return render_summary(self)
+
+    def __str__(self) -> str:
+        return self.summary()

@@ -1,0 +1,1 @@
+"""Reports generated from a PartitionPlan alone."""

@@ -1,0 +1,83 @@
+"""CompiledModel: callable like the model, runs regions in order over value slots."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hwsdk.errors import InputMismatchError
+from hwsdk.ir.capture import Captured
+from hwsdk.partition.plan import PartitionPlan
+from hwsdk.runtime.guards import InputGuard
+
+__all__ = ["CompiledModel", "Step"]
+
+Runner = Callable[[Sequence[Any], Mapping[str, int]], Sequence[Any]]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One region to run: its runner and where its inputs and outputs live in the slot list."""
+
+    region_id: str
+    target: str
+    runner: Runner
+    input_slots: tuple[int, ...]
+    output_slots: tuple[int, ...]
+
+
+class CompiledModel:
+    """A model compiled by :func:`hwsdk.compile`. Call it like the original model.
+
+    Each call checks its inputs, binds dynamic dims, runs every step in order over a fresh slot
+    list (so concurrent calls share nothing mutable) and rebuilds the model's output structure.
+    """
+
+    def __init__(self, captured: Captured, plan: PartitionPlan, steps: list[Step],
+                 slot_of: dict[str, int], base_slots: list[Any]) -> None:
+        self.captured = captured
+        self.plan = plan
+        self.steps = steps
+        self._base_slots = base_slots
+        graph = captured.graph
+        self._input_slots = [slot_of[name] for name in graph.inputs]
+        self._output_slots = [slot_of[name] for name in graph.outputs]
+        self.guard = InputGuard(graph.inputs, captured.input_types, captured.symbol_names)
+
+    def flatten_inputs(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
+        from torch.utils._pytree import tree_flatten
+
+        flat, spec = tree_flatten((args, kwargs))
+        if spec != self.captured.in_spec:
+            raise InputMismatchError(
+                f"the call's argument structure differs from the example inputs': expected "
+                f"{self.captured.in_spec}, got {spec}"
+            )
+        return flat
+
+    def run_flat(self, flat: Sequence[Any]) -> list[Any]:
+        """Run on flat input tensors; returns flat outputs."""
+        env = self.guard.check(flat)
+        slots = list(self._base_slots)
+        for slot, value in zip(self._input_slots, flat, strict=True):
+            slots[slot] = value
+        for step in self.steps:
+            results = step.runner([slots[i] for i in step.input_slots], env)
+            for slot, value in zip(step.output_slots, results, strict=True):
+                slots[slot] = value
+        return [slots[i] for i in self._output_slots]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from torch.utils._pytree import tree_unflatten
+
+        flat = self.flatten_inputs(args, kwargs)
+        return tree_unflatten(self.run_flat(flat), self.captured.out_spec)
+
+    def explain(self) -> PartitionPlan:
+        """The plan this model was compiled with."""
+        return self.plan
+
+    def __repr__(self) -> str:
+        targets = sorted({s.target for s in self.steps})
+        return f"<hwsdk.CompiledModel {len(self.steps)} steps on {', '.join(targets)}>"
