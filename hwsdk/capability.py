@@ -108,7 +108,8 @@ class LastDimMultiple(_Model):
             return None
         shape = graph.types[node.inputs[self.input]].shape
         if shape and (not isinstance(shape[-1], int) or shape[-1] % self.multiple):
-            return f"last dim {shape[-1]} of input {self.input} is not a multiple of {self.multiple}"
+            return (f"last dim {shape[-1]} of input {self.input} is not a multiple of "
+                    f"{self.multiple}")
         return None
 
     def describe(self) -> str:
@@ -186,7 +187,7 @@ class CapabilityTable(_Model):
         return entry.dtypes.get(dtype, "unknown")
 
 
-class ReasonCode(str, enum.Enum):
+class ReasonCode(enum.StrEnum):
     """Why a node was placed where it was."""
 
     SUPPORTED = "SUPPORTED"
@@ -242,7 +243,8 @@ def node_dtypes(node: Node, graph: Graph) -> list[DType]:
     return seen
 
 
-def _first_violation(constraints: Iterable[Any], node: Node, graph: Graph) -> tuple[Any, str] | None:
+def _first_violation(constraints: Iterable[Any], node: Node,
+                     graph: Graph) -> tuple[Any, str] | None:
     for constraint in constraints:
         problem = constraint.violation(node, graph)
         if problem:

@@ -4,6 +4,13 @@ Every target, built-in or third-party, is a plugin found through the ``hwsdk.plu
 entry-point group. Hooks are grouped by phase: discovery, capability, compile.
 Hooks receive a *target reference*: ``"name"`` or ``"name:variant"``, already resolved
 to a target this plugin declared.
+
+hwsdk calls each hook on the one plugin that serves the target in question (the plugin whose
+``hwsdk_targets`` declared it), so a plugin never sees another plugin's targets; still, return
+None for a target you do not serve. A hook that raises (other than ``hwsdk_compile`` and
+``hwsdk_probe``) or returns something malformed marks the plugin failed; its targets then
+raise :class:`~hwsdk.errors.PluginLoadError` carrying the root cause. An implementation may
+accept a subset of the arguments a spec lists.
 """
 
 from __future__ import annotations
@@ -25,13 +32,15 @@ hookspec = pluggy.HookspecMarker("hwsdk")
 
 
 @hookspec
-def hwsdk_targets() -> list[TargetInfo]:
+def hwsdk_targets() -> list[TargetInfo] | None:
     """Declare the targets this plugin serves.
 
-    Called once when the plugin loads, before any other hook. A target name served by two
-    plugins marks the later one failed.
+    Called once when the plugin loads, after its ``HWSDK_PLUGIN_API`` was accepted and before
+    any other hook. Must not import the vendor SDK or torch. A target name or alias already
+    served by an earlier plugin (built-ins load first) marks this plugin failed.
 
-    :returns: the plugin's targets; an empty list is allowed (a plugin that only adds checks).
+    :returns: the plugin's targets. None or an empty list means the plugin serves no target
+        (it then never receives another hook call).
     """
     raise NotImplementedError
 
@@ -41,7 +50,8 @@ def hwsdk_probe(target: str) -> Availability | None:
     """Find out whether ``target`` can compile and run on this machine.
 
     Must be cheap and must not raise when the SDK or device is absent: say why in
-    ``Availability.reason``. Called on demand (``hwsdk targets``, ``target="auto"``, compile).
+    ``Availability.reason`` (a probe that raises anyway reads as unavailable, with the error
+    as reason). Called on demand (``hwsdk targets``, ``target="auto"``, compile).
 
     :param target: the target reference (``"rocm:gfx942"``).
     :returns: the availability, or None if this plugin does not serve ``target``.
@@ -75,12 +85,16 @@ def hwsdk_capabilities(target: str) -> CapabilityTable | None:
 def hwsdk_check(target: str, node: Node, graph: Graph) -> Verdict | None:
     """Judge a node the table accepted, for conditions a table cannot express.
 
-    Only called for nodes whose table verdict is ok. Return a ``Verdict`` with ``ok=False``
-    to refuse the node (its reason is shown to the user), or None to accept.
+    Only called for nodes whose table verdict is ok, once per node and candidate target while
+    a graph is partitioned; keep it fast. hwsdk fills in the verdict's ``target`` and
+    ``node_id``. Raising marks the plugin failed.
 
     :param target: the target reference.
-    :param node: the IR node.
-    :param graph: the whole graph, for value types and params.
+    :param node: the IR node (read-only).
+    :param graph: the whole graph (read-only), for value types and params.
+    :returns: a :class:`~hwsdk.capability.Verdict` with ``ok=False`` to refuse the node (its
+        code and reason are shown to the user). None, or a verdict with ``ok=True``, accepts
+        the node as the table did.
     """
     raise NotImplementedError
 

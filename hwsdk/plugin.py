@@ -15,8 +15,17 @@ import pluggy
 from pydantic import BaseModel, ConfigDict, Field
 
 from hwsdk.capability import (
-    AttrIn, CapabilityTable, ConstantInput, LastDimMultiple, MaxDimSize, MaxRank, OpSupport,
-    Provenance, ReasonCode, StaticShape, Verdict,
+    AttrIn,
+    CapabilityTable,
+    ConstantInput,
+    LastDimMultiple,
+    MaxDimSize,
+    MaxRank,
+    OpSupport,
+    Provenance,
+    ReasonCode,
+    StaticShape,
+    Verdict,
 )
 from hwsdk.ir.graph import Graph, Node, TensorType
 

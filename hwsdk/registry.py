@@ -1,9 +1,15 @@
 """Plugin discovery and the target registry.
 
 Each ``hwsdk.plugins`` entry point is loaded and validated on its own: an import error, a
-raising or malformed hook, an unsupported plugin API or a target name already taken marks
-that plugin failed (with traceback and distribution version) and leaves every other plugin
-working. The failure is raised only when someone asks for that plugin's target.
+raising or malformed hook, an unsupported or missing plugin API declaration, hooks that do not
+match :mod:`hwsdk.hookspecs`, or a target name already taken marks that plugin failed or
+refused (with root cause, traceback, distribution name and version) and leaves every other
+plugin working. The failure is raised, as :class:`~hwsdk.errors.PluginLoadError` chained to
+the root cause, only when someone asks for that plugin's target.
+
+Hooks are called on behalf of one target, so the registry calls the one implementation of the
+plugin serving it directly (looked up once per plugin and hook) instead of through pluggy's
+fan-out callers. ``HWSDK_TRACE_PLUGINS=1`` writes every load step and hook call to stderr.
 """
 
 from __future__ import annotations
@@ -11,14 +17,15 @@ from __future__ import annotations
 import difflib
 import os
 import sys
+import threading
+import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
 import pluggy
-from pydantic import ValidationError
 
 from hwsdk import hookspecs
 from hwsdk.capability import CapabilityTable, Verdict
@@ -26,45 +33,70 @@ from hwsdk.errors import PluginContractError, PluginLoadError, UnknownTargetErro
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.plugin import PLUGIN_API_VERSION, Availability, CompiledRegion, Region, TargetInfo
 
-__all__ = ["PluginRecord", "Registry", "get_registry", "reset_registry", "ENTRY_POINT_GROUP"]
+__all__ = ["PluginRecord", "Registry", "get_registry", "reset_registry", "ENTRY_POINT_GROUP",
+           "HOOK_NAMES"]
 
 ENTRY_POINT_GROUP = "hwsdk.plugins"
 BUILTIN_DISTRIBUTION = "hwsdk"
+FALLBACK_ENTRY_POINT = "torch"
+"""The built-in entry point serving the fallback; no allowlist or blocklist removes it."""
+
+HOOK_NAMES = tuple(sorted(n for n in vars(hookspecs) if n.startswith("hwsdk_")))
 
 
 @dataclass
 class PluginRecord:
-    """Load state of one entry point, as ``hwsdk doctor`` shows it."""
+    """Load state of one entry point, as ``hwsdk doctor`` shows it.
+
+    :param state: ``pending``, ``loaded``, ``failed`` (import error, raising or malformed hook,
+        duplicate target, hooks not matching the hookspecs), ``refused`` (plugin API not
+        compatible or not declared; no hook ran) or ``disabled`` (by environment).
+    :param error: the root cause in one sentence.
+    :param traceback: the formatted traceback of the root cause.
+    :param cause: the root-cause exception, chained to the error raised for this plugin.
+    """
 
     name: str
     value: str
     distribution: str = ""
     version: str = ""
-    state: str = "pending"  # loaded | failed | refused | disabled
+    state: str = "pending"
     error: str = ""
     traceback: str = ""
     targets: list[str] = field(default_factory=list)
+    api: str = ""
     plugin: Any = field(default=None, repr=False)
+    cause: BaseException | None = field(default=None, repr=False)
+    hooks: dict[str, tuple[Callable[..., Any], tuple[str, ...]]] = field(
+        default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
         return self.state == "loaded"
 
+    def describe(self) -> str:
+        """``"plugin gaudi (hwsdk-gaudi 0.1.0)"``."""
+        dist = f"{self.distribution} {self.version}".strip() or "unknown distribution"
+        return f"plugin {self.name} ({dist})"
 
-def _api_compatible(declared: Any) -> tuple[bool, str]:
+
+def _api_compatible(declared: Any) -> str:
+    """Return why ``HWSDK_PLUGIN_API`` is not acceptable, or ``""``."""
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+    if declared is None:
+        return ("it does not declare HWSDK_PLUGIN_API (a version specifier such as '>=1,<2'); "
+                f"this hwsdk implements plugin API {PLUGIN_API_VERSION}")
     if not isinstance(declared, str):
-        return False, ("the plugin does not declare HWSDK_PLUGIN_API (a version specifier "
-                       f"such as '>=1,<2'); this hwsdk implements plugin API {PLUGIN_API_VERSION}")
+        return f"its HWSDK_PLUGIN_API is {declared!r}, not a version specifier string"
     try:
         spec = SpecifierSet(declared)
     except InvalidSpecifier:
-        return False, f"HWSDK_PLUGIN_API {declared!r} is not a version specifier"
+        return f"its HWSDK_PLUGIN_API {declared!r} is not a version specifier"
     if PLUGIN_API_VERSION in spec:
-        return True, ""
-    return False, (f"the plugin supports plugin API {declared}, but this hwsdk implements "
-                   f"{PLUGIN_API_VERSION}; install a plugin release made for it")
+        return ""
+    return (f"it supports plugin API {declared}, but this hwsdk implements "
+            f"{PLUGIN_API_VERSION}; install a release of the plugin made for it")
 
 
 def _env_list(name: str) -> set[str] | None:
@@ -74,97 +106,205 @@ def _env_list(name: str) -> set[str] | None:
     return {item.strip() for item in raw.split(",") if item.strip()}
 
 
+def _brief(value: Any) -> str:
+    if isinstance(value, Node):
+        return f"<node {value.id} {value.op}>"
+    if isinstance(value, Graph):
+        return f"<graph {len(value.nodes)} nodes>"
+    if isinstance(value, Region):
+        return f"<region {value.id} {len(value.nodes)} nodes>"
+    if isinstance(value, list) and value and not isinstance(value[0], (str, int, float)):
+        return f"[{len(value)} x {type(value[0]).__name__}]"
+    if isinstance(value, CapabilityTable):
+        return f"<CapabilityTable {value.target} {len(value.ops)} ops>"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 class Registry:
-    """Loaded plugins and the targets they serve."""
+    """Loaded plugins and the targets they serve.
+
+    :param entry_points: the entry points to load (default: the ``hwsdk.plugins`` group of
+        the installed distributions). ``HWSDK_PLUGINS`` (comma-separated entry-point or
+        distribution names) keeps only the named plugins, ``HWSDK_DISABLE_PLUGINS`` drops the
+        named ones; the built-in ``torch`` fallback is always loaded.
+    """
 
     def __init__(self, entry_points: list[metadata.EntryPoint] | None = None) -> None:
         self.pm = pluggy.PluginManager("hwsdk")
         self.pm.add_hookspecs(hookspecs)
-        if os.environ.get("HWSDK_TRACE_PLUGINS") == "1":
-            self.pm.trace.root.setwriter(lambda text: sys.stderr.write(text))
-            self.pm.enable_tracing()
+        self.tracing = os.environ.get("HWSDK_TRACE_PLUGINS", "") not in ("", "0")
         self.plugins: dict[str, PluginRecord] = {}
         self.targets: dict[str, tuple[TargetInfo, PluginRecord]] = {}
         self.aliases: dict[str, str] = {}
         self._tables: dict[str, CapabilityTable] = {}
-        self._callers: dict[tuple[str, str], Any] = {}
+        self._canonical: dict[str, str] = {}
+        self._allow = _env_list("HWSDK_PLUGINS")
+        self._deny = _env_list("HWSDK_DISABLE_PLUGINS") or set()
         if entry_points is None:
             entry_points = list(metadata.entry_points(group=ENTRY_POINT_GROUP))
         ordered = sorted(entry_points, key=lambda ep: (_dist_name(ep) != BUILTIN_DISTRIBUTION,
-                                                       ep.name))
+                                                       ep.name, _dist_name(ep)))
         for ep in ordered:
             self._load(ep)
+
+    def _trace(self, text: str) -> None:
+        if self.tracing:
+            sys.stderr.write(f"hwsdk-trace: {text}\n")
+            sys.stderr.flush()
 
     # -- loading --------------------------------------------------------------------------------
 
     def _load(self, ep: metadata.EntryPoint) -> None:
         record = PluginRecord(name=ep.name, value=ep.value, distribution=_dist_name(ep),
                               version=_dist_version(ep))
+        if ep.name in self.plugins:
+            other = self.plugins[ep.name]
+            record.name = f"{ep.name}@{record.distribution or ep.value}"
+            self.plugins[record.name] = record
+            self._refuse(record, "failed", PluginContractError(
+                f"entry point name {ep.name!r} is already used by {other.describe()}; "
+                "rename the entry point"))
+            return
         self.plugins[ep.name] = record
-        allow, deny = _env_list("HWSDK_PLUGINS"), _env_list("HWSDK_DISABLE_PLUGINS") or set()
-        builtin = record.distribution == BUILTIN_DISTRIBUTION
-        if not builtin and ((allow is not None and ep.name not in allow) or ep.name in deny):
-            record.state, record.error = "disabled", "disabled by HWSDK_PLUGINS / " \
-                                                     "HWSDK_DISABLE_PLUGINS"
+        self._trace(f"load {record.describe()}: {ep.value}")
+        if self._disabled(record):
+            record.state = "disabled"
+            record.error = ("disabled by HWSDK_PLUGINS / HWSDK_DISABLE_PLUGINS; change those "
+                            "environment variables to load it")
+            self._trace(f"  {record.name}: disabled")
             return
         try:
-            plugin = ep.load()
-        except BaseException as exc:  # a plugin's import may raise anything, even SystemExit
-            self._fail(record, f"importing {ep.value} raised {type(exc).__name__}: {exc}")
+            module = ep.load()
+        except (Exception, SystemExit) as exc:  # a plugin's import may raise anything
+            self._fail(record, f"importing {ep.value} raised {type(exc).__name__}: {exc}", exc)
             return
-        ok, why = _api_compatible(getattr(plugin, "HWSDK_PLUGIN_API", None))
-        if not ok:
-            record.state, record.error = "refused", why
+        record.api = str(getattr(module, "HWSDK_PLUGIN_API", ""))
+        why = _api_compatible(getattr(module, "HWSDK_PLUGIN_API", None))
+        if why:
+            self._refuse(record, "refused", PluginContractError(
+                f"{record.describe()} is refused: {why}"))
+            return
+        problem = self._register(record, module)
+        if problem is not None:
+            self._fail(record, f"its hooks do not match hwsdk's hookspecs: {problem}", problem)
             return
         try:
-            self.pm.register(plugin, name=f"hwsdk-plugin:{ep.name}")
+            raw = self._call(record, "hwsdk_targets")
+            infos = self._validate_targets(raw)
         except Exception as exc:
-            self._fail(record, f"its hooks do not match hwsdk's hookspecs: {exc}")
+            self._fail(record, f"hwsdk_targets failed: {type(exc).__name__}: {exc}", exc)
             return
-        record.plugin = plugin
-        try:
-            infos = self._call(record, "hwsdk_targets")
-            infos = [TargetInfo.model_validate(i) for i in (infos or [])]
-        except Exception as exc:
-            self._fail(record, f"hwsdk_targets failed: {type(exc).__name__}: {exc}")
+        duplicate = self._duplicate(infos)
+        if duplicate is not None:
+            self._fail(record, str(duplicate), duplicate)
             return
-        for info in infos:
-            for name in [info.name, *info.aliases]:
-                owner = self.targets.get(name) or (
-                    self.targets.get(self.aliases[name]) if name in self.aliases else None)
-                if owner is not None:
-                    self._fail(record, f"target {name!r} is already served by plugin "
-                                       f"{owner[1].name} ({owner[1].distribution}); rename it")
-                    return
         for info in infos:
             self.targets[info.name] = (info, record)
             record.targets.append(info.name)
             for alias in info.aliases:
                 self.aliases[alias] = info.name
         record.state = "loaded"
+        self._trace(f"  {record.name}: loaded, targets {record.targets}")
 
-    def _fail(self, record: PluginRecord, error: str) -> None:
-        record.state, record.error = "failed", error
-        record.traceback = traceback.format_exc()
-        if record.plugin is not None or self.pm.has_plugin(f"hwsdk-plugin:{record.name}"):
+    def _disabled(self, record: PluginRecord) -> bool:
+        if record.distribution == BUILTIN_DISTRIBUTION and record.name == FALLBACK_ENTRY_POINT:
+            return False
+        names = {record.name, record.distribution}
+        if self._allow is not None and not names & self._allow:
+            return True
+        return bool(names & self._deny)
+
+    def _register(self, record: PluginRecord, module: Any) -> Exception | None:
+        """Register ``module`` with pluggy and index its hook implementations."""
+        for attr in HOOK_NAMES:
+            fn = getattr(module, attr, None)
+            if callable(fn) and self.pm.parse_hookimpl_opts(module, attr) is None:
+                return PluginContractError(f"{attr} is not marked with @hookimpl "
+                                           "(from hwsdk.plugin import hookimpl)")
+        name = f"hwsdk-plugin:{record.name}"
+        try:
+            self.pm.register(module, name=name)
+        except Exception as exc:
+            return exc
+        record.plugin = module
+        for caller in self.pm.get_hookcallers(module) or []:
+            if caller.spec is None:
+                return PluginContractError(
+                    f"{caller.name} is not an hwsdk hook; hwsdk defines {', '.join(HOOK_NAMES)}")
+            for impl in caller.get_hookimpls():
+                if impl.plugin is module:
+                    if impl.hookwrapper or impl.wrapper:
+                        return PluginContractError(f"{caller.name} may not be a hook wrapper")
+                    record.hooks[caller.name] = (impl.function, tuple(impl.argnames))
+        return None
+
+    @staticmethod
+    def _validate_targets(raw: Any) -> list[TargetInfo]:
+        if raw is None:
+            return []
+        if not isinstance(raw, (list, tuple)):
+            raise PluginContractError(
+                f"hwsdk_targets must return a list of TargetInfo, got {type(raw).__name__}")
+        return [TargetInfo.model_validate(i.model_dump() if isinstance(i, TargetInfo) else i)
+                for i in raw]
+
+    def _duplicate(self, infos: list[TargetInfo]) -> PluginContractError | None:
+        claimed: dict[str, str] = {}
+        for info in infos:
+            for name in [info.name, *info.aliases]:
+                owner = self.targets.get(self.aliases.get(name, name))
+                if owner is not None:
+                    return PluginContractError(
+                        f"target name {name!r} is already served by {owner[1].describe()}; "
+                        "rename the target or disable one of the plugins")
+                if name in claimed:
+                    return PluginContractError(f"target name {name!r} is declared twice")
+                claimed[name] = info.name
+        return None
+
+    def _refuse(self, record: PluginRecord, state: str, cause: Exception) -> None:
+        """Record a failure detected by hwsdk itself (no plugin code on the stack)."""
+        try:
+            raise cause
+        except Exception:
+            self._fail(record, str(cause), cause, state=state)
+
+    def _fail(self, record: PluginRecord, error: str, cause: BaseException,
+              state: str = "failed") -> None:
+        record.state, record.error, record.cause = state, error, cause
+        record.traceback = "".join(traceback.format_exception(cause))
+        self._trace(f"  {record.name}: {state}: {error}")
+        if self.pm.has_plugin(f"hwsdk-plugin:{record.name}"):
             self.pm.unregister(name=f"hwsdk-plugin:{record.name}")
         record.plugin = None
+        record.hooks.clear()
         for name in record.targets:
             self.targets.pop(name, None)
         for alias, name in list(self.aliases.items()):
             if name in record.targets:
                 del self.aliases[alias]
+        for key in [k for k in self._tables if k.partition(":")[0] in record.targets]:
+            del self._tables[key]
+        self._canonical.clear()
 
     def _call(self, record: PluginRecord, hook: str, **kwargs: Any) -> Any:
-        key = (record.name, hook)
-        caller = self._callers.get(key)
-        if caller is None:
-            others = [p for n, p in self.pm.list_name_plugin() if n != f"hwsdk-plugin:{record.name}"]
-            caller = self.pm.subset_hook_caller(hook, remove_plugins=others)
-            self._callers[key] = caller
-        result = caller(**kwargs)
-        if isinstance(result, list) and not caller.spec.opts.get("firstresult"):
-            return result[0] if result else None  # the subset holds this one plugin
+        """Call ``record``'s implementation of ``hook`` (None when it has none)."""
+        impl = record.hooks.get(hook)
+        if impl is None:
+            return None
+        fn, argnames = impl
+        if not self.tracing:
+            return fn(*[kwargs[a] for a in argnames])
+        args = ", ".join(f"{k}={_brief(v)}" for k, v in kwargs.items())
+        start = time.perf_counter()
+        try:
+            result = fn(*[kwargs[a] for a in argnames])
+        except BaseException as exc:
+            self._trace(f"{record.name}.{hook}({args}) raised {type(exc).__name__}: {exc}")
+            raise
+        ms = (time.perf_counter() - start) * 1e3
+        self._trace(f"{record.name}.{hook}({args}) -> {_brief(result)} [{ms:.2f} ms]")
         return result
 
     # -- target resolution ----------------------------------------------------------------------
@@ -173,7 +313,8 @@ class Registry:
         """``"rocm:gfx942"`` → (TargetInfo of rocm, ``"gfx942"``).
 
         :raises UnknownTargetError: naming the closest known names.
-        :raises PluginLoadError: when the plugin serving that name failed to load.
+        :raises PluginLoadError: when the plugin serving that name failed to load (chained
+            to the root cause).
         """
         name, _, variant = ref.partition(":")
         name = self.aliases.get(name, name)
@@ -181,16 +322,17 @@ class Registry:
             failed = self._failed_plugin_for(name)
             if failed is not None:
                 raise PluginLoadError(
-                    f"target {name!r} is unavailable: plugin {failed.name} "
-                    f"({failed.distribution} {failed.version}) {failed.state}: {failed.error}. "
-                    "Run `hwsdk doctor` for the traceback."
-                )
+                    f"target {name!r} is unavailable: {failed.describe()} {failed.state}: "
+                    f"{failed.error}. Run `hwsdk doctor` for the traceback."
+                ) from failed.cause
             known = sorted(self.known_names())
             close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
             hint = f"did you mean {', '.join(close)}? " if close else ""
+            broken = [r.name for r in self.plugins.values() if r.state in ("failed", "refused")]
+            extra = f" (plugins that failed to load: {', '.join(broken)})" if broken else ""
             raise UnknownTargetError(
                 f"unknown target {ref!r}; {hint}known targets: {', '.join(known) or 'none'} "
-                "(see `hwsdk targets`)"
+                f"(see `hwsdk targets`){extra}"
             )
         info, _record = self.targets[name]
         if variant and variant not in info.variants:
@@ -203,8 +345,13 @@ class Registry:
         return info, (variant or info.default_variant or None)
 
     def canonical(self, ref: str) -> str:
-        info, variant = self.resolve(ref)
-        return f"{info.name}:{variant}" if variant else info.name
+        """``"rocm"`` → ``"rocm:gfx942"`` when that is its default variant (cached)."""
+        canonical = self._canonical.get(ref)
+        if canonical is None:
+            info, variant = self.resolve(ref)
+            canonical = f"{info.name}:{variant}" if variant else info.name
+            self._canonical[ref] = canonical
+        return canonical
 
     def known_names(self) -> set[str]:
         names = set(self.targets) | set(self.aliases)
@@ -214,8 +361,9 @@ class Registry:
 
     def _failed_plugin_for(self, name: str) -> PluginRecord | None:
         for record in self.plugins.values():
-            if record.state in ("failed", "refused") and (
-                    name in record.targets or name == record.name):
+            if record.state in ("failed", "refused", "disabled") and (
+                    name in record.targets or name == record.name
+                    or record.distribution in (name, f"hwsdk-{name}")):
                 return record
         return None
 
@@ -226,62 +374,98 @@ class Registry:
     # -- hooks on behalf of a target ------------------------------------------------------------
 
     def capabilities(self, ref: str) -> CapabilityTable:
-        """The validated capability table of a target reference.
+        """The validated capability table of a target reference (cached).
 
-        :raises PluginLoadError: when the hook raises or returns something malformed (the
-            plugin is then marked failed).
+        :raises PluginLoadError: when the hook raises, returns None or returns something
+            malformed (the plugin is then marked failed, chained to the root cause).
         """
         canonical = self.canonical(ref)
-        if canonical in self._tables:
-            return self._tables[canonical]
+        table = self._tables.get(canonical)
+        if table is not None:
+            return table
         record = self.record_for(canonical)
         try:
-            table = self._call(record, "hwsdk_capabilities", target=canonical)
-            if table is None:
-                raise PluginContractError(f"hwsdk_capabilities returned None for {canonical}")
-            table = CapabilityTable.model_validate(
-                table if isinstance(table, (dict, CapabilityTable)) else table)
-        except (ValidationError, Exception) as exc:
+            raw = self._call(record, "hwsdk_capabilities", target=canonical)
+            table = self._validate_table(raw, canonical)
+        except Exception as exc:
             self._fail(record, f"hwsdk_capabilities({canonical!r}) failed: "
-                               f"{type(exc).__name__}: {exc}")
+                               f"{type(exc).__name__}: {exc}", exc)
             raise PluginLoadError(
-                f"plugin {record.name} ({record.distribution} {record.version}) gave no valid "
-                f"capability table for {canonical}: {exc}"
+                f"{record.describe()} gave no valid capability table for {canonical}: "
+                f"{type(exc).__name__}: {exc}"
             ) from exc
         self._tables[canonical] = table
         return table
 
+    def _validate_table(self, raw: Any, canonical: str) -> CapabilityTable:
+        if raw is None:
+            raise PluginContractError(f"hwsdk_capabilities returned None for {canonical}, "
+                                      "a target the plugin declared")
+        if isinstance(raw, CapabilityTable):
+            raw = raw.model_dump()
+        table = CapabilityTable.model_validate(raw)
+        name = table.target.partition(":")[0]
+        if self.aliases.get(name, name) != canonical.partition(":")[0]:
+            raise PluginContractError(f"the table asked for {canonical} describes target "
+                                      f"{table.target!r}")
+        return table
+
     def probe(self, ref: str) -> Availability:
-        """Probe a target; a raising probe reads as unavailable with the error as reason."""
+        """Probe a target; a raising or malformed probe reads as unavailable, with the error
+        as reason."""
         canonical = self.canonical(ref)
         record = self.record_for(canonical)
         try:
             result = self._call(record, "hwsdk_probe", target=canonical)
+            if result is None:
+                return Availability(available=False, reason="the plugin has no probe")
+            return Availability.model_validate(
+                result.model_dump() if isinstance(result, Availability) else result)
         except Exception as exc:
             return Availability(available=False,
                                 reason=f"probe raised {type(exc).__name__}: {exc}")
-        if result is None:
-            return Availability(available=False, reason="the plugin has no probe")
-        return Availability.model_validate(result)
+
+    def has_check(self, ref: str) -> bool:
+        """Whether the plugin serving ``ref`` implements ``hwsdk_check``."""
+        return "hwsdk_check" in self.record_for(ref).hooks
 
     def check(self, ref: str, node: Node, graph: Graph) -> Verdict | None:
-        record = self.record_for(ref)
-        result = self._call(record, "hwsdk_check", target=self.canonical(ref), node=node,
-                            graph=graph)
-        if result is not None and not result.ok:
-            return Verdict.model_validate(result)
-        return None
+        """The plugin's ``hwsdk_check`` veto for a node its table accepted, or None.
+
+        :raises PluginLoadError: when the hook raises or returns something that is not a
+            Verdict (the plugin is then marked failed).
+        """
+        canonical = self.canonical(ref)
+        record = self.record_for(canonical)
+        if "hwsdk_check" not in record.hooks:
+            return None
+        try:
+            result = self._call(record, "hwsdk_check", target=canonical, node=node, graph=graph)
+            if result is None:
+                return None
+            verdict = result if isinstance(result, Verdict) else Verdict.model_validate(result)
+        except Exception as exc:
+            self._fail(record, f"hwsdk_check({canonical!r}, {node.id}) failed: "
+                               f"{type(exc).__name__}: {exc}", exc)
+            raise PluginLoadError(f"{record.describe()}'s hwsdk_check failed on node {node.id} "
+                                  f"({node.op}): {type(exc).__name__}: {exc}") from exc
+        if verdict.ok:
+            return None
+        return verdict.model_copy(update={"target": canonical, "node_id": node.id})
 
     def compile(self, ref: str, region: Region, options: Mapping[str, Any]) -> CompiledRegion:
-        record = self.record_for(ref)
-        result = self._call(record, "hwsdk_compile", target=self.canonical(ref), region=region,
+        """Compile ``region`` with the plugin serving ``ref``; exceptions propagate (the
+        caller records them as ``COMPILE_FAILED``)."""
+        canonical = self.canonical(ref)
+        record = self.record_for(canonical)
+        result = self._call(record, "hwsdk_compile", target=canonical, region=region,
                             options=options)
         if result is None:
             raise PluginContractError(
-                f"plugin {record.name} returned no compiled region for {ref}")
+                f"{record.describe()} returned no compiled region for {canonical}")
         if not callable(result):
             raise PluginContractError(
-                f"plugin {record.name}'s hwsdk_compile returned {type(result).__name__}, "
+                f"{record.describe()}'s hwsdk_compile returned {type(result).__name__}, "
                 "not a CompiledRegion")
         return result  # type: ignore[no-any-return]
 
@@ -299,26 +483,29 @@ class Registry:
 
 def _dist_name(ep: metadata.EntryPoint) -> str:
     dist = getattr(ep, "dist", None)
-    return dist.metadata["Name"] if dist is not None else ""
+    return str(dist.metadata["Name"]) if dist is not None else ""
 
 
 def _dist_version(ep: metadata.EntryPoint) -> str:
     dist = getattr(ep, "dist", None)
-    return dist.version if dist is not None else ""
+    return str(dist.version) if dist is not None else ""
 
 
 _DEFAULT: Registry | None = None
+_LOCK = threading.Lock()
 
 
 def get_registry() -> Registry:
     """The process-wide registry, loaded on first use (not at import)."""
     global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = Registry()
-    return _DEFAULT
+    with _LOCK:
+        if _DEFAULT is None:
+            _DEFAULT = Registry()
+        return _DEFAULT
 
 
 def reset_registry() -> None:
     """Forget the loaded plugins; the next :func:`get_registry` loads them again."""
     global _DEFAULT
-    _DEFAULT = None
+    with _LOCK:
+        _DEFAULT = None

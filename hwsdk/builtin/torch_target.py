@@ -8,7 +8,13 @@ from typing import Any
 from hwsdk.ir.dtypes import DType
 from hwsdk.ir.opdef import OPSET_VERSION, all_ops
 from hwsdk.plugin import (
-    Availability, CapabilityTable, CompiledRegion, OpSupport, Provenance, Region, TargetInfo,
+    Availability,
+    CapabilityTable,
+    CompiledRegion,
+    OpSupport,
+    Provenance,
+    Region,
+    TargetInfo,
     hookimpl,
 )
 

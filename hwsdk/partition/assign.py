@@ -1,4 +1,4 @@
-"""Step 1 of partitioning: every node × every candidate target → Verdict; pick a target."""
+"""Step 1 of partitioning: every node x every candidate target → Verdict; pick a target."""
 
 from __future__ import annotations
 
@@ -25,8 +25,10 @@ class Assignment:
 
 
 def _user_fallback(node: Node, fallback_ops: Collection[str]) -> bool:
-    return node.op in fallback_ops or (bool(node.source.aten) and node.source.aten in fallback_ops) \
-        or node.attrs.get("target") in fallback_ops
+    if not fallback_ops:
+        return False
+    return node.op in fallback_ops or (bool(node.source.aten) and node.source.aten in
+                                       fallback_ops) or node.attrs.get("target") in fallback_ops
 
 
 def assign(graph: Graph, targets: Sequence[str], tables: dict[str, CapabilityTable],
@@ -45,6 +47,7 @@ def assign(graph: Graph, targets: Sequence[str], tables: dict[str, CapabilityTab
     for node in graph.nodes:
         verdicts: list[Verdict] = []
         chosen: Verdict | None = None
+        chosen_target = FALLBACK
         if _user_fallback(node, fallback_ops):
             reason = f"{node.op} is in fallback_ops, so it runs in PyTorch"
             result[node.id] = Assignment(FALLBACK, ReasonCode.USER_FALLBACK, reason, [])
@@ -55,10 +58,10 @@ def assign(graph: Graph, targets: Sequence[str], tables: dict[str, CapabilityTab
                 verdict = check(target, node, graph) or verdict
             verdicts.append(verdict)
             if verdict.ok:
-                chosen = verdict
+                chosen, chosen_target = verdict, target
                 break
         if chosen is not None:
-            result[node.id] = Assignment(chosen.target, ReasonCode.SUPPORTED, chosen.reason,
+            result[node.id] = Assignment(chosen_target, ReasonCode.SUPPORTED, chosen.reason,
                                          verdicts)
         elif verdicts:
             first = verdicts[0]

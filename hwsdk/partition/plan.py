@@ -16,9 +16,23 @@ from hwsdk.ir.opdef import OPSET_VERSION
 from hwsdk.partition.assign import FALLBACK, Assignment
 from hwsdk.partition.regions import RegionCut
 
-__all__ = ["PLAN_SCHEMA_VERSION", "RegionInfo", "PartitionPlan", "NodeInfo"]
+__all__ = ["PLAN_SCHEMA_VERSION", "RegionInfo", "PartitionPlan", "NodeInfo", "canonical_details"]
 
 PLAN_SCHEMA_VERSION = 1
+
+
+def canonical_details(value: Any) -> Any:
+    """A plugin's ``details`` in a deterministic JSON-able form: dict keys sorted, sets sorted,
+    tuples as lists, anything else that JSON cannot hold as ``str``."""
+    if isinstance(value, dict):
+        return {str(k): canonical_details(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, (list, tuple)):
+        return [canonical_details(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((canonical_details(v) for v in value), key=repr)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
 
 
 @dataclass
@@ -49,7 +63,7 @@ class RegionInfo:
             "id": self.id, "target": self.target, "status": self.status, "reason": self.reason,
             "nodes": self.node_ids, "inputs": [boundary(v) for v in self.inputs],
             "outputs": [boundary(v) for v in self.outputs], "params": len(self.params),
-            "details": self.details,
+            "details": canonical_details(self.details),
         }
 
 
@@ -107,7 +121,6 @@ class PartitionPlan:
         """Record that ``region`` failed to compile; its nodes now run in PyTorch."""
         region.status, region.reason = "compile_failed", message
         for node_id in region.node_ids:
-            info = self.nodes[node_id]
             self.nodes[node_id] = NodeInfo(FALLBACK, region.id, ReasonCode.COMPILE_FAILED,
                                            f"{region.target} failed to compile this region: "
                                            f"{message}")
@@ -121,27 +134,37 @@ class PartitionPlan:
         counts = Counter(info.target for info in self.nodes.values())
         return {t: counts[t] / total for t in sorted(counts)}
 
-    def boundary_crossings(self) -> int:
-        """Number of values that move between regions of different targets."""
-        count = 0
+    def crossing_values(self) -> list[tuple[str, str, str]]:
+        """(value, producing region id, consuming region id) for every value that moves between
+        regions of different effective targets (a compile failure runs in PyTorch). Graph
+        inputs and params are not crossings: no region produces them."""
         region_target = {r.id: self._effective_target(r) for r in self.regions}
-        producer_region = {out: self.nodes[n.id].region for n in self.graph.nodes
-                           for out in n.outputs}
+        producer_region: dict[str, str] = {}
+        for region in self.regions:
+            for out in region.outputs:
+                producer_region[out] = region.id
+        result = []
         for region in self.regions:
             for name in region.inputs:
                 src = producer_region.get(name)
                 if src is not None and region_target[src] != region_target[region.id]:
-                    count += 1
-        return count
+                    result.append((name, src, region.id))
+        return result
+
+    def boundary_crossings(self) -> int:
+        """Number of values that move between regions of different targets (a value read by
+        two such regions counts twice)."""
+        return len(self.crossing_values())
 
     def boundary_bytes(self) -> int | None:
+        """Bytes of the values counted by :meth:`boundary_crossings`; None when one of them
+        has a symbolic shape."""
         total = 0
-        for region in self.regions:
-            for name in region.inputs:
-                n = self.graph.types[name].nbytes()
-                if n is None:
-                    return None
-                total += n
+        for name, _src, _dst in self.crossing_values():
+            n = self.graph.types[name].nbytes()
+            if n is None:
+                return None
+            total += n
         return total
 
     @staticmethod
@@ -160,7 +183,6 @@ class PartitionPlan:
     def to_dict(self) -> dict[str, Any]:
         from hwsdk import __version__
 
-        graph_nodes = self.graph.node_by_id()
         nodes = []
         for node in self.graph.nodes:
             info = self.nodes[node.id]
@@ -174,9 +196,9 @@ class PartitionPlan:
                 "verdicts": [{"target": v.target, "ok": v.ok, "code": v.code.value,
                               "reason": v.reason} for v in verdicts],
             })
-        _ = graph_nodes
+        params = set(self.graph.params)
         types = {name: str(t) for name, t in sorted(self.graph.types.items())
-                 if name not in set(self.graph.params)}
+                 if name not in params}
         return {
             "schema": "hwsdk.partition-plan",
             "schema_version": PLAN_SCHEMA_VERSION,
