@@ -128,7 +128,11 @@ class MaxDimSize(_Model):
         if len(node.inputs) <= self.input or not node.inputs[self.input]:
             return None
         shape = graph.types[node.inputs[self.input]].shape
-        size = shape[self.dim] if shape else 1
+        if not shape:
+            return None
+        if not -len(shape) <= self.dim < len(shape):
+            return f"input {self.input} has rank {len(shape)}, so it has no dim {self.dim}"
+        size = shape[self.dim]
         if not isinstance(size, int) or size > self.max:
             return f"dim {self.dim} of input {self.input} is {size}, above {self.max}"
         return None
