@@ -1,0 +1,138 @@
+"""The ``cpu`` target: regions lowered to ONNX and run by ONNX Runtime's CPU execution provider.
+
+Registered through the ``hwsdk.plugins`` entry-point group like any plugin. The capability table
+lists, per core op, the dtypes the ONNX lowering (:mod:`hwsdk.lower.onnx`) handles *and* that
+``tests/builtin/test_cpu_target.py`` runs against the op's PyTorch reference, after checking that
+ONNX Runtime registers a CPU kernel for every ONNX op the lowering emits. Anything else is left
+out of the table, so it reads ``unknown`` and stays in PyTorch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import metadata
+from typing import Any
+
+from hwsdk.ir.dtypes import DType
+from hwsdk.ir.graph import Graph, Node
+from hwsdk.ir.opdef import OPSET_VERSION
+from hwsdk.plugin import (
+    Availability, CapabilityTable, CompiledRegion, OpSupport, Provenance, ReasonCode, Region,
+    TargetInfo, Verdict, hookimpl,
+)
+
+HWSDK_PLUGIN_API = ">=1,<2"
+
+TARGET = "cpu"
+ENGINES = ("onnxruntime",)
+
+_F = ("f32",)
+_NUM = ("f32", "i64", "i32")
+_ANY = ("f32", "i64", "i32", "bool")
+_CLAIMS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("exp", "log", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tanh", "erf",
+                     "sigmoid", "silu", "gelu", "relu", "softmax", "log_softmax", "layer_norm",
+                     "rms_norm", "batch_norm", "linear", "addmm", "matmul", "conv",
+                     "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "embedding", "div",
+                     "pow", "mean", "scaled_dot_product_attention"), _F),
+    **dict.fromkeys(("neg", "abs", "add", "sub", "mul", "maximum", "minimum", "lt", "le", "gt",
+                     "ge", "sum", "amax", "amin", "argmax", "cumsum", "clamp", "index_select",
+                     "gather"), _NUM),
+    **dict.fromkeys(("eq", "ne", "where", "cast", "reshape", "permute", "expand", "slice",
+                     "select", "squeeze", "unsqueeze", "copy", "cat", "split", "full", "triu",
+                     "tril"), _ANY),
+    **dict.fromkeys(("logical_and", "logical_or", "logical_not"), ("bool",)),
+    "arange": ("i64", "f32"),
+}
+"""Core op → dtypes claimed ``yes``; every pair is run by tests/builtin/test_cpu_target.py."""
+
+OPTIONS: dict[str, str] = {}
+
+
+def _options() -> dict[str, str]:
+    if not OPTIONS:
+        from hwsdk.engines.ort import OPTIONS as ENGINE_OPTIONS
+
+        OPTIONS.update(ENGINE_OPTIONS)
+        OPTIONS["engine"] = f"engine running the regions; one of {', '.join(ENGINES)}"
+    return OPTIONS
+
+
+@hookimpl
+def hwsdk_targets() -> list[TargetInfo]:
+    return [TargetInfo(
+        name=TARGET, vendor="any", priority=10, engine="ONNX Runtime (CPU execution provider)",
+        description="any CPU, through the IR → ONNX lowering and ONNX Runtime",
+        options=_options())]
+
+
+@hookimpl
+def hwsdk_probe(target: str) -> Availability | None:
+    if target != TARGET:
+        return None
+    from hwsdk.engines.ort import probe
+
+    found = probe()
+    versions = dict(found["versions"])
+    if found["providers"]:
+        versions["providers"] = ", ".join(found["providers"])
+    return Availability(available=found["available"], reason=found["reason"],
+                        devices=["cpu"] if found["available"] else [], versions=versions,
+                        can_compile_offline=True)
+
+
+def _ort_version() -> str:
+    try:
+        return metadata.version("onnxruntime")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+@hookimpl
+def hwsdk_capabilities(target: str) -> CapabilityTable | None:
+    if target != TARGET:
+        return None
+    ops = {op: OpSupport(dtypes={DType(d): "yes" for d in dtypes},
+                         note="lowered by hwsdk.lower.onnx")
+           for op, dtypes in sorted(_CLAIMS.items())}
+    version = _ort_version()
+    return CapabilityTable(
+        target=TARGET, version=version, opset_version=OPSET_VERSION,
+        provenance=[
+            Provenance(source="hwsdk ONNX lowering, each op x dtype run against the op's "
+                              "PyTorch reference", version=version,
+                       url_or_repo_path="tests/builtin/test_cpu_target.py"),
+            Provenance(source="onnxruntime CPU kernel registry "
+                              "(onnxruntime.capi._pybind_state.get_all_opkernel_def), checked "
+                              "for every ONNX op each claim emits", version=version,
+                       url_or_repo_path="tests/builtin/test_cpu_target.py"),
+        ],
+        ops=ops,
+        note="Dtypes not listed are unknown and stay in PyTorch. Some op forms have extra "
+             "checks (adaptive pooling with uneven windows, symbolic layer-norm shapes …).")
+
+
+@hookimpl
+def hwsdk_check(target: str, node: Node, graph: Graph) -> Verdict | None:
+    if target != TARGET:
+        return None
+    from hwsdk.lower.onnx import unsupported_reason
+
+    reason = unsupported_reason(node, graph)
+    if reason is None:
+        return None
+    return Verdict(target=TARGET, node_id=node.id, ok=False, code=ReasonCode.CONSTRAINT,
+                   reason=f"cpu (ONNX): {reason}")
+
+
+@hookimpl
+def hwsdk_compile(target: str, region: Region, options: Mapping[str, Any]
+                  ) -> CompiledRegion | None:
+    if target != TARGET:
+        return None
+    from hwsdk.engines.ort import compile_region
+
+    engine = options.get("engine", "onnxruntime")
+    if engine not in ENGINES:
+        raise ValueError(f"the cpu target runs on {', '.join(ENGINES)}, not {engine!r}")
+    return compile_region(region, options=options)

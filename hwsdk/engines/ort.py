@@ -1,0 +1,265 @@
+"""ONNX Runtime engine: IR region → ONNX → one ``InferenceSession`` per region, run zero-copy.
+
+Any target can hand a region to any execution provider installed here:
+
+>>> compiled = compile_region(region, providers=["CPUExecutionProvider"],    # doctest: +SKIP
+...                           options={"num_threads": 2})
+>>> compiled.run(inputs, env)                                               # doctest: +SKIP
+
+Inputs are bound to the session by pointer (``IOBinding``) from contiguous torch CPU tensors,
+and outputs are written by ONNX Runtime straight into preallocated torch tensors whenever the
+output shape is known from the IR (static, or symbolic dims evaluated from the call's symbol
+values); otherwise ONNX Runtime allocates and the result is wrapped without a copy.
+``InferenceSession.run*`` is thread-safe, and each call uses its own binding, so one compiled
+region serves concurrent callers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from importlib import metadata
+from typing import Any
+
+from hwsdk.errors import HwsdkError, InvalidArgumentError
+from hwsdk.ir.symbolic import evaluate_shape
+from hwsdk.lower.onnx import OPSET, LoweredModel, lower
+from hwsdk.lower.onnx.builder import numpy_dtype
+from hwsdk.plugin import CompiledRegion, Region
+
+__all__ = ["EngineError", "OPTIONS", "OrtRegion", "compile_region", "compile_lowered",
+           "available_providers", "probe", "session_options"]
+
+OPTIONS: dict[str, str] = {
+    "num_threads": "ONNX Runtime intra-op threads (int; 0 = ONNX Runtime's default)",
+    "inter_op_threads": "ONNX Runtime inter-op threads (int; used with parallel execution)",
+    "graph_optimization_level": "ONNX Runtime graph optimizations: disable, basic, extended, all",
+    "providers": "execution providers in preference order (default: CPUExecutionProvider)",
+    "provider_options": "one dict of options per provider, passed to InferenceSession",
+    "validate": "run each static-shaped region once on zeros at compile time (default True), "
+                "so run failures fall back at compile time",
+    "dump_onnx": "directory to write each region's ONNX model into (<region id>.onnx)",
+}
+"""Compile options this engine reads; targets using it declare them in ``TargetInfo.options``."""
+
+_LEVELS = {"disable": "ORT_DISABLE_ALL", "basic": "ORT_ENABLE_BASIC",
+           "extended": "ORT_ENABLE_EXTENDED", "all": "ORT_ENABLE_ALL"}
+
+
+class EngineError(HwsdkError):
+    """ONNX Runtime could not create a session for, or run, a lowered region."""
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def available_providers() -> list[str]:
+    """``onnxruntime.get_available_providers()``, or ``[]`` when onnxruntime is missing."""
+    try:
+        import onnxruntime
+    except ImportError:
+        return []
+    return list(onnxruntime.get_available_providers())
+
+
+def probe(required: Sequence[str] = ("CPUExecutionProvider",)) -> dict[str, Any]:
+    """What this engine can do here: versions, providers, and why it is unusable if it is.
+
+    :param required: providers that must be available for ``available`` to be True.
+    :returns: ``{"available", "reason", "versions", "providers"}`` (feeds an ``Availability``).
+    """
+    versions = {d: v for d in ("onnx", "onnxruntime") if (v := _version(d))}
+    missing = [d for d in ("onnx", "onnxruntime") if d not in versions]
+    if missing:
+        return {"available": False, "versions": versions, "providers": [],
+                "reason": f"{' and '.join(missing)} not installed: pip install 'hwsdk[onnx]'"}
+    providers = available_providers()
+    absent = [p for p in required if p not in providers]
+    reason = f"onnxruntime here has {', '.join(providers)}; missing {', '.join(absent)}" \
+        if absent else ""
+    return {"available": not absent, "reason": reason, "versions": versions,
+            "providers": providers}
+
+
+def _int_option(options: Mapping[str, Any], key: str) -> int | None:
+    value = options.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidArgumentError(f"option {key} must be an int >= 0, got {value!r}")
+    return value
+
+
+def session_options(options: Mapping[str, Any]) -> Any:
+    """An ``onnxruntime.SessionOptions`` from hwsdk compile options (see :data:`OPTIONS`)."""
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    threads = _int_option(options, "num_threads")
+    if threads:
+        so.intra_op_num_threads = threads
+    inter = _int_option(options, "inter_op_threads")
+    if inter:
+        so.inter_op_num_threads = inter
+        so.execution_mode = ort.ExecutionMode.ORT_PARALLEL
+    level = options.get("graph_optimization_level", "all")
+    if level not in _LEVELS:
+        raise InvalidArgumentError(
+            f"graph_optimization_level must be one of {sorted(_LEVELS)}, got {level!r}")
+    so.graph_optimization_level = getattr(ort.GraphOptimizationLevel, _LEVELS[level])
+    so.log_severity_level = 3
+    return so
+
+
+class OrtRegion(CompiledRegion):
+    """A region running in one ONNX Runtime session."""
+
+    def __init__(self, session: Any, lowered: LoweredModel, details: Mapping[str, Any]) -> None:
+        import torch
+
+        super().__init__(details)
+        self.session = session
+        self.lowered = lowered
+        self._inputs = lowered.inputs[: len(lowered.inputs) - len(lowered.symbols)]
+        self._symbols = [(f"sym::{s}", s) for s in lowered.symbols]
+        self._outputs = [(name, t.shape, numpy_dtype(t.dtype), getattr(torch, str(
+            numpy_dtype(t.dtype)))) for name, t in zip(lowered.outputs, lowered.output_types,
+                                                       strict=True)]
+        self._in_dtypes: list[Any] = []
+        self._run_options: Any = None
+
+    def run(self, inputs: Sequence[Any], env: Mapping[str, int]) -> list[Any]:
+        import numpy as np
+        import torch
+
+        binding = self.session.io_binding()
+        keep = []
+        for name, tensor in zip(self._inputs, inputs, strict=True):
+            t = tensor.detach()
+            if not t.is_contiguous():
+                t = t.contiguous()
+            if t.numel() == 0:
+                binding.bind_cpu_input(name, t.numpy())
+            else:
+                binding.bind_input(name, "cpu", 0, _np(t.dtype), tuple(t.shape), t.data_ptr())
+            keep.append(t)
+        for name, symbol in self._symbols:
+            binding.bind_cpu_input(name, np.array(env[symbol], dtype=np.int64))
+        results: list[Any] = []
+        for name, shape, np_dtype, torch_dtype in self._outputs:
+            try:
+                concrete = evaluate_shape(shape, env)
+            except Exception:  # a dim the IR could not name ("?"): let ONNX Runtime allocate
+                binding.bind_output(name, "cpu")
+                results.append(None)
+                continue
+            out = torch.empty(concrete, dtype=torch_dtype)
+            if out.numel() == 0:
+                binding.bind_output(name, "cpu")
+                results.append(None)
+                continue
+            binding.bind_output(name, "cpu", 0, np_dtype, concrete, out.data_ptr())
+            results.append(out)
+        try:
+            self.session.run_with_iobinding(binding)
+        except Exception as exc:
+            raise EngineError(f"onnxruntime failed running region "
+                              f"{self.details.get('region', '?')}: {exc}") from exc
+        if any(r is None for r in results):
+            values = binding.get_outputs()
+            results = [r if r is not None else torch.from_numpy(values[i].numpy())
+                       for i, r in enumerate(results)]
+        del keep
+        return results
+
+
+_NP_OF_TORCH: dict[Any, Any] = {}
+
+
+def _np(torch_dtype: Any) -> Any:
+    dtype = _NP_OF_TORCH.get(torch_dtype)
+    if dtype is None:
+        from hwsdk.ir.dtypes import from_torch
+
+        dtype = _NP_OF_TORCH[torch_dtype] = numpy_dtype(from_torch(torch_dtype))
+    return dtype
+
+
+def compile_lowered(lowered: LoweredModel, providers: Sequence[str] | None = None,
+                    options: Mapping[str, Any] | None = None, label: str = "region") -> OrtRegion:
+    """Create the session for an already lowered model.
+
+    :raises EngineError: with ONNX Runtime's message when the session cannot be created.
+    """
+    import onnxruntime as ort
+
+    options = dict(options or {})
+    providers = list(providers or options.get("providers") or ["CPUExecutionProvider"])
+    available = ort.get_available_providers()
+    absent = [p for p in providers if p not in available]
+    if absent:
+        raise EngineError(f"execution provider(s) {absent} are not in this onnxruntime build "
+                          f"(it has {', '.join(available)})")
+    so = session_options(options)
+    try:
+        session = ort.InferenceSession(lowered.serialize(), sess_options=so, providers=providers,
+                                       provider_options=options.get("provider_options"))
+    except Exception as exc:
+        raise EngineError(f"onnxruntime could not create a session for {label}: "
+                          f"{type(exc).__name__}: {exc}") from exc
+    graph = lowered.model.graph
+    details = {
+        "engine": "onnxruntime", "region": label, "onnxruntime": ort.__version__,
+        "providers": list(session.get_providers()), "opset": OPSET,
+        "onnx_nodes": len(graph.node), "initializers": len(graph.initializer),
+        "num_threads": so.intra_op_num_threads or "default",
+        "graph_optimization_level": options.get("graph_optimization_level", "all"),
+    }
+    if lowered.symbols:
+        details["symbol_inputs"] = list(lowered.symbols)
+    return OrtRegion(session, lowered, details)
+
+
+def compile_region(region: Region, providers: Sequence[str] | None = None,
+                   options: Mapping[str, Any] | None = None) -> OrtRegion:
+    """Lower ``region`` to ONNX and create its ONNX Runtime session.
+
+    :param region: the region to compile.
+    :param providers: execution providers in preference order; None: ``options["providers"]``
+        or ``["CPUExecutionProvider"]``.
+    :param options: compile options (see :data:`OPTIONS`; others are ignored).
+    :returns: an :class:`OrtRegion`; ``details`` names the engine, providers and threads.
+    :raises EngineError: when the session cannot be created or the validation run fails, with
+        ONNX Runtime's message.
+    :raises LoweringError: when a node of the region has no ONNX form.
+    """
+    options = dict(options or {})
+    lowered = lower(region.graph, region.nodes, region.inputs, region.outputs,
+                    name=f"hwsdk_{region.id}")
+    dump = options.get("dump_onnx")
+    if dump:
+        os.makedirs(dump, exist_ok=True)
+        with open(os.path.join(str(dump), f"{region.id}.onnx"), "wb") as fh:
+            fh.write(lowered.serialize())
+    compiled = compile_lowered(lowered, providers, options, label=region.id)
+    if options.get("validate", True):
+        _validate(compiled, region)
+    return compiled
+
+
+def _validate(compiled: OrtRegion, region: Region) -> None:
+    """Run a static-shaped region once on zeros, so that run failures surface at compile."""
+    import torch
+
+    from hwsdk.ir.dtypes import to_torch
+
+    types = [region.type_of(v) for v in region.inputs]
+    if not all(t.is_static for t in types) or compiled.lowered.symbols:
+        return
+    inputs = [torch.zeros([int(d) for d in t.shape], dtype=to_torch(t.dtype)) for t in types]
+    compiled.run(inputs, {})
+    compiled.details["validated"] = True

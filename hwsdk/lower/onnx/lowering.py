@@ -1,0 +1,129 @@
+"""IR region (or whole graph) → ONNX ``ModelProto``, and the check of what can be lowered."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hwsdk.ir.dtypes import DType
+from hwsdk.ir.graph import Graph, Node, TensorType
+from hwsdk.ir.opdef import TORCH_OP
+from hwsdk.lower.onnx.builder import (
+    OPSET, SYM_PREFIX, Builder, LoweringError, _NUMPY_DTYPE, onnx_dtype,
+)
+from hwsdk.lower.onnx.registry import CHECKS, CONVERTERS
+
+__all__ = ["LoweredModel", "lower", "unsupported_reason", "IR_VERSION"]
+
+IR_VERSION = 10
+"""ONNX IR version written into models (readable by onnxruntime >= 1.20)."""
+
+
+@dataclass
+class LoweredModel:
+    """A lowered region.
+
+    :param model: the ONNX model (opset :data:`OPSET`, weights as initializers).
+    :param inputs: ONNX input names: the region's inputs, then ``sym::<name>`` int64 scalars for
+        symbols no input shape carries (see :attr:`symbols`).
+    :param symbols: symbol names fed as extra scalar inputs, in input order.
+    :param outputs: ONNX output names, one per region output.
+    :param output_types: the IR types of the outputs (for preallocating results).
+    """
+
+    model: Any
+    inputs: list[str]
+    outputs: list[str]
+    output_types: list[TensorType]
+    symbols: list[str] = field(default_factory=list)
+
+    def serialize(self) -> bytes:
+        return bytes(self.model.SerializeToString())
+
+
+def _lowerable_dtype(dtype: DType) -> bool:
+    return dtype in _NUMPY_DTYPE
+
+
+def unsupported_reason(node: Node, graph: Graph) -> str | None:
+    """Why ``node`` cannot be lowered to ONNX, or None when it can."""
+    if node.op == TORCH_OP:
+        return f"{node.attrs.get('target', 'this ATen op')} is outside the core op set"
+    if node.op not in CONVERTERS:
+        return f"the ONNX lowering has no converter for {node.op}"
+    for name in [*node.inputs, *node.outputs]:
+        if name and not _lowerable_dtype(graph.types[name].dtype):
+            return f"{name} is {graph.types[name].dtype}, which the ONNX lowering does not handle"
+    check = CHECKS.get(node.op)
+    return check(node, graph) if check else None
+
+
+def _value_info(name: str, t: TensorType) -> Any:
+    from onnx import helper
+
+    shape = [d if isinstance(d, int) or d.isidentifier() else None for d in t.shape]
+    return helper.make_tensor_value_info(name, onnx_dtype(t.dtype), shape)
+
+
+def lower(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str], outputs: Sequence[str],
+          name: str = "hwsdk_region") -> LoweredModel:
+    """Lower ``nodes`` (topological) computing ``outputs`` from ``inputs`` to one ONNX model.
+
+    :param graph: the whole IR graph (types, params).
+    :param nodes: the nodes to lower.
+    :param inputs: values read from outside (not params): the model's inputs, in order.
+    :param outputs: values to return: the model's outputs, in order.
+    :param name: the ONNX graph name.
+    :raises LoweringError: naming every node that cannot be lowered and why.
+    """
+    import onnx
+    from onnx import helper
+
+    problems = [(n, r) for n in nodes if (r := unsupported_reason(n, graph))]
+    if problems:
+        raise LoweringError("cannot lower to ONNX: " + "; ".join(
+            f"{n.id} ({n.op}): {r}" for n, r in problems))
+    builder = Builder(graph, inputs)
+    names: dict[str, str] = {v: v for v in inputs}
+    params = set(graph.params)
+    for node in nodes:
+        ins = []
+        for value in node.inputs:
+            if value and value not in names and value in params:
+                names[value] = builder.param(value)
+            ins.append(names[value] if value else "")
+        first = len(builder.nodes)
+        try:
+            result = CONVERTERS[node.op](builder, node, ins)
+        except LoweringError:
+            raise
+        except Exception as exc:
+            raise LoweringError(f"lowering {node.id} ({node.op}) to ONNX failed: "
+                                f"{type(exc).__name__}: {exc}") from exc
+        for i, onnx_node in enumerate(builder.nodes[first:]):
+            onnx_node.name = f"{node.id}/{onnx_node.op_type}/{i}"
+        for ir_name, onnx_name in zip(node.outputs, result, strict=False):
+            names[ir_name] = onnx_name
+    out_names = []
+    taken = set(inputs) | set(builder.initializers)
+    for value in outputs:
+        if value not in names and value in params:
+            names[value] = builder.param(value)
+        out = value if value not in taken and value not in out_names else f"{value}::out"
+        builder.op("Identity", [names[value]], outputs=[out])
+        out_names.append(out)
+    graph_inputs = [_value_info(v, graph.types[v]) for v in inputs]
+    graph_inputs += [helper.make_tensor_value_info(SYM_PREFIX + s, onnx_dtype(DType.i64), [])
+                     for s in builder.extra_inputs]
+    graph_outputs = [_value_info(o, graph.types[v]) for o, v in zip(out_names, outputs,
+                                                                     strict=True)]
+    onnx_graph = helper.make_graph(builder.nodes, name, graph_inputs, graph_outputs,
+                                   initializer=list(builder.initializers.values()))
+    model = helper.make_model(onnx_graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="hwsdk", ir_version=IR_VERSION)
+    _ = onnx
+    return LoweredModel(model=model,
+                        inputs=[*inputs, *(SYM_PREFIX + s for s in builder.extra_inputs)],
+                        outputs=out_names, output_types=[graph.types[v] for v in outputs],
+                        symbols=list(builder.extra_inputs))
