@@ -1,0 +1,309 @@
+"""The conformance checks, as plain functions over a :class:`~hwsdk.registry.Registry`.
+
+Each returns an :class:`Outcome` (passed, failed or skipped, with the reason) instead of
+asserting, so the pytest suite, a vendor's own harness or a CI script can all use them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hwsdk.ir.dtypes import DType
+
+__all__ = ["Outcome", "check_targets", "check_probe", "check_table", "check_op",
+           "check_round_trip", "check_unclaimed_region", "check_unavailable_compile",
+           "claimed", "unavailable_reason"]
+
+
+@dataclass
+class Outcome:
+    """The result of one check.
+
+    :param status: ``passed``, ``failed`` or ``skipped``.
+    :param detail: why it failed or was skipped; for passes, what was covered.
+    :param cases: generated cases compared with the reference.
+    :param refused: generated cases the target's constraints or check hook refused.
+    """
+
+    status: str
+    detail: str = ""
+    cases: int = 0
+    refused: int = 0
+
+
+def _fail(detail: str, **kw: Any) -> Outcome:
+    return Outcome("failed", detail, **kw)
+
+
+def _skip(detail: str) -> Outcome:
+    return Outcome("skipped", detail)
+
+
+def unavailable_reason(registry: Any, ref: str) -> str | None:
+    """Why ``ref`` cannot run here (its probe), or None when it can."""
+    probe = registry.probe(ref)
+    if probe.available:
+        return None
+    return f"{ref} is not available here: {probe.reason or 'the probe gives no reason'}"
+
+
+def claimed(registry: Any, ref: str) -> list[tuple[str, DType]]:
+    """Every (op, dtype) the table of ``ref`` marks ``yes``, sorted."""
+    table = registry.capabilities(ref)
+    return sorted((op, DType(dt)) for op, entry in table.ops.items()
+                  for dt, support in entry.dtypes.items() if support == "yes")
+
+
+def check_targets(registry: Any, ref: str) -> Outcome:
+    """``hwsdk_targets``: the target is declared, loaded, and its variants and aliases resolve."""
+    info, _variant = registry.resolve(ref)
+    record = registry.record_for(ref)
+    if not record.ok:
+        return _fail(f"plugin {record.name} is {record.state}: {record.error}")
+    problems = []
+    for alias in info.aliases:
+        if registry.canonical(alias).partition(":")[0] != info.name:
+            problems.append(f"alias {alias} does not resolve to {info.name}")
+    if info.default_variant and info.default_variant not in info.variants:
+        problems.append(f"default_variant {info.default_variant} is not among {info.variants}")
+    if not info.description:
+        problems.append("TargetInfo.description is empty (`hwsdk targets` shows it)")
+    if problems:
+        return _fail("; ".join(problems))
+    return Outcome("passed", f"{info.name} from {record.describe()}")
+
+
+def check_probe(registry: Any, ref: str) -> Outcome:
+    """``hwsdk_probe``: returns an Availability without raising; unavailable says why."""
+    hook = getattr(registry.record_for(ref).plugin, "hwsdk_probe", None)
+    try:
+        raw = hook(target=registry.canonical(ref)) if callable(hook) else None
+    except Exception as exc:
+        return _fail(f"hwsdk_probe raised {type(exc).__name__}: {exc}; a probe must say why "
+                     "in Availability.reason instead")
+    if raw is None:
+        return _fail("hwsdk_probe is missing or returned None for a target the plugin serves")
+    probe = registry.probe(ref)
+    if not probe.available and not probe.reason:
+        return _fail("the target is unavailable but Availability.reason is empty")
+    return Outcome("passed", f"available={probe.available} {probe.reason}".strip())
+
+
+def check_table(registry: Any, ref: str) -> Outcome:
+    """``hwsdk_capabilities``: validates, names core ops, has provenance, JSON round-trips."""
+    from hwsdk.capability import CapabilityTable
+    from hwsdk.errors import HwsdkError
+    from hwsdk.ir.opdef import OPSET_VERSION, all_ops
+
+    try:
+        table = registry.capabilities(ref)
+    except HwsdkError as exc:
+        return _fail(f"no valid capability table: {exc}")
+    problems = []
+    known = {op.name for op in all_ops()}
+    unknown = sorted(set(table.ops) - known)
+    if unknown:
+        problems.append(f"ops outside core op set v{OPSET_VERSION}: {unknown}")
+    if table.opset_version != OPSET_VERSION:
+        problems.append(f"opset_version {table.opset_version}, hwsdk has {OPSET_VERSION}")
+    for i, prov in enumerate(table.provenance):
+        if not prov.source.strip():
+            problems.append(f"provenance[{i}] has an empty source")
+    if not any(s == "yes" for e in table.ops.values() for s in e.dtypes.values()):
+        problems.append("the table claims no op in any dtype")
+    again = CapabilityTable.model_validate_json(table.model_dump_json())
+    if again != table:
+        problems.append("the table does not survive a JSON round trip")
+    if problems:
+        return _fail("; ".join(problems))
+    return Outcome("passed", f"{len(table.ops)} ops, {len(table.provenance)} provenance entries")
+
+
+def _scale(graph: Any, inputs: Sequence[Any]) -> float:
+    """Magnitude of the terms an accumulating op sums: its reference on ``|inputs|``."""
+    from hwsdk.testing.graphs import reference_outputs
+
+    def absolute(t: Any) -> Any:
+        return t.abs() if t.dtype.is_floating_point else t
+
+    params = {k: absolute(v) for k, v in graph.param_data.items()}
+    outs = reference_outputs(graph, [absolute(t) for t in inputs], params)
+    finite = [o.double().abs().nan_to_num(0.0, 0.0, 0.0) for o in outs if o.is_floating_point()]
+    return max((float(o.max()) for o in finite if o.numel()), default=0.0)
+
+
+def _run_case(registry: Any, ref: str, built: Any, op: str) -> tuple[str, str]:
+    """Compile and run one built graph: ("ok" | "refused" | "failed" | "invalid", detail)."""
+    from hwsdk.ir.dtypes import to_torch
+    from hwsdk.testing.compare import ACCUMULATING_OPS, mismatch
+    from hwsdk.testing.graphs import compile_graph, reference_outputs
+
+    graph = built.graph
+    try:
+        refs = reference_outputs(graph, built.inputs)
+    except Exception as exc:
+        return "invalid", f"the PyTorch reference rejects it: {type(exc).__name__}: {exc}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compiled = compile_graph(graph, ref, registry)
+    plan = compiled.plan
+    placed = plan.nodes[built.node_id]
+    if placed.target != registry.canonical(ref):
+        if placed.code.value in ("CONSTRAINT", "DYNAMIC_SHAPE"):
+            return "refused", f"[{placed.code.value}] {placed.reason}"
+        return "failed", (f"the table claims it, but the node ran in PyTorch: "
+                          f"[{placed.code.value}] {placed.reason}")
+    for region in plan.regions:
+        if region.status == "compile_failed":
+            return "failed", f"region {region.id} failed to compile: {region.reason}"
+    outs = compiled.run_flat(built.inputs)
+    scale = _scale(graph, built.inputs) if op in ACCUMULATING_OPS else 0.0
+    for name, out, want in zip(graph.outputs, outs, refs, strict=True):
+        want = want.to(to_torch(graph.types[name].dtype))
+        problem = mismatch(out, want, scale)
+        if problem:
+            return "failed", f"output {name}: {problem}"
+    return "ok", ""
+
+
+def check_op(registry: Any, ref: str, op: str, dtype: DType) -> Outcome:
+    """Every generated case of ``op`` in ``dtype`` matches the PyTorch reference on ``ref``.
+
+    Cases the target refuses through a declared constraint or its check hook do not count;
+    if it refuses them all, the claim is untested and the check fails.
+    """
+    from hwsdk.testing.cases import cases_for, make_inputs
+    from hwsdk.testing.graphs import one_node_graph
+
+    cases = cases_for(op, dtype)
+    if not cases:
+        return _skip(f"the kit has no input generator for {op} yet; test this claim yourself")
+    why = unavailable_reason(registry, ref)
+    if why:
+        return _skip(why)
+    failures: list[str] = []
+    refused: list[str] = []
+    invalid: list[str] = []
+    ran = 0
+    for seed, case in enumerate(cases):
+        built = one_node_graph(case, make_inputs(case, dtype, seed))
+        status, detail = _run_case(registry, ref, built, op)
+        if status == "ok":
+            ran += 1
+        elif status == "refused":
+            refused.append(f"{case.name}: {detail}")
+        elif status == "invalid":
+            invalid.append(f"{case.name}: {detail}")
+        else:
+            failures.append(f"{case.name}: {detail}")
+    if failures:
+        return _fail("\n".join(failures), cases=ran, refused=len(refused))
+    if ran == 0:
+        why = (refused or invalid or ["no case ran"])[0]
+        return _fail(f"the table claims {op} in {dtype}, but no generated case ran on the "
+                     f"target ({why})", refused=len(refused))
+    note = f"{ran} cases"
+    if refused:
+        note += f", {len(refused)} refused by constraints"
+    if invalid:
+        note += f", {len(invalid)} rejected by the reference"
+    return Outcome("passed", note, cases=ran, refused=len(refused))
+
+
+def check_round_trip(registry: Any, ref: str, op: str, dtype: DType) -> Outcome:
+    """``flip → op → flip``: three regions (torch, target, torch) whose boundary conversions
+    in both directions give the reference result, on two calls."""
+    from hwsdk.ir.dtypes import to_torch
+    from hwsdk.testing.cases import cases_for, make_inputs
+    from hwsdk.testing.compare import mismatch
+    from hwsdk.testing.graphs import compile_graph, one_node_graph, reference_outputs, \
+        sandwich_graph
+
+    why = unavailable_reason(registry, ref)
+    if why:
+        return _skip(why)
+    case = next((c for c in cases_for(op, dtype)
+                 if c.inputs and c.inputs[0] and c.inputs[0].role == "data"
+                 and c.inputs[0].shape), None)
+    if case is None:
+        return _skip(f"no generated case of {op} fits the round trip")
+    built = sandwich_graph(one_node_graph(case, make_inputs(case, dtype, 1)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compiled = compile_graph(built.graph, ref, registry)
+    canonical = registry.canonical(ref)
+    layout = [(r.target, r.status) for r in compiled.plan.regions]
+    expected = [("torch", "fallback"), (canonical, "compiled"), ("torch", "fallback")]
+    if [t for t, _ in layout] != [t for t, _ in expected] or layout[1][1] != "compiled":
+        return _fail(f"expected regions torch → {canonical} (compiled) → torch, got {layout}")
+    refs = reference_outputs(built.graph, built.inputs)
+    for call in range(2):
+        outs = compiled.run_flat(built.inputs)
+        for name, out, want in zip(built.graph.outputs, outs, refs, strict=True):
+            want = want.to(to_torch(built.graph.types[name].dtype))
+            problem = mismatch(out, want)
+            if problem:
+                return _fail(f"call {call + 1}, output {name}: {problem}")
+    return Outcome("passed", f"{case.op} {case.name} between two fallback regions", cases=1)
+
+
+def _opaque_region(registry: Any, ref: str) -> Any:
+    from hwsdk.ir.dtypes import DType
+    from hwsdk.ir.graph import Graph, TensorType
+    from hwsdk.plugin import Region
+    from hwsdk.testing.graphs import _flip_node
+
+    t = TensorType(DType.f32, (3, 5))
+    node = _flip_node("n0", "x", "y")
+    graph = Graph(["x"], ["y"], [node], {"x": t, "y": t})
+    return Region("r0", registry.canonical(ref), graph, [node], ["x"], ["y"])
+
+
+def check_unclaimed_region(registry: Any, ref: str) -> Outcome:
+    """A region the target never claimed (an opaque ``torch_op``) either compiles and runs
+    correctly, or ``hwsdk_compile`` raises an hwsdk error with a message."""
+    from hwsdk.errors import HwsdkError, PluginContractError
+
+    region = _opaque_region(registry, ref)
+    try:
+        compiled = registry.compile(ref, region, {})
+    except PluginContractError as exc:
+        return _fail(f"hwsdk_compile broke the contract: {exc}")
+    except HwsdkError as exc:
+        if not str(exc).strip():
+            return _fail(f"{type(exc).__name__} raised without a message")
+        return Outcome("passed", f"raised {type(exc).__name__}: {exc}")
+    except Exception as exc:
+        return _fail(f"raised {type(exc).__name__} ({exc}); raise an hwsdk error such as "
+                     "hwsdk.errors.CompileError so users can catch it")
+    import torch
+
+    x = torch.arange(15, dtype=torch.float32).reshape(3, 5)
+    try:
+        out = compiled.run([x], {})
+    except Exception as exc:
+        return _fail(f"compiled an opaque op it cannot run: {type(exc).__name__}: {exc}")
+    if not torch.equal(out[0], torch.flip(x, [0])):
+        return _fail("compiled an opaque op and computed a wrong result")
+    return Outcome("passed", "compiled and ran an opaque op correctly")
+
+
+def check_unavailable_compile(registry: Any, ref: str) -> Outcome:
+    """When the probe says unavailable, ``hwsdk_compile`` raises TargetUnavailableError."""
+    from hwsdk.errors import TargetUnavailableError
+
+    why = unavailable_reason(registry, ref)
+    if why is None:
+        return _skip(f"{ref} is available here; nothing to refuse")
+    try:
+        registry.compile(ref, _opaque_region(registry, ref), {})
+    except TargetUnavailableError as exc:
+        if str(exc).strip():
+            return Outcome("passed", f"TargetUnavailableError: {exc}")
+        return _fail("TargetUnavailableError without a message")
+    except Exception as exc:
+        return _fail(f"raised {type(exc).__name__} ({exc}), not TargetUnavailableError")
+    return _fail(f"compiled although its probe says: {why}")

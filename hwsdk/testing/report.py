@@ -1,0 +1,110 @@
+"""The conformance summary a vendor can publish: text, Markdown and JSON.
+
+Built from the records the conformance tests leave in their reports (one per test): kind
+(``op``, ``round_trip``, ``capabilities`` …), target, op, dtype, status and detail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = ["Summary", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = 1
+_MARK = {"passed": "pass", "failed": "FAIL", "skipped": "skip"}
+
+
+class Summary:
+    """Conformance records grouped by target."""
+
+    def __init__(self, records: Iterable[Mapping[str, Any]] = ()) -> None:
+        self.records: list[dict[str, Any]] = [dict(r) for r in records]
+
+    def add(self, record: Mapping[str, Any]) -> None:
+        self.records.append(dict(record))
+
+    def targets(self) -> list[str]:
+        return sorted({r["target"] for r in self.records})
+
+    def counts(self, target: str) -> Counter[str]:
+        return Counter(r["status"] for r in self.records if r["target"] == target)
+
+    def _matrix(self, target: str) -> tuple[list[str], list[str], dict[tuple[str, str], str]]:
+        cells = {(r["op"], r["dtype"]): r["status"] for r in self.records
+                 if r["target"] == target and r["kind"] == "op"}
+        ops = sorted({op for op, _ in cells})
+        dtypes = sorted({dt for _, dt in cells})
+        return ops, dtypes, cells
+
+    def _contracts(self, target: str) -> list[dict[str, Any]]:
+        return [r for r in self.records if r["target"] == target and r["kind"] != "op"]
+
+    def _problems(self, target: str) -> list[dict[str, Any]]:
+        return [r for r in self.records if r["target"] == target and r["status"] != "passed"]
+
+    @staticmethod
+    def _label(record: Mapping[str, Any]) -> str:
+        parts = [record["kind"], record.get("op", ""), record.get("dtype", "")]
+        return " ".join(p for p in parts if p)
+
+    def text(self) -> str:
+        """Plain text for the terminal."""
+        lines: list[str] = []
+        for target in self.targets():
+            c = self.counts(target)
+            lines.append(f"hwsdk conformance for {target}: {c['passed']} passed, "
+                         f"{c['failed']} failed, {c['skipped']} skipped")
+            ops, dtypes, cells = self._matrix(target)
+            if ops:
+                width = max(len(op) for op in ops) + 2
+                lines.append("  " + "op".ljust(width) + "".join(d.ljust(6) for d in dtypes))
+                for op in ops:
+                    row = "".join(_MARK.get(cells.get((op, d), ""), "-").ljust(6)
+                                  for d in dtypes)
+                    lines.append("  " + op.ljust(width) + row)
+            contracts = ", ".join(f"{self._label(r)} {_MARK[r['status']]}"
+                                  for r in self._contracts(target))
+            lines.append(f"  contracts: {contracts}")
+            for r in self._problems(target):
+                first = (r["detail"] or "").splitlines()[0] if r["detail"] else ""
+                lines.append(f"  {_MARK[r['status']]} {self._label(r)}: {first}")
+        return "\n".join(lines)
+
+    def markdown(self) -> str:
+        """A Markdown page: counts, the op x dtype matrix, contract checks, reasons."""
+        out: list[str] = []
+        for target in self.targets():
+            c = self.counts(target)
+            out += [f"# hwsdk conformance: `{target}`", "",
+                    f"{c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped.", ""]
+            ops, dtypes, cells = self._matrix(target)
+            if ops:
+                out += ["| op | " + " | ".join(dtypes) + " |",
+                        "|---|" + "---|" * len(dtypes)]
+                for op in ops:
+                    row = " | ".join(_MARK.get(cells.get((op, d), ""), "") for d in dtypes)
+                    out.append(f"| {op} | {row} |")
+                out.append("")
+            out += ["| contract check | result | detail |", "|---|---|---|"]
+            for r in self._contracts(target):
+                detail = (r["detail"] or "").replace("\n", " ").replace("|", "\\|")
+                out.append(f"| {self._label(r)} | {_MARK[r['status']]} | {detail} |")
+            problems = self._problems(target)
+            if problems:
+                out += ["", "## Failures and skips", ""]
+                for r in problems:
+                    detail = (r["detail"] or "").replace("\n", "; ")
+                    out.append(f"- **{_MARK[r['status']]}** {self._label(r)}: {detail}")
+            out.append("")
+        return "\n".join(out)
+
+    def to_json(self) -> str:
+        """JSON: schema version, counts per target, every record."""
+        return json.dumps({
+            "schema_version": SCHEMA_VERSION,
+            "targets": {t: dict(self.counts(t)) for t in self.targets()},
+            "records": self.records,
+        }, indent=1)
