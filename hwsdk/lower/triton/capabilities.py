@@ -1,0 +1,74 @@
+"""The op table of the Triton lowering, shared by the GPU plugins that use it.
+
+A plugin says which dtypes its arch has (from its vendor's documents); this module says which
+ops the generator emits and under what constraints, so both halves of each fact have one home.
+Compute ops are generated for f32/f16/bf16 (and i64/i32/bool for elementwise, comparison and
+shape ops); fp8 values enter and leave through ``cast`` and shape ops only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from hwsdk.capability import MaxDimSize, OpSupport, ReasonCode, Support, Verdict
+from hwsdk.ir.dtypes import DType
+from hwsdk.ir.graph import Graph, Node
+from hwsdk.lower.triton.ops import (
+    ATTENTION_OPS, ELEMENTWISE, MATMUL_OPS, MAX_HEAD_DIM, ROW_OPS, VIEW_OPS, unsupported_reason,
+)
+
+__all__ = ["op_table", "check_node", "FLOAT_COMPUTE", "INT_COMPUTE", "FP8"]
+
+FLOAT_COMPUTE = (DType.f32, DType.f16, DType.bf16)
+INT_COMPUTE = (DType.i64, DType.i32, DType.bool)
+FP8 = (DType.f8e4m3fn, DType.f8e5m2, DType.f8e4m3fnuz, DType.f8e5m2fnuz)
+_INT_OPS = ELEMENTWISE - {"exp", "log", "sqrt", "rsqrt", "sin", "cos", "tanh", "erf",
+                          "sigmoid", "silu", "gelu", "reciprocal", "pow"}
+
+
+def _entry(op: str, hw: Mapping[DType, Support]) -> OpSupport:
+    dtypes: dict[DType, Support] = {}
+    for dt in DType:
+        if dt is DType.f64:
+            dtypes[dt] = "no"
+        elif dt in FLOAT_COMPUTE:
+            dtypes[dt] = hw.get(dt, "unknown")
+        elif dt in INT_COMPUTE:
+            masks = op in ATTENTION_OPS and dt is DType.bool  # a boolean attention mask
+            dtypes[dt] = "yes" if op in _INT_OPS or op in VIEW_OPS or masks else "no"
+        elif dt in FP8:
+            dtypes[dt] = hw.get(dt, "no") if op == "cast" or op in VIEW_OPS else "no"
+        else:
+            dtypes[dt] = "unknown" if op in _INT_OPS or op in VIEW_OPS else "no"
+    constraints = []
+    note = ""
+    if op in ATTENTION_OPS:
+        constraints = [MaxDimSize(max=MAX_HEAD_DIM, input=0, dim=-1),
+                       MaxDimSize(max=MAX_HEAD_DIM, input=2, dim=-1)]
+        note = "flash-attention-style kernel: online softmax, causal and boolean/additive masks"
+    elif op in ROW_OPS:
+        note = "one pass per row; trailing dims only, row of at most 16384 elements"
+    elif op in MATMUL_OPS:
+        note = "tiled tl.dot, fp32 accumulation (ieee precision for f32), epilogue fused"
+    elif op in VIEW_OPS:
+        note = "a torch view between kernels, or absorbed by the kernel (contiguous reshape)"
+    return OpSupport(dtypes=dtypes, constraints=constraints, note=note,
+                     source="hwsdk.lower.triton (tests/lower/triton)")
+
+
+def op_table(hw: Mapping[DType, Support]) -> dict[str, OpSupport]:
+    """The ``ops`` of a capability table for an arch whose float dtypes are ``hw``.
+
+    :param hw: arch facts for f32/f16/bf16 and the fp8 types (missing: unknown / no).
+    """
+    ops = sorted({*ELEMENTWISE, *VIEW_OPS, *ROW_OPS, *MATMUL_OPS, *ATTENTION_OPS})
+    return {op: _entry(op, hw) for op in ops}
+
+
+def check_node(target: str, node: Node, graph: Graph) -> Verdict | None:
+    """The dynamic check of the lowering (None: fine), for a plugin's ``hwsdk_check``."""
+    reason = unsupported_reason(node, graph)
+    if reason is None:
+        return None
+    return Verdict(target=target, node_id=node.id, ok=False, code=ReasonCode.CONSTRAINT,
+                   reason=reason)
