@@ -1,0 +1,33 @@
+"""The generated Gaudi capability tables (``tables/<variant>.json``), loaded once each.
+
+The JSON files are written by ``scripts/gen_vendor_tables.py`` from hpu_op.yaml and
+Pytorch_Operators.rst; each holds the CapabilityTable and per-op provenance ("entries").
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from hwsdk.plugin import CapabilityTable
+
+__all__ = ["VARIANTS", "DEFAULT_VARIANT", "document", "table"]
+
+VARIANTS = ["gaudi", "gaudi2", "gaudi3"]
+DEFAULT_VARIANT = "gaudi2"
+
+
+@cache
+def document(variant: str) -> dict[str, Any]:
+    """The whole generated document of one variant (table, entries, schema)."""
+    text = resources.files(__package__).joinpath("tables", f"{variant}.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+@cache
+def table(variant: str) -> CapabilityTable:
+    """The capability table of one variant (``gaudi``, ``gaudi2``, ``gaudi3``)."""
+    return CapabilityTable.model_validate(document(variant)["table"])

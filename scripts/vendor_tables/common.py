@@ -1,0 +1,94 @@
+"""What both generators share: the SOURCES.md provenance, dtype names, deterministic JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hwsdk.capability import CapabilityTable, Provenance
+from hwsdk.ir.dtypes import DType
+from hwsdk.ir.opdef import aten_map
+
+SCHEMA_VERSION = 1
+ALL_DTYPES: list[DType] = list(DType)
+GENERATOR = "scripts/gen_vendor_tables.py"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One row of vendor-data/SOURCES.md."""
+
+    saved_path: str
+    repository: str
+    path: str
+    commit: str
+    version: str
+    licence: str
+
+    @property
+    def name(self) -> str:
+        return self.saved_path.rsplit("/", 1)[-1]
+
+    def provenance(self) -> Provenance:
+        return Provenance(source=self.name, version=self.version,
+                          url_or_repo_path=f"{self.repository}:{self.path}@{self.commit}",
+                          retrieved=self.commit)
+
+    def cite(self, key: str = "") -> dict[str, str]:
+        """Structured provenance of one table entry."""
+        entry = {"source": self.name, "repository": self.repository, "path": self.path,
+                 "commit": self.commit, "version": self.version}
+        if key:
+            entry["key"] = key
+        return entry
+
+    def short(self, key: str = "") -> str:
+        where = f"{self.name}" + (f" [{key}]" if key else "")
+        return f"{where} @ {self.repository} {self.commit[:8]} ({self.version})"
+
+
+def read_sources(vendor_data: Path) -> dict[str, Source]:
+    """Parse the provenance table of SOURCES.md: saved path → Source."""
+    sources: dict[str, Source] = {}
+    for line in (vendor_data / "SOURCES.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 6 or "/" not in cells[0] or cells[0].startswith("---"):
+            continue
+        commit = re.search(r"\b[0-9a-f]{40}\b", cells[3])
+        if commit is None:
+            continue
+        saved = cells[0]
+        sources[saved] = Source(saved_path=saved, repository=cells[1], path=cells[2],
+                                commit=commit.group(0), version=cells[4], licence=cells[5])
+    return sources
+
+
+def overloads_by_op() -> dict[str, list[str]]:
+    """Core op → the ATen overloads that map to it (hwsdk.ir.opdef.aten_map, sorted)."""
+    result: dict[str, list[str]] = defaultdict(list)
+    for overload, op in aten_map().items():
+        result[op].append(overload)
+    return {op: sorted(v) for op, v in sorted(result.items())}
+
+
+def split_overload(overload: str) -> tuple[str, str]:
+    """``"aten.add.Tensor"`` → ``("add", "Tensor")``."""
+    _, name, variant = overload.split(".", 2)
+    return name, variant
+
+
+def render(target: str, version: str, provenance: list[Provenance], ops: dict[str, Any],
+           entries: dict[str, Any], note: str, constraints: list[Any] | None = None) -> str:
+    """Validate a table and return its deterministic JSON text (sorted keys, newline)."""
+    from hwsdk.ir.opdef import OPSET_VERSION
+
+    table = CapabilityTable(target=target, version=version, opset_version=OPSET_VERSION,
+                            provenance=provenance, ops=ops, note=note,
+                            constraints=constraints or [])
+    document = {"schema": SCHEMA_VERSION, "generator": GENERATOR,
+                "table": table.model_dump(mode="json"), "entries": entries}
+    return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
