@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from pydantic import ValidationError
@@ -102,8 +102,8 @@ def test_every_constraint_kind_is_covered() -> None:
     from hwsdk import capability
 
     kinds = {c[0].kind for c in CASES}
-    union = capability.Constraint.__args__[0]  # Annotated[Union[...], discriminator]
-    declared = {cls.model_fields["kind"].default for cls in union.__args__}
+    union = get_args(capability.Constraint)[0]  # Annotated[Union[...], discriminator]
+    declared = {cls.model_fields["kind"].default for cls in get_args(union)}
     assert kinds == declared
 
 
@@ -121,7 +121,7 @@ def test_judge_codes() -> None:
     table = _table({"add": yes, "relu": OpSupport(dtypes={F32: "yes"},
                                                   constraints=[StaticShape()])},
                    constraints=[LastDimMultiple(multiple=2)])
-    cases = {
+    cases: dict[ReasonCode, dict[str, Any]] = {
         ReasonCode.SUPPORTED: dict(a=(2, 4), b=(2, 4)),
         ReasonCode.NO_KERNEL: dict(a=(2, 4), op="mul", b=(2, 4)),
         ReasonCode.DTYPE: dict(a=(2, 4), b=(2, 4), dtype=DType.f16),
