@@ -8,6 +8,7 @@ installed plugin when it starts, so heavy imports wait for the first compile.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from collections.abc import Mapping
 from importlib import metadata, resources
@@ -49,15 +50,19 @@ def hwsdk_targets() -> list[TargetInfo]:
                        options=_OPTIONS)]
 
 
-@hookimpl
-def hwsdk_probe(target: str) -> Availability | None:
-    """Available when NumPy is importable; never imports it (probes must be cheap)."""
-    if target != TARGET:
-        return None
+@functools.cache
+def _probe() -> Availability:
+    # hwsdk probes on every compile: look once, and never import the engine to find out.
     if importlib.util.find_spec("numpy") is None:
         return Availability(available=False, reason="NumPy is not installed: pip install numpy")
     return Availability(available=True, devices=["host cpu"], can_compile_offline=True,
                         versions={"numpy": metadata.version("numpy")})
+
+
+@hookimpl
+def hwsdk_probe(target: str) -> Availability | None:
+    """Available when NumPy is installed; never imports it (probes must be cheap)."""
+    return _probe() if target == TARGET else None
 
 
 @hookimpl
