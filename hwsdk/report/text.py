@@ -1,14 +1,30 @@
-"""The text summary of a PartitionPlan."""
+"""Text reports of a PartitionPlan: the short summary, the full report, and the coverage
+matrix of one model across several targets."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
+
+from hwsdk.report.advice import block_size_advice, display_op, op_advice
 
 if TYPE_CHECKING:
     from hwsdk.partition.plan import PartitionPlan
 
-__all__ = ["render_summary"]
+__all__ = ["render_summary", "render_report", "render_matrix", "format_bytes"]
+
+
+def format_bytes(n: int | None) -> str:
+    """``1536`` → ``"1.5 KiB"``; None (symbolic shape) → ``"dynamic"``."""
+    if n is None:
+        return "dynamic"
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
 
 
 def render_summary(plan: PartitionPlan) -> str:
@@ -32,15 +48,125 @@ def render_summary(plan: PartitionPlan) -> str:
                                     if isinstance(v, (str, int, float, bool)))
         lines.append(f"  {region.id} {region.target:<12} {len(region.node_ids):>5} nodes "
                      f"in={len(region.inputs)} out={len(region.outputs)} {status}{extra}")
+    lines.extend(_fallback_lines(plan))
+    return "\n".join(lines)
+
+
+def _fallback_lines(plan: PartitionPlan) -> list[str]:
     fallbacks = [(nid, info) for nid, info in plan.nodes.items() if info.target == "torch"]
-    if fallbacks and plan.targets != ["torch"]:
-        lines.append(f"fallbacks to PyTorch ({len(fallbacks)}):")
-        nodes = plan.graph.node_by_id()
-        grouped: Counter[tuple[str, str, str]] = Counter()
-        for nid, info in fallbacks:
-            node = nodes[nid]
-            op = node.attrs.get("target", node.op) if node.op == "torch_op" else node.op
-            grouped[(op, info.code.value, info.reason)] += 1
-        for (op, code, reason), count in sorted(grouped.items(), key=lambda kv: -kv[1]):
-            lines.append(f"  {count:>4} x {op} [{code}] {reason}")
+    if not fallbacks or plan.targets == ["torch"]:
+        return []
+    lines = [f"fallbacks to PyTorch ({len(fallbacks)}):"]
+    nodes = plan.graph.node_by_id()
+    grouped: Counter[tuple[str, str, str]] = Counter()
+    for nid, info in fallbacks:
+        node = nodes[nid]
+        grouped[(display_op(node.op, node.attrs.get("target")), info.code.value,
+                 info.reason)] += 1
+    for (op, code, reason), count in sorted(grouped.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"  {count:>4} x {op} [{code}] {reason}")
+    return lines
+
+
+def _op_count_lines(plan: PartitionPlan) -> list[str]:
+    nodes = plan.graph.node_by_id()
+    per_op: dict[str, Counter[str]] = {}
+    for nid, info in plan.nodes.items():
+        node = nodes[nid]
+        per_op.setdefault(display_op(node.op, node.attrs.get("target")), Counter())[
+            info.target] += 1
+    targets = [t for t in plan.targets if any(t in c for c in per_op.values())]
+    width = max([len(op) for op in per_op] + [2])
+    lines = ["op counts:", "  " + "op".ljust(width) + "  total  "
+             + "  ".join(t.rjust(max(len(t), 5)) for t in targets)]
+    for op, counter in sorted(per_op.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
+        cells = "  ".join(str(counter.get(t, 0) or "-").rjust(max(len(t), 5)) for t in targets)
+        lines.append(f"  {op.ljust(width)}  {sum(counter.values()):>5}  {cells}")
+    return lines
+
+
+def _region_lines(plan: PartitionPlan) -> list[str]:
+    lines = ["regions (boundary tensors: name shape dtype bytes):"]
+    types = plan.graph.types
+    for region in plan.regions:
+        status = region.status + (f": {region.reason}" if region.reason else "")
+        lines.append(f"  {region.id} {region.target} [{status}] {len(region.node_ids)} nodes, "
+                     f"{len(region.params)} params")
+        for label, names in (("in ", region.inputs), ("out", region.outputs)):
+            for name in names:
+                t = types[name]
+                lines.append(f"      {label} {name:<24} {t!s:<28} "
+                             f"{format_bytes(t.nbytes())}")
+    return lines
+
+
+def render_report(plan: PartitionPlan) -> str:
+    """The full text report: summary, op counts, unsupported-op histogram with reasons,
+    regions with their boundary tensors, boundary crossings, and recommendations."""
+    s = plan.summary_dict()
+    lines = [
+        f"hwsdk partition report{f' for {plan.model_name}' if plan.model_name else ''}",
+        f"targets (preference order): {' > '.join(plan.targets)}",
+        f"nodes: {s['nodes']}   regions: {s['regions']}   boundary crossings: "
+        f"{s['boundary_crossings']} ({format_bytes(s['boundary_bytes'])} across boundaries)",
+        "coverage:",
+    ]
+    counts = Counter(info.target for info in plan.nodes.values())
+    for target, share in s["coverage"].items():
+        bar = "#" * round(share * 30)
+        lines.append(f"  {target:<16} {counts[target]:>6} nodes {share:>7.1%} {bar}")
+    lines.extend(f"note: {note}" for note in plan.notes)
+    lines.append("")
+    lines.extend(_op_count_lines(plan))
+    fallback = _fallback_lines(plan)
+    if fallback:
+        lines.append("")
+        lines.append(f"unsupported-op histogram ({len(fallback) - 1} kinds, "
+                     + fallback[0].removeprefix("fallbacks ").removesuffix(":") + "):")
+        lines.extend(fallback[1:])
+    lines.append("")
+    lines.extend(_region_lines(plan))
+    lines.append("")
+    lines.extend(_advice_lines(plan))
+    return "\n".join(lines)
+
+
+def _advice_lines(plan: PartitionPlan) -> list[str]:
+    lines = ["recommendations:"]
+    for advice in block_size_advice(plan):
+        lines.append(f"  min_block_size={advice.min_block_size}: {advice.regions} regions "
+                     f"(now {len(plan.regions)}), {advice.crossings} boundary crossings, "
+                     f"{advice.folded_nodes} nodes move to PyTorch")
+    for missing in op_advice(plan):
+        lines.append(f"  support {missing.op} on {missing.target} [{missing.code}]: "
+                     f"+{missing.nodes} nodes (+{missing.gain:.1%} coverage)")
+    if len(lines) == 1:
+        lines.append("  none: every node runs on the preferred target in one region")
+    return lines
+
+
+def render_matrix(plans: Mapping[str, PartitionPlan | str]) -> str:
+    """One model across targets: nodes supported, coverage, regions and crossings per target.
+
+    :param plans: target reference → its plan, or an error message when planning failed.
+    """
+    rows = [("target", "supported", "coverage", "regions", "accel", "crossings", "top fallback")]
+    for target, plan in plans.items():
+        if isinstance(plan, str):
+            rows.append((target, "-", "-", "-", "-", "-", plan))
+            continue
+        s = plan.summary_dict()
+        accelerated = sum(1 for i in plan.nodes.values() if i.target != "torch")
+        top = plan.fallback_reasons().most_common(1)
+        rows.append((target, f"{accelerated}/{s['nodes']}",
+                     f"{accelerated / max(s['nodes'], 1):.1%}", str(s["regions"]),
+                     str(sum(1 for r in plan.regions if not r.is_fallback)),
+                     str(s["boundary_crossings"]),
+                     f"{top[0][0][0]} x{top[0][1]}" if top else "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    lines = []
+    for row in rows:
+        cells = [cell.ljust(w) if i == 0 else cell.rjust(w)
+                 for i, (cell, w) in enumerate(zip(row, widths, strict=False))]
+        lines.append("  ".join(cells) + "  " + row[-1])
     return "\n".join(lines)

@@ -1,0 +1,223 @@
+"""Model commands: ``explain``, ``compile`` and ``run``. They import torch (lazily)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hwsdk.cli.progress import CompileProgressRegistry, Progress
+
+__all__ = ["explain_cmd", "compile_cmd", "run_cmd", "prepare", "write_reports"]
+
+MATRIX_SCHEMA = "hwsdk.coverage-matrix"
+MATRIX_SCHEMA_VERSION = 1
+
+_plan_options = [
+    click.option("--min-block-size", type=click.IntRange(min=1), default=1, show_default=True,
+                 help="Accelerator regions with fewer nodes run in PyTorch."),
+    click.option("--fallback-op", "fallback_ops", multiple=True, metavar="OP",
+                 help="Force a core op or ATen overload to PyTorch (repeatable)."),
+]
+
+
+def _with_plan_options(func: Any) -> Any:
+    for option in reversed(_plan_options):
+        func = option(func)
+    return func
+
+
+def prepare(spec: str, progress: Progress) -> tuple[Any, Any]:
+    """Load MODEL and capture it: (LoadedModel, Captured)."""
+    from hwsdk.cli.loader import capture_loaded, load_model
+
+    with progress.stage(f"loading {spec}"):
+        loaded = load_model(spec)
+    with progress.stage(f"capturing {loaded.name} (torch.export)"):
+        captured = capture_loaded(loaded)
+    return loaded, captured
+
+
+def _plan(captured: Any, target: Any, loaded: Any, min_block_size: int,
+          fallback_ops: tuple[str, ...], for_compile: bool = False) -> Any:
+    from hwsdk.api import plan_graph
+
+    return plan_graph(captured, target, min_block_size=min_block_size,
+                      fallback_ops=fallback_ops, model_name=type(loaded.model).__name__
+                      if loaded.program is None else loaded.name, for_compile=for_compile)
+
+
+def write_reports(plan: Any, html: Path | None, json_path: Path | None,
+                  dot: Path | None) -> list[str]:
+    """Write the requested report files; returns what was written (for the user)."""
+    written = []
+    if html is not None:
+        from hwsdk.report.html import render_html
+
+        html.write_text(render_html(plan), encoding="utf-8")
+        written.append(f"HTML report: {html}")
+    if json_path is not None:
+        json_path.write_text(plan.to_json() + "\n", encoding="utf-8")
+        written.append(f"JSON plan: {json_path}")
+    if dot is not None:
+        from hwsdk.report.dot import render_dot
+
+        dot.write_text(render_dot(plan), encoding="utf-8")
+        written.append(f"DOT graph: {dot}")
+    return written
+
+
+def _suffixed(path: Path | None, ref: str) -> Path | None:
+    if path is None:
+        return None
+    return path.with_name(f"{path.stem}.{ref.replace(':', '_')}{path.suffix}")
+
+
+_file = click.Path(dir_okay=False, writable=True, path_type=Path)
+
+
+@click.command("explain")
+@click.argument("model")
+@click.option("--target", "-t", required=True,
+              help="A target, target:variant, 'auto', or 'all' (every target and variant).")
+@click.option("--html", type=_file, help="Write the self-contained HTML report here.")
+@click.option("--json", "json_path", type=_file, help="Write the plan as JSON here.")
+@click.option("--dot", type=_file, help="Write the node graph as Graphviz DOT here.")
+@click.option("--brief", is_flag=True, help="Print the short summary instead of the report.")
+@_with_plan_options
+def explain_cmd(model: str, target: str, html: Path | None, json_path: Path | None,
+                dot: Path | None, brief: bool, min_block_size: int,
+                fallback_ops: tuple[str, ...]) -> None:
+    """Plan MODEL for a target and report what runs where and why (nothing is compiled).
+
+    With --target all: the coverage matrix over every registered target and variant, then
+    each plan; report files get the target in their name (plan.intel_cpu.html).
+    """
+    from hwsdk.errors import HwsdkError
+    from hwsdk.registry import get_registry
+    from hwsdk.report.text import render_matrix, render_report, render_summary
+
+    render = render_summary if brief else render_report
+    if target != "all":
+        get_registry().canonical(target) if target != "auto" else None  # fail before capture
+        progress = Progress()
+        loaded, captured = prepare(model, progress)
+        plan = _plan(captured, target, loaded, min_block_size, fallback_ops)
+        click.echo(render(plan))
+        for line in write_reports(plan, html, json_path, dot):
+            click.echo(line)
+        return
+    from hwsdk.cli.registry_cmds import target_refs
+
+    refs = target_refs(get_registry(), include_torch=False)
+    progress = Progress()
+    loaded, captured = prepare(model, progress)
+    plans: dict[str, Any] = {}
+    for ref in refs:
+        try:
+            plans[ref] = _plan(captured, ref, loaded, min_block_size, fallback_ops)
+        except HwsdkError as exc:
+            plans[ref] = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    click.echo(f"coverage of {loaded.name} across {len(refs)} targets:")
+    click.echo(render_matrix(plans) if plans else "(no target besides torch is registered)")
+    for ref, plan in plans.items():
+        if isinstance(plan, str):
+            continue
+        click.echo(f"\n=== {ref} ===")
+        click.echo(render(plan))
+        for line in write_reports(plan, _suffixed(html, ref), None, _suffixed(dot, ref)):
+            click.echo(line)
+    if json_path is not None:
+        payload = {"schema": MATRIX_SCHEMA, "schema_version": MATRIX_SCHEMA_VERSION,
+                   "model": loaded.name,
+                   "plans": {ref: p.to_dict() if not isinstance(p, str) else {"error": p}
+                             for ref, p in plans.items()}}
+        json_path.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+        click.echo(f"JSON plans: {json_path}")
+
+
+def compile_model(loaded: Any, captured: Any, target: str, min_block_size: int,
+                  fallback_ops: tuple[str, ...], progress: Progress) -> Any:
+    """Plan and compile (with per-region progress); returns the CompiledModel."""
+    from hwsdk.api import build_compiled
+    from hwsdk.registry import get_registry
+
+    plan = _plan(captured, target, loaded, min_block_size, fallback_ops, for_compile=True)
+    registry = CompileProgressRegistry(get_registry(), progress, len(plan.regions))
+    with progress.stage(f"compiling {len(plan.regions)} regions", total=len(plan.regions)):
+        return build_compiled(captured, plan, registry,  # type: ignore[arg-type]
+                              {}, require_full=False)
+
+
+@click.command("compile")
+@click.argument("model")
+@click.option("--target", "-t", default="auto", show_default=True,
+              help="A target, target:variant, or 'auto'.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write ahead-of-time artifacts (and plan.json, manifest.json) here.")
+@_with_plan_options
+def compile_cmd(model: str, target: str, out: Path | None, min_block_size: int,
+                fallback_ops: tuple[str, ...]) -> None:
+    """Compile MODEL for a target; with --out, save what the target can build ahead of time."""
+    from hwsdk.cli.artifacts import save_artifacts
+    from hwsdk.registry import get_registry
+    from hwsdk.report.text import render_summary
+
+    if target != "auto":
+        get_registry().canonical(target)
+    progress = Progress()
+    loaded, captured = prepare(model, progress)
+    compiled = compile_model(loaded, captured, target, min_block_size, fallback_ops, progress)
+    click.echo(render_summary(compiled.plan))
+    click.echo("time: " + ", ".join(f"{k} {v:.2f} s" for k, v in progress.timings.items()))
+    if out is not None:
+        for line in save_artifacts(compiled, out):
+            click.echo(line)
+
+
+@click.command("run")
+@click.argument("model", required=False)
+@click.option("--target", "-t", default="auto", show_default=True,
+              help="A target, target:variant, or 'auto' (available targets by priority).")
+@click.option("--repeat", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Timed calls of each of eager and hwsdk, interleaved.")
+@click.option("--tolerance", type=float, default=1e-2, show_default=True,
+              help="Exit 1 when max |hwsdk - eager| / max(1, max |eager|) exceeds this.")
+@_with_plan_options
+def run_cmd(model: str | None, target: str, repeat: int, tolerance: float, min_block_size: int,
+            fallback_ops: tuple[str, ...]) -> int:
+    """Compile MODEL (default: the bundled GPT-style decoder), run it, compare with eager
+    PyTorch (max error, time ratio) and print the partition summary."""
+    from hwsdk.cli.measure import compare, time_side_by_side
+    from hwsdk.models import DEFAULT_MODEL
+    from hwsdk.registry import get_registry
+    from hwsdk.report.text import render_summary
+
+    if target != "auto":
+        get_registry().canonical(target)
+    progress = Progress()
+    loaded, captured = prepare(model or DEFAULT_MODEL, progress)
+    compiled = compile_model(loaded, captured, target, min_block_size, fallback_ops, progress)
+    with progress.stage("checking against eager"):
+        accuracy = compare(loaded.model, compiled, loaded.example_inputs)
+    with progress.stage(f"timing ({repeat} interleaved calls each)"):
+        eager_s, hwsdk_s = time_side_by_side(loaded.model, compiled, loaded.example_inputs,
+                                             repeat)
+    click.echo(render_summary(compiled.plan))
+    click.echo("")
+    ok = accuracy.relative <= tolerance
+    verdict = "OK" if ok else f"MISMATCH (tolerance {tolerance:g})"
+    click.echo(f"max abs error vs eager: {accuracy.error:.3g} (relative "
+               f"{accuracy.relative:.3g}) {verdict}")
+    if accuracy.int_elements:
+        click.echo(f"integer outputs: {accuracy.int_mismatches} of {accuracy.int_elements} "
+                   "elements differ from eager")
+    faster = (f"{eager_s / hwsdk_s:.2f}x faster" if hwsdk_s < eager_s
+              else f"{hwsdk_s / eager_s:.2f}x slower")
+    click.echo(f"time per call: eager {eager_s * 1e3:.3f} ms, hwsdk {hwsdk_s * 1e3:.3f} ms, "
+               f"ratio hwsdk/eager {hwsdk_s / eager_s:.3f} ({faster}; median of {repeat} "
+               "interleaved calls)")
+    click.echo("stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in progress.timings.items()))
+    return 0 if ok else 1

@@ -1,0 +1,79 @@
+"""Progress for the long steps of the model commands (capture, compile), drawn with rich on
+stderr when stderr is a terminal, silent otherwise."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["Progress", "CompileProgressRegistry"]
+
+
+class Progress:
+    """Named stages with a spinner, and a bar for per-region compilation; records how long
+    each stage took in :attr:`timings` (seconds)."""
+
+    def __init__(self, enabled: bool | None = None) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.timings: dict[str, float] = {}
+        self._progress: Any = None
+        self._task: Any = None
+
+    @contextmanager
+    def stage(self, name: str, total: int | None = None) -> Iterator[Progress]:
+        start = time.perf_counter()
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+            from rich.progress import (
+                Progress as RichProgress,
+            )
+
+            columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
+            if total is not None:
+                columns += [BarColumn(), MofNCompleteColumn()]
+            columns.append(TimeElapsedColumn())
+            with RichProgress(*columns, console=Console(stderr=True), transient=True) as bar:
+                self._progress, self._task = bar, bar.add_task(name, total=total)
+                try:
+                    yield self
+                finally:
+                    self._progress = self._task = None
+        else:
+            yield self
+        self.timings[name] = time.perf_counter() - start
+
+    def advance(self, description: str | None = None) -> None:
+        if self._progress is not None:
+            kwargs = {"description": description} if description else {}
+            self._progress.update(self._task, advance=1, **kwargs)
+
+
+class CompileProgressRegistry:
+    """Wraps a Registry so that each region compiled through it advances the progress bar."""
+
+    def __init__(self, registry: Any, progress: Progress, total: int) -> None:
+        self._registry = registry
+        self._progress = progress
+        self._total = total
+        self._done = 0
+
+    def compile(self, ref: str, region: Any, options: Mapping[str, Any]) -> Any:
+        try:
+            return self._registry.compile(ref, region, options)
+        finally:
+            self._done += 1
+            self._progress.advance(f"compiling {region.id} ({len(region.nodes)} nodes) "
+                                   f"for {ref}")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._registry, name)

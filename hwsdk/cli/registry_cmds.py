@@ -1,0 +1,252 @@
+"""Registry commands: ``targets``, ``caps`` and ``doctor``. None of them imports torch."""
+
+from __future__ import annotations
+
+import json
+import platform
+from importlib import metadata
+from typing import Any
+
+import click
+
+from hwsdk.cli.tables import render_table
+
+__all__ = ["targets_cmd", "caps_cmd", "doctor_cmd", "target_refs", "VERSIONED_PACKAGES"]
+
+VERSIONED_PACKAGES = ("torch", "triton", "openvino", "onnxruntime", "onnx", "transformers",
+                      "numpy", "pydantic", "pluggy")
+
+
+def target_refs(registry: Any, include_torch: bool = True) -> list[str]:
+    """Every target and every variant, ``auto`` priority first: ``intel``, ``intel:cpu`` …"""
+    from hwsdk.api import targets
+
+    refs: list[str] = []
+    for info in targets(registry):
+        if info.name == "torch" and not include_torch:
+            continue
+        refs.extend([f"{info.name}:{v}" for v in info.variants] if info.variants else [info.name])
+    return refs
+
+
+def _target_rows(registry: Any) -> list[dict[str, Any]]:
+    from hwsdk.api import targets
+
+    rows = []
+    for info in targets(registry):
+        record = registry.targets[info.name][1]
+        variants: list[str | None] = list(info.variants) or [None]
+        for variant in variants:
+            ref = f"{info.name}:{variant}" if variant else info.name
+            probe = registry.probe(ref)
+            rows.append({
+                "target": ref, "vendor": info.vendor, "engine": info.engine,
+                "default": variant is None or variant == info.default_variant,
+                "aliases": info.aliases, "priority": info.priority,
+                "plugin": record.name, "distribution": record.distribution,
+                "version": record.version, "available": probe.available,
+                "reason": probe.reason, "devices": probe.devices, "versions": probe.versions,
+                "can_compile_offline": probe.can_compile_offline,
+                "description": info.description,
+            })
+    return rows
+
+
+def _failed_plugins(registry: Any) -> list[Any]:
+    return [r for r in registry.plugins.values() if r.state in ("failed", "refused")]
+
+
+@click.command("targets")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def targets_cmd(as_json: bool) -> None:
+    """Every target and variant: plugin, availability here and why, devices found."""
+    from hwsdk.registry import get_registry
+
+    registry = get_registry()
+    rows = _target_rows(registry)
+    failed = _failed_plugins(registry)
+    if as_json:
+        click.echo(json.dumps({"targets": rows, "failed_plugins": [
+            {"plugin": r.name, "distribution": r.distribution, "version": r.version,
+             "state": r.state, "error": r.error} for r in failed]}, indent=2))
+        return
+    table = [["target", "vendor", "plugin", "available", "devices / why not"]]
+    for row in rows:
+        why = ", ".join(row["devices"]) if row["available"] else row["reason"]
+        marker = " *" if row["default"] and ":" in row["target"] else ""
+        table.append([row["target"] + marker, row["vendor"],
+                      f"{row['distribution']} {row['version']}".strip(),
+                      "yes" if row["available"] else "no", why or "-"])
+    click.echo(render_table(table))
+    if any(row["default"] and ":" in row["target"] for row in rows):
+        click.echo("* the variant the bare target name means")
+    for record in failed:
+        click.echo(f"plugin {record.name} ({record.distribution} {record.version}) "
+                   f"{record.state}: {record.error} (see `hwsdk doctor`)")
+
+
+def _dtype(value: str | None) -> Any:
+    if value is None:
+        return None
+    from hwsdk.ir.dtypes import DType
+
+    try:
+        return DType(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a dtype; one of {', '.join(d.value for d in DType)}",
+            param_hint="--dtype") from None
+
+
+def _constraints(entry: Any) -> str:
+    return "; ".join(c.describe() for c in entry.constraints) or "-"
+
+
+@click.command("caps")
+@click.option("--target", "-t", help="A target or target:variant (default: all of them).")
+@click.option("--op", help="One core op (e.g. linear); with no --target: a matrix over targets.")
+@click.option("--dtype", help="Only this dtype (f32, f16, bf16, i64 …).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+def caps_cmd(target: str | None, op: str | None, dtype: str | None, as_json: bool) -> None:
+    """The capability registry: per target, ops, dtypes (yes/no/unknown), constraints,
+    provenance."""
+    from hwsdk.registry import get_registry
+
+    registry = get_registry()
+    wanted = _dtype(dtype)
+    refs = [registry.canonical(target)] if target else target_refs(registry)
+    tables = {ref: registry.capabilities(ref) for ref in refs}
+    if op is not None and not any(op in t.ops for t in tables.values()):
+        from hwsdk.ir.opdef import all_ops
+
+        known = {o.name for o in all_ops()}
+        if op not in known:
+            import difflib
+
+            close = difflib.get_close_matches(op, sorted(known), n=3)
+            raise click.BadParameter(
+                f"{op!r} is not a core op" + (f"; did you mean {', '.join(close)}?" if close
+                                              else ""), param_hint="--op")
+    if as_json:
+        out = {}
+        for ref, table in tables.items():
+            data = table.model_dump(mode="json")
+            if op is not None:
+                data["ops"] = {k: v for k, v in data["ops"].items() if k == op}
+            if wanted is not None:
+                for entry in data["ops"].values():
+                    entry["dtypes"] = {k: v for k, v in entry["dtypes"].items()
+                                       if k == wanted.value}
+            out[ref] = data
+        click.echo(json.dumps(out, indent=2))
+        return
+    if target is None and op is None:
+        click.echo(_overview(tables, wanted))
+        return
+    if target is None:
+        click.echo(_op_matrix(tables, str(op), wanted))
+        return
+    click.echo(_target_table(refs[0], tables[refs[0]], op, wanted))
+
+
+def _overview(tables: dict[str, Any], wanted: Any) -> str:
+    rows = [["target", "version", "ops", f"ops with {wanted} yes" if wanted else "dtypes",
+             "provenance"]]
+    for ref, table in tables.items():
+        if wanted is not None:
+            third = str(sum(1 for e in table.ops.values() if e.dtypes.get(wanted) == "yes"))
+        else:
+            third = ",".join(sorted({str(d) for e in table.ops.values()
+                                     for d, s in e.dtypes.items() if s == "yes"}))
+        rows.append([ref, table.version, str(len(table.ops)), third or "-",
+                     "; ".join(p.source for p in table.provenance)])
+    return render_table(rows) + "\n(`hwsdk caps --target T` for one table, `--op OP` for a " \
+                                "matrix)"
+
+
+def _op_matrix(tables: dict[str, Any], op: str, wanted: Any) -> str:
+    from hwsdk.ir.dtypes import DType
+
+    dtypes = [wanted] if wanted is not None else [
+        d for d in DType if any(op in t.ops and d in t.ops[op].dtypes for t in tables.values())]
+    rows = [["target", *[str(d) for d in dtypes], "constraints"]]
+    for ref, table in tables.items():
+        entry = table.ops.get(op)
+        if entry is None:
+            rows.append([ref, *(["no"] * len(dtypes)), "no kernel"])
+            continue
+        rows.append([ref, *[entry.dtypes.get(d, "unknown") for d in dtypes], _constraints(entry)])
+    return f"{op} across targets:\n" + render_table(rows)
+
+
+def _target_table(ref: str, table: Any, op: str | None, wanted: Any) -> str:
+    from hwsdk.ir.dtypes import DType
+
+    ops = {k: v for k, v in sorted(table.ops.items()) if op is None or k == op}
+    dtypes = [wanted] if wanted is not None else [
+        d for d in DType if any(d in e.dtypes for e in ops.values())]
+    lines = [f"{ref}: capability table version {table.version}, op set {table.opset_version}"]
+    for p in table.provenance:
+        lines.append(f"  source: {p.source} {p.version} {p.url_or_repo_path} {p.retrieved}"
+                     .rstrip())
+    if table.constraints:
+        lines.append("  every op: " + "; ".join(c.describe() for c in table.constraints))
+    if table.note:
+        lines.append(f"  note: {table.note}")
+    rows = [["op", *[str(d) for d in dtypes], "constraints"]]
+    for name, entry in ops.items():
+        rows.append([name, *[entry.dtypes.get(d, "unknown") for d in dtypes],
+                     _constraints(entry)])
+    if op is not None and not ops:
+        lines.append(f"  {op}: no (not in the table)")
+    else:
+        lines.append(render_table(rows))
+    return "\n".join(lines)
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+@click.command("doctor")
+@click.option("--strict", is_flag=True, help="Exit 1 when any plugin failed to load.")
+def doctor_cmd(strict: bool) -> int:
+    """Plugin load states with root causes, package versions, and what each target found."""
+    from hwsdk import __version__
+    from hwsdk.registry import get_registry
+
+    registry = get_registry()
+    registry.validate_all()
+    click.echo(f"hwsdk {__version__}, Python {platform.python_version()} on "
+               f"{platform.system()} {platform.machine()}")
+    click.echo("packages: " + ", ".join(f"{p} {_version(p)}" for p in VERSIONED_PACKAGES))
+    click.echo("plugins:")
+    bad = 0
+    for record in registry.plugins.values():
+        state = {"loaded": "PASS", "disabled": "SKIP"}.get(record.state, "FAIL")
+        bad += state == "FAIL"
+        dist = f"{record.distribution} {record.version}".strip() or "?"
+        line = f"  {state:<4} {record.name:<12} {dist:<28} {record.value}"
+        if record.ok:
+            line += f" -> {', '.join(record.targets)}"
+        click.echo(line)
+        if not record.ok:
+            click.echo(f"       {record.state}: {record.error}")
+            last = [ln for ln in record.traceback.strip().splitlines() if ln.strip()]
+            if last and last[-1] != "NoneType: None":
+                click.echo(f"       root cause: {last[-1].strip()}")
+    click.echo("targets:")
+    for ref in target_refs(registry):
+        try:
+            probe = registry.probe(ref)
+        except Exception as exc:  # a target of a plugin failed above
+            click.echo(f"  {ref:<20} probe failed: {exc}")
+            continue
+        found = ", ".join(probe.devices) or "no device"
+        versions = ", ".join(f"{k} {v}" for k, v in probe.versions.items())
+        state = "available" if probe.available else f"unavailable: {probe.reason}"
+        click.echo(f"  {ref:<20} {state}; {found}" + (f"; {versions}" if versions else ""))
+    return 1 if strict and bad else 0

@@ -1,0 +1,24 @@
+"""The bundled MLP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def mlp(batch: int = 4, features: int = 64) -> tuple[Any, tuple[Any, ...]]:
+    """Linear → GELU → Linear, a residual add and a LayerNorm."""
+    import torch
+    from torch import nn
+
+    class MLP(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc1 = nn.Linear(features, 4 * features)
+            self.fc2 = nn.Linear(4 * features, features)
+            self.norm = nn.LayerNorm(features)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.norm(x + self.fc2(nn.functional.gelu(self.fc1(x))))
+
+    generator = torch.Generator().manual_seed(0)
+    return MLP().eval(), (torch.randn(batch, features, generator=generator),)
