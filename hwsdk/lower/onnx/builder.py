@@ -102,7 +102,10 @@ class Builder:
 
         outs = list(outputs) if outputs is not None else [
             self.fresh(op_type.lower()) for _ in range(n_out)]
-        self.nodes.append(helper.make_node(op_type, list(inputs), outs, domain=domain or None,
+        inputs = list(inputs)
+        while inputs and not inputs[-1]:  # trailing absent optionals are left out, not ""
+            inputs.pop()
+        self.nodes.append(helper.make_node(op_type, inputs, outs, domain=domain or None,
                                            **{k: v for k, v in attrs.items() if v is not None}))
         return outs
 
