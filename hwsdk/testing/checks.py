@@ -159,7 +159,10 @@ def _run_case(registry: Any, ref: str, built: Any, op: str) -> tuple[str, str]:
     for region in plan.regions:
         if region.status == "compile_failed":
             return "failed", f"region {region.id} failed to compile: {region.reason}"
-    outs = compiled.run_flat(built.inputs)
+    try:
+        outs = compiled.run_flat(built.inputs)
+    except Exception as exc:
+        return "failed", f"running the compiled graph raised {type(exc).__name__}: {exc}"
     scale = _scale(graph, built.inputs) if op in ACCUMULATING_OPS else 0.0
     for name, out, want in zip(graph.outputs, outs, refs, strict=True):
         want = want.to(to_torch(graph.types[name].dtype))
@@ -219,8 +222,12 @@ def check_round_trip(registry: Any, ref: str, op: str, dtype: DType) -> Outcome:
     from hwsdk.ir.dtypes import to_torch
     from hwsdk.testing.cases import cases_for, make_inputs
     from hwsdk.testing.compare import mismatch
-    from hwsdk.testing.graphs import compile_graph, one_node_graph, reference_outputs, \
-        sandwich_graph
+    from hwsdk.testing.graphs import (
+        compile_graph,
+        one_node_graph,
+        reference_outputs,
+        sandwich_graph,
+    )
 
     why = unavailable_reason(registry, ref)
     if why:
@@ -241,7 +248,10 @@ def check_round_trip(registry: Any, ref: str, op: str, dtype: DType) -> Outcome:
         return _fail(f"expected regions torch → {canonical} (compiled) → torch, got {layout}")
     refs = reference_outputs(built.graph, built.inputs)
     for call in range(2):
-        outs = compiled.run_flat(built.inputs)
+        try:
+            outs = compiled.run_flat(built.inputs)
+        except Exception as exc:
+            return _fail(f"call {call + 1} raised {type(exc).__name__}: {exc}")
         for name, out, want in zip(built.graph.outputs, outs, refs, strict=True):
             want = want.to(to_torch(built.graph.types[name].dtype))
             problem = mismatch(out, want)

@@ -4,10 +4,13 @@ one round trip per claimed dtype."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
 import sys
+import traceback
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -59,6 +62,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("ref", refs)
 
 
+def _guarded(check: Callable[..., Outcome], *args: Any) -> Outcome:
+    """Run a check; an unexpected exception is a failure with its message, not a crash."""
+    try:
+        return check(_registry(), *args)
+    except Exception as exc:
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        return Outcome("failed", f"{type(exc).__name__}: {exc} (at {where.filename}:"
+                                 f"{where.lineno})")
+
+
 def _settle(request: pytest.FixtureRequest, kind: str, ref: str, outcome: Outcome,
             op: str = "", dtype: str = "") -> None:
     request.node.user_properties.append((PROPERTY, {
@@ -72,44 +85,47 @@ def _settle(request: pytest.FixtureRequest, kind: str, ref: str, outcome: Outcom
 
 def test_targets(request: pytest.FixtureRequest, ref: str) -> None:
     """hwsdk_targets: the plugin loaded and declares the target."""
-    try:
-        outcome = checks.check_targets(_registry(), ref)
-    except Exception as exc:
-        outcome = Outcome("failed", f"{type(exc).__name__}: {exc}")
-    _settle(request, "targets", ref, outcome)
+    _settle(request, "targets", ref, _guarded(checks.check_targets, ref))
 
 
 def test_probe(request: pytest.FixtureRequest, ref: str) -> None:
     """hwsdk_probe: never raises; an unavailable target says why."""
-    _settle(request, "probe", ref, checks.check_probe(_registry(), ref))
+    _settle(request, "probe", ref, _guarded(checks.check_probe, ref))
 
 
 def test_capability_table(request: pytest.FixtureRequest, ref: str) -> None:
     """hwsdk_capabilities: validates, has provenance, names core ops only."""
-    _settle(request, "capabilities", ref, checks.check_table(_registry(), ref))
+    _settle(request, "capabilities", ref, _guarded(checks.check_table, ref))
 
 
-def test_import_is_cheap(request: pytest.FixtureRequest, ref: str) -> None:
-    """Importing the plugin module imports no torch, openvino, onnxruntime or triton."""
-    module = _registry().record_for(ref).value.partition(":")[0]
+def _check_import(registry: Any, ref: str) -> Outcome:
+    return _import_outcome(registry.record_for(ref).value.partition(":")[0])
+
+
+@functools.cache
+def _import_outcome(module: str) -> Outcome:
     code = (f"import importlib, json, sys; importlib.import_module({module!r}); "
             f"print(json.dumps([m for m in {list(_HEAVY)!r} if m in sys.modules]))")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                           timeout=120, check=False)
     if done.returncode:
-        outcome = Outcome("failed", f"importing {module} failed: {done.stderr.strip()[-800:]}")
-    else:
-        heavy = json.loads(done.stdout.strip().splitlines()[-1])
-        outcome = Outcome("failed", f"importing {module} imports {', '.join(heavy)}; import "
-                                    "them inside the hooks that need them") if heavy else \
-            Outcome("passed", f"import {module} stays light")
-    _settle(request, "import", ref, outcome)
+        return Outcome("failed", f"importing {module} failed: {done.stderr.strip()[-800:]}")
+    heavy = json.loads(done.stdout.strip().splitlines()[-1])
+    if heavy:
+        return Outcome("failed", f"importing {module} imports {', '.join(heavy)}; import them "
+                                 "inside the hooks that need them")
+    return Outcome("passed", f"import {module} stays light")
+
+
+def test_import_is_cheap(request: pytest.FixtureRequest, ref: str) -> None:
+    """Importing the plugin module imports no torch, openvino, onnxruntime or triton."""
+    _settle(request, "import", ref, _guarded(_check_import, ref))
 
 
 def test_op(request: pytest.FixtureRequest, ref: str, op: str, dtype: DType) -> None:
     """A claimed op x dtype matches the PyTorch reference on generated inputs."""
-    _settle(request, "op", ref, checks.check_op(_registry(), ref, op, dtype), op, dtype.value)
+    _settle(request, "op", ref, _guarded(checks.check_op, ref, op, dtype), op, dtype.value)
 
 
 def test_round_trip(request: pytest.FixtureRequest, ref: str, dtype: DType) -> None:
@@ -117,7 +133,7 @@ def test_round_trip(request: pytest.FixtureRequest, ref: str, dtype: DType) -> N
     claims = [op for op, d in _claims(ref) if d == dtype]
     outcome = Outcome("skipped", f"no op claimed in {dtype}")
     for op in claims:
-        outcome = checks.check_round_trip(_registry(), ref, op, dtype)
+        outcome = _guarded(checks.check_round_trip, ref, op, dtype)
         if outcome.status != "skipped" or "not available" in outcome.detail:
             break
     _settle(request, "round_trip", ref, outcome, dtype=dtype.value)
@@ -125,9 +141,9 @@ def test_round_trip(request: pytest.FixtureRequest, ref: str, dtype: DType) -> N
 
 def test_unclaimed_region(request: pytest.FixtureRequest, ref: str) -> None:
     """hwsdk_compile on an op it never claimed raises an hwsdk error with a message."""
-    _settle(request, "errors", ref, checks.check_unclaimed_region(_registry(), ref))
+    _settle(request, "errors", ref, _guarded(checks.check_unclaimed_region, ref))
 
 
 def test_unavailable_compile(request: pytest.FixtureRequest, ref: str) -> None:
     """Without its device, hwsdk_compile raises TargetUnavailableError."""
-    _settle(request, "unavailable", ref, checks.check_unavailable_compile(_registry(), ref))
+    _settle(request, "unavailable", ref, _guarded(checks.check_unavailable_compile, ref))
