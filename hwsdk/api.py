@@ -9,7 +9,10 @@ from typing import Any
 
 from hwsdk.capability import CapabilityTable
 from hwsdk.errors import (
-    CompileError, InvalidArgumentError, TargetUnavailableError, UnsupportedOpsError,
+    CompileError,
+    InvalidArgumentError,
+    TargetUnavailableError,
+    UnsupportedOpsError,
 )
 from hwsdk.partition.assign import FALLBACK, assign
 from hwsdk.partition.plan import PartitionPlan
@@ -212,8 +215,19 @@ def compile(model: Any, example_inputs: Sequence[Any] | None = None,
                     require_full=require_full, dynamic_shapes=dynamic_shapes,
                     options={**(options or {}), **target_options})
     if example_inputs is None:
+        _check_settings(settings)
         return LazyCompiledModel(model, settings)
     return _compile_now(model, example_inputs, **settings)
+
+
+def _check_settings(settings: Mapping[str, Any]) -> None:
+    """Fail at ``compile`` time, not on the first call, for bad targets and options."""
+    if not isinstance(settings["min_block_size"], int) or settings["min_block_size"] < 1:
+        raise InvalidArgumentError(
+            f"min_block_size must be an int >= 1, got {settings['min_block_size']!r}")
+    registry = get_registry()
+    _, prefs, _ = resolve_targets(settings["target"], registry, True)
+    _check_options(settings["options"], prefs, registry)
 
 
 def _compile_now(model: Any, example_inputs: Sequence[Any], *, target: Any, min_block_size: int,
@@ -248,14 +262,15 @@ class LazyCompiledModel:
 
     def _changed_input(self, flat: Sequence[Any]) -> str:
         guard = self.compiled[0].guard
+        if len(flat) != len(guard.types):
+            return f"the number of input tensors changed from {len(guard.types)} to {len(flat)}"
         for i, value in enumerate(flat):
-            if i >= len(guard.types):
-                break
             expected = guard.types[i]
-            if list(value.shape) != list(expected.shape) or str(value.dtype) != str(
-                    guard.torch_dtypes[i]):
-                return (f"{guard.names[i]} changed from {expected} to "
-                        f"{str(value.dtype).removeprefix('torch.')}{list(value.shape)}")
+            shape = list(getattr(value, "shape", []))
+            dtype = str(getattr(value, "dtype", type(value).__name__)).removeprefix("torch.")
+            if shape != list(expected.shape) or dtype != str(guard.torch_dtypes[i]).removeprefix(
+                    "torch."):
+                return f"input {guard.names[i]!r} changed from {expected} to {dtype}{shape}"
         return "the input structure changed"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

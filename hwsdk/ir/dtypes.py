@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import enum
 from typing import Any
 
@@ -10,7 +11,7 @@ from hwsdk.errors import UnsupportedDtypeError
 __all__ = ["DType", "from_torch", "to_torch", "FLOAT_DTYPES", "INT_DTYPES"]
 
 
-class DType(str, enum.Enum):
+class DType(enum.StrEnum):
     """An IR element type. The value is the short name used in JSON and tables."""
 
     f64 = "f64"
@@ -32,7 +33,7 @@ class DType(str, enum.Enum):
         return self.value
 
     @property
-    def is_float(self) -> bool:
+    def is_float(self) -> builtins.bool:
         return self in FLOAT_DTYPES
 
     @property

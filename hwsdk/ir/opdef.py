@@ -97,7 +97,8 @@ def register(op: OpDef) -> OpDef:
     _REGISTRY[op.name] = op
     for overload in op.aten:
         if overload in _ATEN:
-            raise IRError(f"ATen overload {overload} maps to both {_ATEN[overload].name} and {op.name}")
+            raise IRError(
+                f"ATen overload {overload} maps to both {_ATEN[overload].name} and {op.name}")
         _ATEN[overload] = op
     return op
 

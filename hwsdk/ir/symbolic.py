@@ -8,22 +8,32 @@ Expressions are evaluated at run time against the sizes bound from the model's i
 from __future__ import annotations
 
 import ast
+import math
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from types import CodeType
 from typing import Union
 
 from hwsdk.errors import IRError
 
 Dim = Union[int, str]
 
-__all__ = ["Dim", "is_static", "symbols_in", "evaluate_dim", "evaluate_shape"]
+__all__ = ["Dim", "is_static", "symbols_in", "evaluate_dim", "evaluate_shape", "evaluate_expr"]
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
-_FUNCS = {"Max": max, "Min": min}
+# The functions torch's sympy printing uses for integer dims (torch.utils._sympy.functions).
+_FUNCS = {
+    "Max": max, "Min": min, "Mod": lambda a, b: a % b, "PythonMod": lambda a, b: a % b,
+    "FloorDiv": lambda a, b: a // b, "CleanDiv": lambda a, b: a // b,
+    "IntTrueDiv": lambda a, b: a / b, "FloatTrueDiv": lambda a, b: a / b,
+    "CeilToInt": math.ceil, "FloorToInt": math.floor, "TruncToInt": math.trunc,
+    "RoundToInt": round, "ToFloat": float, "floor": math.floor, "ceiling": math.ceil,
+    "sqrt": math.sqrt, "OpaqueUnaryFn_sqrt": math.sqrt,
+}
 _ALLOWED_NODES = (
     ast.Expression, ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, ast.FloorDiv,
-    ast.Mod, ast.USub, ast.Name, ast.Load, ast.Constant, ast.Call, ast.Pow,
+    ast.Div, ast.Mod, ast.USub, ast.Name, ast.Load, ast.Constant, ast.Call, ast.Pow,
 )
 
 
@@ -40,7 +50,7 @@ def symbols_in(dim: Dim) -> frozenset[str]:
 
 
 @lru_cache(maxsize=4096)
-def _compile(expr: str) -> object:
+def _compile(expr: str) -> CodeType:
     try:
         tree = ast.parse(expr, mode="eval")
     except SyntaxError as exc:
@@ -51,6 +61,29 @@ def _compile(expr: str) -> object:
     return compile(tree, f"<dim {expr}>", "eval")
 
 
+def evaluate_expr(expr: str, env: Mapping[str, int]) -> int | float:
+    """Evaluate a symbolic expression (int or float valued) against ``env``.
+
+    :raises IRError: when a symbol is unbound or the expression is malformed.
+    """
+    if expr in env:
+        return env[expr]
+    code = _compile(expr)
+    try:
+        value = eval(code, {"__builtins__": {}, **_FUNCS}, dict(env))
+    except NameError as exc:
+        raise IRError(
+            f"symbolic dim {expr!r} has an unbound symbol ({exc}); bound here: "
+            f"{', '.join(sorted(env)) or 'none'}"
+        ) from None
+    except (ArithmeticError, TypeError, ValueError) as exc:
+        raise IRError(f"symbolic dim {expr!r} cannot be evaluated with {dict(env)}: {exc}") \
+            from None
+    if not isinstance(value, (int, float)):
+        raise IRError(f"symbolic dim {expr!r} evaluated to {value!r}, not a number")
+    return value
+
+
 def evaluate_dim(dim: Dim, env: Mapping[str, int]) -> int:
     """Evaluate a dim against the symbol values in ``env``.
 
@@ -58,14 +91,7 @@ def evaluate_dim(dim: Dim, env: Mapping[str, int]) -> int:
     """
     if isinstance(dim, int):
         return dim
-    if dim in env:
-        return env[dim]
-    code = _compile(dim)
-    try:
-        value = eval(code, {"__builtins__": {}, **_FUNCS}, dict(env))  # noqa: S307 - vetted AST
-    except NameError as exc:
-        raise IRError(f"symbolic dim {dim!r} has an unbound symbol: {exc}") from None
-    return int(value)
+    return int(evaluate_expr(dim, env))
 
 
 def evaluate_shape(shape: Sequence[Dim], env: Mapping[str, int]) -> list[int]:

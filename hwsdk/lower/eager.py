@@ -10,7 +10,7 @@ from hwsdk.errors import IRError
 from hwsdk.ir.dtypes import DType, to_torch
 from hwsdk.ir.graph import Node
 from hwsdk.ir.opdef import TORCH_OP, OpDef, get_op
-from hwsdk.ir.symbolic import evaluate_dim
+from hwsdk.ir.symbolic import evaluate_dim, evaluate_expr
 
 __all__ = ["run_node", "resolve_attrs", "aten_callable", "decode_args", "has_symbolic_attrs"]
 
@@ -65,6 +65,8 @@ def decode_args(encoded: Any, inputs: Sequence[Any], env: Mapping[str, int]) -> 
             return inputs[encoded["$in"]]
         if "$sym" in encoded:
             return evaluate_dim(encoded["$sym"], env)
+        if "$symf" in encoded:
+            return float(evaluate_expr(encoded["$symf"], env))
         if "$dtype" in encoded:
             return to_torch(DType(encoded["$dtype"]))
         if "$device" in encoded:

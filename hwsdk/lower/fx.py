@@ -28,10 +28,7 @@ class FxLowering:
         self.outputs = outputs
 
     def __call__(self, inputs: Sequence[Any], env: Mapping[str, int]) -> list[Any]:
-        if self.needs_env:
-            result = self.module(*inputs, env)
-        else:
-            result = self.module(*inputs)
+        result = self.module(*inputs, env) if self.needs_env else self.module(*inputs)
         return list(result)
 
 

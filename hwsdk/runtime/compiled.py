@@ -43,16 +43,25 @@ class CompiledModel:
         graph = captured.graph
         self._input_slots = [slot_of[name] for name in graph.inputs]
         self._output_slots = [slot_of[name] for name in graph.outputs]
-        self.guard = InputGuard(graph.inputs, captured.input_types, captured.symbol_names)
+        self.guard = InputGuard(graph.inputs, captured.input_types, captured.symbol_names,
+                                captured.symbol_ranges)
 
     def flatten_inputs(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
+        """The call's tensors in the captured order.
+
+        :raises InputMismatchError: when the arguments differ in number or structure.
+        """
         from torch.utils._pytree import tree_flatten
 
         flat, spec = tree_flatten((args, kwargs))
         if spec != self.captured.in_spec:
+            expected = self.captured.in_spec.num_leaves
+            what = (f"{len(flat)} argument(s)" if len(flat) != expected
+                    else "the same number of arguments in a different structure")
             raise InputMismatchError(
-                f"the call's argument structure differs from the example inputs': expected "
-                f"{self.captured.in_spec}, got {spec}"
+                f"expected {expected} input(s) ({self.guard.spec()}) passed like the example "
+                f"inputs, got {what} (args: {_brief(args)}, kwargs: {sorted(kwargs)}); call the "
+                "compiled model exactly as the example inputs were passed"
             )
         return flat
 
@@ -81,3 +90,12 @@ class CompiledModel:
     def __repr__(self) -> str:
         targets = sorted({s.target for s in self.steps})
         return f"<hwsdk.CompiledModel {len(self.steps)} steps on {', '.join(targets)}>"
+
+
+def _brief(args: tuple[Any, ...]) -> str:
+    parts = []
+    for a in args:
+        shape = getattr(a, "shape", None)
+        dtype = str(getattr(a, "dtype", "")).removeprefix("torch.")
+        parts.append(f"{dtype}{list(shape)}" if shape is not None else type(a).__name__)
+    return "(" + ", ".join(parts) + ")"

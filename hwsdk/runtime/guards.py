@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hwsdk.errors import InputMismatchError
-from hwsdk.ir.dtypes import DType, to_torch
+from hwsdk.errors import InputMismatchError, IRError
 from hwsdk.ir.graph import TensorType
+from hwsdk.ir.symbolic import evaluate_dim, symbols_in
 
 __all__ = ["InputGuard"]
 
@@ -15,27 +15,44 @@ __all__ = ["InputGuard"]
 class InputGuard:
     """Checks flat input tensors against the captured input types and binds symbols.
 
-    Static dims must match exactly; a symbolic dim binds its symbol (the same symbol must take
-    the same size everywhere it appears).
+    Static dims must match exactly; a dim that is a plain symbol binds it (the same symbol must
+    take the same size everywhere it appears, within the range torch.export proved); a dim
+    that is an expression (``2*batch``) must equal its value once its symbols are bound.
+
+    :param names: the graph's input names, in call order.
+    :param types: their captured types.
+    :param symbol_names: symbol → where it first appears, for messages.
+    :param symbol_ranges: symbol → (min, max or None) sizes the capture is valid for.
     """
 
     def __init__(self, names: Sequence[str], types: Sequence[TensorType],
-                 symbol_names: dict[str, str] | None = None) -> None:
+                 symbol_names: Mapping[str, str] | None = None,
+                 symbol_ranges: Mapping[str, tuple[int, int | None]] | None = None) -> None:
+        from hwsdk.ir.dtypes import to_torch
+
         self.names = list(names)
         self.types = list(types)
         self.torch_dtypes = [to_torch(t.dtype) for t in types]
-        self.symbol_names = symbol_names or {}
+        self.symbol_names = dict(symbol_names or {})
+        self.symbol_ranges = dict(symbol_ranges or {})
         self.bindings: list[tuple[int, int, str]] = []
+        self.derived: list[tuple[int, int, str]] = []
         self.static: list[tuple[int, int, int]] = []
         for i, t in enumerate(self.types):
             for d, dim in enumerate(t.shape):
                 if isinstance(dim, int):
                     self.static.append((i, d, dim))
-                else:
+                elif dim.isidentifier():
                     self.bindings.append((i, d, dim))
+                else:
+                    self.derived.append((i, d, dim))
 
     def describe(self, index: int) -> str:
         return f"input {index} ({self.names[index]}: {self.types[index]})"
+
+    def spec(self) -> str:
+        """The expected inputs, for messages."""
+        return ", ".join(f"{n}: {t}" for n, t in zip(self.names, self.types, strict=True))
 
     def check(self, flat: Sequence[Any]) -> dict[str, int]:
         """Return the symbol values for this call.
@@ -44,26 +61,13 @@ class InputGuard:
         """
         if len(flat) != len(self.types):
             raise InputMismatchError(
-                f"expected {len(self.types)} input tensors, got {len(flat)}; call the compiled "
-                "model with the same arguments as the example inputs"
+                f"expected {len(self.types)} input tensor(s) ({self.spec()}), got {len(flat)}; "
+                "call the compiled model with the same arguments as the example inputs"
             )
         import torch
 
         for i, value in enumerate(flat):
-            if not isinstance(value, torch.Tensor):
-                raise InputMismatchError(
-                    f"{self.describe(i)} expected a tensor, got {type(value).__name__}")
-            if value.dtype != self.torch_dtypes[i]:
-                raise InputMismatchError(
-                    f"{self.describe(i)} expected dtype {self.types[i].dtype}, got "
-                    f"{str(value.dtype).removeprefix('torch.')}; convert it with "
-                    f".to(torch.{str(self.torch_dtypes[i]).removeprefix('torch.')})"
-                )
-            if value.dim() != self.types[i].rank:
-                raise InputMismatchError(
-                    f"{self.describe(i)} expected rank {self.types[i].rank}, got shape "
-                    f"{list(value.shape)}"
-                )
+            self._check_tensor(i, value, torch)
         for i, d, size in self.static:
             if flat[i].shape[d] != size:
                 raise InputMismatchError(
@@ -78,17 +82,62 @@ class InputGuard:
             if bound != size:
                 raise InputMismatchError(
                     f"{self.describe(i)} dim {d} is {size}, but the same dynamic dim "
-                    f"({symbol}, first seen as {self.symbol_names.get(symbol, symbol)}) is "
+                    f"{symbol!r} (first seen as {self.symbol_names.get(symbol, symbol)}) is "
                     f"{bound} elsewhere in this call"
                 )
+            self._check_range(i, d, symbol, size)
+        self._check_derived(flat, env)
         return env
 
+    def _check_tensor(self, i: int, value: Any, torch: Any) -> None:
+        if not isinstance(value, torch.Tensor):
+            raise InputMismatchError(
+                f"{self.describe(i)} expected a tensor, got {type(value).__name__}")
+        if value.dtype != self.torch_dtypes[i]:
+            name = str(self.torch_dtypes[i]).removeprefix("torch.")
+            raise InputMismatchError(
+                f"{self.describe(i)} expected dtype {self.types[i].dtype}, got "
+                f"{str(value.dtype).removeprefix('torch.')}; convert it with .to(torch.{name})"
+            )
+        if value.dim() != self.types[i].rank:
+            raise InputMismatchError(
+                f"{self.describe(i)} expected rank {self.types[i].rank}, got shape "
+                f"{list(value.shape)}"
+            )
+
+    def _check_range(self, i: int, d: int, symbol: str, size: int) -> None:
+        lower, upper = self.symbol_ranges.get(symbol, (0, None))
+        if size < lower or (upper is not None and size > upper):
+            bounds = f"[{lower}, {upper if upper is not None else 'inf'}]"
+            raise InputMismatchError(
+                f"{self.describe(i)} dim {d} ({symbol}) is {size}, outside the range {bounds} "
+                "the model was captured for; widen min/max of that Dim in dynamic_shapes"
+            )
+
+    def _check_derived(self, flat: Sequence[Any], env: dict[str, int]) -> None:
+        for i, d, expr in self.derived:
+            size = int(flat[i].shape[d])
+            if expr in env or not symbols_in(expr) <= set(env):
+                bound = env.setdefault(expr, size)
+                if bound != size:
+                    raise InputMismatchError(
+                        f"{self.describe(i)} dim {d} is {size}, but {expr} is {bound} "
+                        "elsewhere in this call")
+                continue
+            try:
+                expected = evaluate_dim(expr, env)
+            except IRError:
+                continue
+            if expected != size:
+                raise InputMismatchError(
+                    f"{self.describe(i)} dim {d} must be {expr} = {expected} for the sizes "
+                    f"bound by the other inputs ({env}), got shape {list(flat[i].shape)}"
+                )
+
     def matches(self, flat: Sequence[Any]) -> bool:
+        """True when :meth:`check` would accept ``flat``."""
         try:
             self.check(flat)
         except InputMismatchError:
             return False
         return True
-
-
-_ = DType

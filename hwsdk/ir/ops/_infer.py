@@ -59,7 +59,8 @@ def norm_dim(dim: int, rank: int) -> int:
     return dim % max(rank, 1)
 
 
-def reduce_shape(shape: Sequence[Dim], dims: Sequence[int] | None, keepdim: bool) -> tuple[Dim, ...]:
+def reduce_shape(shape: Sequence[Dim], dims: Sequence[int] | None,
+                 keepdim: bool) -> tuple[Dim, ...]:
     """Shape after reducing ``dims`` (all dims when None or empty)."""
     rank = len(shape)
     axes = set(range(rank)) if not dims else {norm_dim(d, rank) for d in dims}

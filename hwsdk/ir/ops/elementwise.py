@@ -8,7 +8,7 @@ from typing import Any
 from hwsdk._lazy import F, torch
 from hwsdk.ir.dtypes import DType, to_torch
 from hwsdk.ir.graph import TensorType
-from hwsdk.ir.opdef import ConvertFn, Converted, OpDef, is_tensor, register
+from hwsdk.ir.opdef import Converted, ConvertFn, OpDef, is_tensor, register
 from hwsdk.ir.ops._infer import broadcast_shapes, promote, promote_scalar, same, with_dtype
 
 # --- unary --------------------------------------------------------------------------------------

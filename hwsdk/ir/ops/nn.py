@@ -27,7 +27,8 @@ def _softmax_convert(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Conver
 
 
 for _name, _fn, _aten in (
-    ("softmax", lambda x, dim: torch.softmax(x, dim), ("aten._softmax.default", "aten.softmax.int")),
+    ("softmax", lambda x, dim: torch.softmax(x, dim),
+     ("aten._softmax.default", "aten.softmax.int")),
     ("log_softmax", lambda x, dim: torch.log_softmax(x, dim),
      ("aten._log_softmax.default", "aten.log_softmax.int")),
 ):

@@ -112,7 +112,7 @@ def _slice_len(size: Dim, start: Dim, end: Dim, step: int) -> Dim:
         s = max(0, s + n if s < 0 else s)
         e = min(n, e + n if e < 0 else e)
         return max(0, (e - s + step - 1) // step) if e > s else 0
-    if end == INT64_MAX or end == size:
+    if end in (INT64_MAX, size):
         return size if start == 0 and step == 1 else f"(({size} - {start} + {step - 1})//{step})"
     return f"(({end} - {start} + {step - 1})//{step})"
 
@@ -315,7 +315,10 @@ def _dtype_attr(kwargs: Mapping[str, Any], default: DType) -> str:
 
 
 def _arange_convert(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Converted | None:
-    start, end, step = (0, args[0], 1) if len(args) == 1 else (*args[:2], args[2] if len(args) > 2 else 1)
+    if len(args) == 1:
+        start, end, step = 0, args[0], 1
+    else:
+        start, end, step = args[0], args[1], args[2] if len(args) > 2 else 1
     if any(isinstance(v, float) for v in (start, end, step)) and kwargs.get("dtype") is None:
         return None
     return [], {"start": start, "end": end, "step": step,

@@ -1,0 +1,281 @@
+"""ExportedProgram → IR Graph: every ATen call through the op set's ATen map.
+
+Calls the core op set cannot express (no converter, or the converter declines these arguments)
+become opaque ``torch_op`` nodes whose arguments are encoded as JSON (see :func:`encode`).
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from typing import Any
+
+from hwsdk.errors import CaptureError
+from hwsdk.ir.dtypes import from_torch
+from hwsdk.ir.graph import Graph, Node, Source, TensorType
+from hwsdk.ir.opdef import OPSET_VERSION, TORCH_OP, OpDef, TensorArg, op_for_aten
+from hwsdk.ir.symbols import SymbolNamer, SymExpr, SymFloatExpr, contains_sym
+
+__all__ = ["Translator", "encode", "overload_name", "DROPPED"]
+
+DROPPED = frozenset({
+    "aten._assert_tensor_metadata.default", "aten._assert_scalar.default",
+    "aten.sym_constrain_range_for_size.default", "aten._assert_async.msg",
+    "aten.sym_constrain_range.default",
+})
+"""Runtime assertions torch.export inserts; the input guards cover what they check."""
+
+_FRAME = re.compile(r'File "([^"]+)", line (\d+)')
+
+
+class Translator:
+    """Walks an ExportedProgram's FX graph and builds the IR graph.
+
+    :param program: the (decomposed) ``torch.export.ExportedProgram``.
+    :param namer: turns symbolic dims and SymInt values into IR dims and :class:`SymExpr`.
+    """
+
+    def __init__(self, program: Any, namer: SymbolNamer) -> None:
+        self.program = program
+        self.namer = namer
+        self.values: dict[str, Any] = {}  # FX node name → IR value name | list | scalar
+        self.types: dict[str, TensorType] = {}
+        self.nodes: list[Node] = []
+        self.inputs: list[str] = []
+        self.params: list[str] = []
+        self.param_data: dict[str, Any] = {}
+
+    def tensor_type(self, val: Any) -> TensorType:
+        return TensorType(from_torch(val.dtype), tuple(self.namer.dim(d) for d in val.shape))
+
+    def arg(self, value: Any) -> Any:
+        """An FX argument → TensorArg, SymExpr, or plain Python value."""
+        import torch.fx
+
+        if isinstance(value, torch.fx.Node):
+            mapped = self.values[value.name]
+            if isinstance(mapped, str) and not isinstance(mapped, SymExpr) \
+                    and mapped in self.types:
+                return TensorArg(mapped, self.types[mapped])
+            if isinstance(mapped, list):
+                return [TensorArg(m, self.types[m]) for m in mapped]
+            return mapped
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.arg(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self.arg(v) for k, v in value.items()}
+        return value
+
+    # -- placeholders ---------------------------------------------------------------------------
+
+    def placeholders(self) -> None:
+        import torch
+
+        sig = self.program.graph_signature
+        kinds = {spec.arg.name: spec for spec in sig.input_specs}
+        state = self.program.state_dict
+        constants = getattr(self.program, "constants", {})
+        for node in self.program.graph_module.graph.nodes:
+            if node.op != "placeholder":
+                continue
+            spec = kinds[node.name]
+            val = node.meta.get("val")
+            kind = spec.kind.name
+            if kind == "USER_INPUT":
+                if not isinstance(val, torch.Tensor):
+                    raise CaptureError(
+                        f"input {node.name!r} is a {type(val).__name__}; hwsdk captures tensor "
+                        "inputs only: pass Python values through the module's __init__"
+                    )
+                self.inputs.append(node.name)
+            else:
+                tensor = state[spec.target] if spec.target in state else constants.get(
+                    spec.target)
+                if not isinstance(tensor, torch.Tensor):
+                    raise CaptureError(
+                        f"cannot find the tensor for {kind.lower()} {spec.target}; register "
+                        "it as a parameter or buffer of the module")
+                self.params.append(node.name)
+                self.param_data[node.name] = tensor.detach()
+                val = tensor
+            self.values[node.name] = node.name
+            self.types[node.name] = self.tensor_type(val)
+
+    # -- call_function --------------------------------------------------------------------------
+
+    def call(self, node: Any) -> None:
+        import torch
+
+        val = node.meta.get("val")
+        if node.target is operator.getitem:
+            self.values[node.name] = self.values[node.args[0].name][node.args[1]]
+            return
+        if isinstance(val, (torch.SymInt, torch.SymFloat, torch.SymBool, int, float)):
+            self.values[node.name] = self.namer.scalar(val)
+            return
+        target = overload_name(node.target)
+        if target in DROPPED:
+            return
+        source = _source(node, target)
+        args = self.arg(tuple(node.args))
+        kwargs = {k: self.arg(v) for k, v in node.kwargs.items()}
+        out_vals = list(val) if isinstance(val, (tuple, list)) else [val]
+        multi = isinstance(val, (tuple, list))
+        opdef = op_for_aten(target)
+        converted = self._convert(opdef, target, args, kwargs, node, len(out_vals))
+        if converted is None or opdef is None:
+            self.torch_op(node, target, args, kwargs, out_vals, source)
+            return
+        inputs, attrs, n_out = converted
+        names = [i.name if isinstance(i, TensorArg) else "" for i in inputs]
+        outs = [node.name if n_out == 1 and not multi else f"{node.name}.{i}"
+                for i in range(n_out)]
+        ir_node = Node(id=node.name, op=opdef.name, inputs=names, attrs=attrs, outputs=outs,
+                       source=source)
+        self.add(node, ir_node, out_vals[:n_out], multi=multi)
+
+    def _convert(self, opdef: OpDef | None, target: str, args: Any, kwargs: Any, node: Any,
+                 n_vals: int) -> tuple[list[Any], dict[str, Any], int] | None:
+        """The op set's (inputs, attrs, output count) for this call, or None (torch_op)."""
+        if opdef is None:
+            return None
+        converted = opdef.aten[target](args, kwargs)
+        if converted is None:
+            return None
+        inputs, attrs = converted
+        if any(not (i == "" or i is None or isinstance(i, TensorArg)) for i in inputs):
+            return None
+        attrs = opdef.check_attrs(attrs)
+        # A symbolic value in an attr the op cannot evaluate at run time: keep it opaque.
+        if any(contains_sym(v) for k, v in attrs.items() if k not in opdef.sym_attrs):
+            return None
+        n_out = opdef.num_outputs or n_vals
+        if n_out < n_vals and not all(
+                u.target is operator.getitem and u.args[1] < n_out for u in node.users):
+            return None
+        return list(inputs), attrs, n_out
+
+    def torch_op(self, node: Any, target: str, args: Any, kwargs: Any, out_vals: list[Any],
+                 source: Source) -> None:
+        import torch
+
+        inputs: list[str] = []
+        encoded_args = encode(args, inputs)
+        encoded_kwargs = encode(kwargs, inputs)
+        if not all(isinstance(v, torch.Tensor) for v in out_vals):
+            kinds = ", ".join(type(v).__name__ for v in out_vals)
+            raise CaptureError(
+                f"{target} at {source.location() or source.module_path or node.name} returns "
+                f"({kinds}); hwsdk represents ops returning tensors only: compute that value "
+                "outside the model or replace the call"
+            )
+        multi = isinstance(node.meta.get("val"), (tuple, list))
+        outs = [f"{node.name}.{i}" if multi else node.name for i in range(len(out_vals))]
+        ir_node = Node(id=node.name, op=TORCH_OP, inputs=inputs,
+                       attrs={"target": target, "args": encoded_args, "kwargs": encoded_kwargs,
+                              "multi": multi},
+                       outputs=outs, source=source)
+        self.add(node, ir_node, out_vals, multi=multi)
+
+    def add(self, node: Any, ir_node: Node, out_vals: list[Any], multi: bool) -> None:
+        for name, val in zip(ir_node.outputs, out_vals, strict=True):
+            self.types[name] = self.tensor_type(val)
+        self.values[node.name] = list(ir_node.outputs) if multi else ir_node.outputs[0]
+        self.nodes.append(ir_node)
+
+    def translate(self) -> Graph:
+        self.placeholders()
+        outputs: list[str] = []
+        for node in self.program.graph_module.graph.nodes:
+            if node.op == "call_function":
+                self.call(node)
+            elif node.op == "output":
+                outputs = self.outputs(node)
+        return Graph(inputs=self.inputs, outputs=outputs, nodes=self.nodes, types=self.types,
+                     params=self.params, param_data=self.param_data,
+                     opset_version=OPSET_VERSION)
+
+    def outputs(self, node: Any) -> list[str]:
+        import torch.fx
+
+        specs = self.program.graph_signature.output_specs
+        result = []
+        for spec, arg in zip(specs, node.args[0], strict=True):
+            if spec.kind.name != "USER_OUTPUT":
+                raise CaptureError(
+                    f"the model mutates {spec.target} in place ({spec.kind.name}); hwsdk "
+                    "compiles inference graphs: remove the in-place update of that buffer"
+                )
+            mapped = self.values.get(arg.name) if isinstance(arg, torch.fx.Node) else None
+            if not isinstance(mapped, str) or isinstance(mapped, SymExpr) \
+                    or mapped not in self.types:
+                raise CaptureError(
+                    f"model output {arg!r} is not a tensor; return tensors (or pytrees of them)"
+                )
+            result.append(mapped)
+        return result
+
+
+def overload_name(target: Any) -> str:
+    """``torch.ops.aten.add.Tensor`` → ``"aten.add.Tensor"``; other callables → str()."""
+    name = getattr(target, "_name", None)  # OpOverload: "aten::add.Tensor"
+    if isinstance(name, str) and "::" in name:
+        ns, rest = name.split("::", 1)
+        overload = getattr(target, "_overloadname", "default") or "default"
+        packet = rest.split(".")[0]
+        return f"{ns}.{packet}.{overload}"
+    return str(target)
+
+
+def _source(node: Any, aten: str) -> Source:
+    stack = node.meta.get("nn_module_stack") or {}
+    module_path, module_type = "", ""
+    if stack:
+        path, kind = list(stack.values())[-1]
+        module_path = str(path)
+        module_type = getattr(kind, "__name__", str(kind)).rsplit(".", 1)[-1].rstrip("'>")
+    file, line = "", 0
+    trace = node.meta.get("stack_trace") or ""
+    frames = [(f, n) for f, n in _FRAME.findall(trace) if _is_user_frame(f)]
+    if frames:
+        file, line_text = frames[-1]
+        line = int(line_text)
+    return Source(module_path=module_path, module_type=module_type, file=file, line=line,
+                  aten=aten)
+
+
+def _is_user_frame(file: str) -> bool:
+    """Frames inside torch itself, hwsdk or generated code say nothing to the user."""
+    return not (file.startswith("<") or "/torch/" in file or "/hwsdk/" in file)
+
+
+def encode(value: Any, inputs: list[str]) -> Any:
+    """Encode ATen call arguments as JSON.
+
+    Tensors become ``{"$in": k}`` (index into ``inputs``), symbolic ints ``{"$sym": expr}``,
+    symbolic floats ``{"$symf": expr}``, dtypes ``{"$dtype": name}``; a plain string stays a
+    string (``"tanh"``, ``"floor"``).
+    """
+    import torch
+
+    if isinstance(value, TensorArg):
+        if value.name not in inputs:
+            inputs.append(value.name)
+        return {"$in": inputs.index(value.name)}
+    if isinstance(value, SymFloatExpr):
+        return {"$symf": str(value)}
+    if isinstance(value, SymExpr):
+        return {"$sym": str(value)}
+    if isinstance(value, (list, tuple)):
+        return [encode(v, inputs) for v in value]
+    if isinstance(value, dict):
+        return {k: encode(v, inputs) for k, v in value.items()}
+    if isinstance(value, torch.dtype):
+        return {"$dtype": from_torch(value).value}
+    if isinstance(value, torch.device):
+        return {"$device": str(value)}
+    if isinstance(value, (torch.layout, torch.memory_format)):
+        return {"$torch": str(value).removeprefix("torch.")}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise CaptureError(f"cannot represent argument {value!r} of type {type(value).__name__}")

@@ -1,0 +1,30 @@
+"""Captures of the shared test models, made once per test process (capture is the slow part)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from tests import models
+
+
+@cache
+def captured_model(name: str) -> tuple[Any, tuple[Any, ...], Any]:
+    """(model, example_inputs, Captured) for a model of :data:`tests.models.ALL`."""
+    import torch
+
+    from hwsdk.ir.capture import capture
+
+    torch.manual_seed(0)
+    model, example = models.ALL[name]()
+    return model, example, capture(model, example)
+
+
+def compile_captured(captured: Any, target: Any, **settings: Any) -> Any:
+    """What ``hwsdk.compile`` does after capture: plan, then compile every region."""
+    from hwsdk.api import build_compiled, plan_graph
+    from hwsdk.registry import get_registry
+
+    registry = get_registry()
+    plan = plan_graph(captured, target, registry=registry, for_compile=True, **settings)
+    return build_compiled(captured, plan, registry, {}, require_full=False)
