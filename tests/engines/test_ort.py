@@ -1,0 +1,125 @@
+"""The ONNX Runtime engine: zero-copy binding, concurrent calls, options, providers, probe."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+ort = pytest.importorskip("onnxruntime")
+
+import torch  # noqa: E402
+
+from hwsdk.engines.ort import (  # noqa: E402
+    EngineError, OrtRegion, available_providers, compile_region, probe, session_options,
+)
+from hwsdk.errors import InvalidArgumentError  # noqa: E402
+from hwsdk.ir.dtypes import DType  # noqa: E402
+from hwsdk.ir.graph import Graph, Node, TensorType  # noqa: E402
+from hwsdk.plugin import Region  # noqa: E402
+
+
+def _region(batch: Any = 4) -> Region:
+    t = TensorType(DType.f32, (batch, 16))
+    nodes = [Node("n0", "linear", ["x", "w", "b"], {}, ["h"]),
+             Node("n1", "relu", ["h"], {}, ["y"])]
+    graph = Graph(inputs=["x"], outputs=["y"], nodes=nodes,
+                  types={"x": t, "w": TensorType(DType.f32, (16, 16)),
+                         "b": TensorType(DType.f32, (16,)), "h": t, "y": t},
+                  params=["w", "b"],
+                  param_data={"w": torch.randn(16, 16), "b": torch.randn(16)})
+    return Region("r0", "cpu", graph, nodes, ["x"], ["y"], ["w", "b"])
+
+
+def _expected(region: Region, x: torch.Tensor) -> torch.Tensor:
+    return torch.relu(torch.nn.functional.linear(x, region.param("w"), region.param("b")))
+
+
+def test_outputs_are_written_into_preallocated_tensors(monkeypatch: pytest.MonkeyPatch) -> None:
+    region = _region()
+    compiled = compile_region(region, options={"num_threads": 1})
+    assert compiled.details["engine"] == "onnxruntime"
+    assert compiled.details["providers"] == ["CPUExecutionProvider"]
+    assert compiled.details["validated"] is True
+    allocated: list[torch.Tensor] = []
+    real_empty = torch.empty
+
+    def spy(*args: Any, **kwargs: Any) -> torch.Tensor:
+        out = real_empty(*args, **kwargs)
+        allocated.append(out)
+        return out
+
+    monkeypatch.setattr(torch, "empty", spy)
+    x = torch.randn(4, 16)
+    (y,) = compiled.run([x], {})
+    assert len(allocated) == 1 and y.data_ptr() == allocated[0].data_ptr()  # no copy out
+    torch.testing.assert_close(y, _expected(region, x), atol=1e-5, rtol=1e-5)
+
+
+def test_non_contiguous_input_and_symbolic_output_shape() -> None:
+    region = _region("b")
+    compiled = compile_region(region)
+    assert "validated" not in compiled.details  # dynamic shapes are not validated on zeros
+    x = torch.randn(16, 6).t()  # (6, 16), not contiguous
+    (y,) = compiled.run([x], {"b": 6})
+    torch.testing.assert_close(y, _expected(region, x), atol=1e-5, rtol=1e-5)
+
+
+def test_concurrent_calls_share_one_session() -> None:
+    region = _region("b")
+    compiled = compile_region(region, options={"num_threads": 1})
+    errors: list[BaseException] = []
+
+    def work(seed: int) -> None:
+        try:
+            for i in range(20):
+                x = torch.full((1 + (seed + i) % 5, 16), float(seed))
+                (y,) = compiled.run([x], {"b": x.shape[0]})
+                torch.testing.assert_close(y, _expected(region, x), atol=1e-5, rtol=1e-5)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[0]
+
+
+def test_options_reach_the_session_options() -> None:
+    so = session_options({"num_threads": 3, "inter_op_threads": 2,
+                          "graph_optimization_level": "basic"})
+    assert so.intra_op_num_threads == 3 and so.inter_op_num_threads == 2
+    assert so.graph_optimization_level == ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+    with pytest.raises(InvalidArgumentError, match="num_threads"):
+        session_options({"num_threads": -1})
+    with pytest.raises(InvalidArgumentError, match="graph_optimization_level"):
+        session_options({"graph_optimization_level": "max"})
+
+
+def test_missing_provider_is_an_engine_error_naming_what_exists() -> None:
+    with pytest.raises(EngineError, match="CPUExecutionProvider"):
+        compile_region(_region(), providers=["NoSuchExecutionProvider"])
+
+
+def test_probe_lists_providers() -> None:
+    found = probe()
+    assert found["available"] and found["providers"] == available_providers()
+    assert found["versions"]["onnxruntime"] == ort.__version__
+    assert not probe(required=["NoSuchExecutionProvider"])["available"]
+
+
+def test_run_failure_carries_ort_message() -> None:
+    compiled = compile_region(_region("b"))
+    assert isinstance(compiled, OrtRegion)
+    with pytest.raises(EngineError, match="onnxruntime failed running region r0"):
+        compiled.run([torch.randn(3, 5)], {"b": 3})  # wrong inner dim
+
+
+def test_dump_onnx_writes_the_model(tmp_path: Any) -> None:
+    import onnx
+
+    compile_region(_region(), options={"dump_onnx": str(tmp_path)})
+    onnx.checker.check_model(onnx.load(str(tmp_path / "r0.onnx")))
