@@ -1,0 +1,97 @@
+"""The generated Neuron tables: reproducible from the vendor files, and the facts they pin."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hwsdk_inferentia import tables
+
+from hwsdk.capability import AttrIn, ConstantInput, StaticShape
+from hwsdk.ir.dtypes import DType
+
+REPO = Path(__file__).resolve().parents[3]
+VENDOR_DATA = REPO.parent / "shared" / "vendor-data"
+DOCS_COMMIT = "81ce03ae261e12925e53437a0f690478e6366155"
+
+
+def _generator():  # type: ignore[no-untyped-def]
+    sys.path.insert(0, str(REPO / "scripts"))
+    try:
+        import gen_vendor_tables
+    finally:
+        sys.path.remove(str(REPO / "scripts"))
+    return gen_vendor_tables
+
+
+@pytest.mark.skipif(not (VENDOR_DATA / "SOURCES.md").exists(),
+                    reason=f"vendor files not found at {VENDOR_DATA}")
+def test_generator_reproduces_committed_tables_byte_for_byte() -> None:
+    generated = _generator().generate(VENDOR_DATA)
+    ours = {rel: text for rel, text in generated.items() if rel.startswith("plugins/inferentia/")}
+    assert sorted(Path(rel).name for rel in ours) == ["inf2.json", "trn1.json", "trn2.json"]
+    for rel, text in ours.items():
+        assert (REPO / rel).read_bytes() == text.encode("utf-8"), f"{rel} is stale"
+
+
+def test_pow_carries_the_constant_exponent_constraint_from_compiler_rst() -> None:
+    entry = tables.table("inf2").ops["pow"]
+    assert entry.dtypes[DType.f32] == "yes"
+    assert ConstantInput(input=1) in entry.constraints
+    assert AttrIn(attr="scalar_first", values=[False]) in entry.constraints
+    assert "compile-time integer constant" in entry.note
+
+
+def test_reduce_note_makes_argmax_no_and_missing_operators_unknown() -> None:
+    table = tables.table("inf2")
+    assert table.support("argmax", DType.f32) == "no"  # Reduce: only Min, Max, Add and Mul
+    assert "Min, Max, Add and Mul" in table.ops["argmax"].note
+    assert table.support("gelu", DType.f32) == "unknown"  # Erf is not in the XLA table
+    assert "does not list Erf" in table.ops["gelu"].note
+    assert table.support("silu", DType.f32) == "unknown"  # nor is Logistic
+    assert table.support("gather", DType.f32) == "unknown"  # Gather's index-map note
+    assert table.support("softmax", DType.bf16) == "yes"  # torch-neuronx lists aten::_softmax
+    assert "aten::_softmax" in table.ops["softmax"].note
+
+
+def test_dtypes_follow_the_neuroncore_version() -> None:
+    for variant in tables.VARIANTS:
+        table = tables.table(variant)
+        assert table.support("matmul", DType.f64) == "no"
+        assert table.support("matmul", DType.f8e5m2) == "yes"
+        assert table.support("matmul", DType.f8e4m3fn) == "unknown"
+        assert table.support("matmul", DType.i8) == "unknown"
+        assert table.support("where", DType.bool) == "yes"
+    assert "auto-converted to int32" in tables.table("inf2").note
+    assert "--native-int64" in tables.table("trn2").note
+    assert "NeuronCore-v3" in tables.table("trn2").note
+    assert "NeuronCore-v2" in tables.table("inf2").note
+
+
+def test_dynamic_shapes_need_bucketing_as_a_constraint() -> None:
+    for variant in tables.VARIANTS:
+        (constraint,) = tables.table(variant).constraints
+        assert isinstance(constraint, StaticShape) and "bucketing" in constraint.why
+
+
+def test_every_entry_carries_provenance() -> None:
+    for variant in tables.VARIANTS:
+        doc = tables.document(variant)
+        for entry in doc["entries"].values():
+            assert entry["provenance"]
+            for cite in entry["provenance"]:
+                assert cite["repository"] == "aws-neuron/aws-neuron-sdk"
+                assert cite["commit"] == DOCS_COMMIT
+        sources = {p.source for p in tables.table(variant).provenance}
+        assert {"pytorch-neuron-supported-operators.rst", "compiler.rst",
+                "data-types.rst"} <= sources
+
+
+def test_importing_the_plugin_does_not_import_torch() -> None:
+    code = "import sys, hwsdk_inferentia; hwsdk_inferentia.hwsdk_capabilities('inferentia'); " \
+           "print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
