@@ -13,10 +13,11 @@ from hwsdk.errors import (
     PluginLoadError, TargetUnavailableError, UnknownTargetError, UnsupportedDtypeError,
     UnsupportedOpsError,
 )
+from hwsdk.export import export_onnx  # imports neither onnx nor torch until called
 
 __all__ = [
     "__version__", "compile", "explain", "targets", "capabilities", "HwsdkError",
     "CaptureError", "CompileError", "InputMismatchError", "InvalidArgumentError",
     "PluginLoadError", "TargetUnavailableError", "UnknownTargetError", "UnsupportedDtypeError",
-    "UnsupportedOpsError",
+    "UnsupportedOpsError", "export_onnx",
 ]
