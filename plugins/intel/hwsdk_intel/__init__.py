@@ -1,0 +1,81 @@
+"""hwsdk-intel: the ``intel`` target, running regions through OpenVINO (oneDNN on CPU).
+
+Variants ``intel:cpu`` (the default), ``intel:gpu`` and ``intel:npu`` map to OpenVINO's
+devices. Regions are lowered straight to OpenVINO opset graphs (:mod:`.lowering`), compiled
+once with an explicit f32 precision hint unless ``precision`` says otherwise, and run with
+one infer request per thread (:mod:`.runtime`). Importing this module imports neither torch
+nor openvino.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from hwsdk.plugin import (
+    Availability,
+    CapabilityTable,
+    CompiledRegion,
+    Region,
+    TargetInfo,
+    hookimpl,
+)
+from hwsdk_intel.capabilities import DEVICES, VARIANTS, table
+from hwsdk_intel.options import OPTIONS
+
+__all__ = ["HWSDK_PLUGIN_API", "hwsdk_targets", "hwsdk_probe", "hwsdk_capabilities",
+           "hwsdk_compile"]
+
+HWSDK_PLUGIN_API = ">=1,<2"
+
+NAME = "intel"
+
+
+def _variant(target: str) -> str | None:
+    """``"intel:gpu"`` → ``"gpu"``; None for other targets."""
+    name, _, variant = target.partition(":")
+    if name != NAME:
+        return None
+    return variant or "cpu"
+
+
+@hookimpl
+def hwsdk_targets() -> list[TargetInfo]:
+    return [TargetInfo(
+        name=NAME, vendor="Intel", engine="OpenVINO",
+        description="OpenVINO runtime (oneDNN on CPU); f32 by default, bf16/f16 on request",
+        variants=list(VARIANTS), default_variant="cpu", aliases=["openvino"], priority=30,
+        options=dict(OPTIONS),
+    )]
+
+
+@hookimpl
+def hwsdk_probe(target: str) -> Availability | None:
+    variant = _variant(target)
+    if variant is None:
+        return None
+    from hwsdk_intel.probe import probe
+
+    return probe(variant)
+
+
+@hookimpl
+def hwsdk_capabilities(target: str) -> CapabilityTable | None:
+    variant = _variant(target)
+    return None if variant is None else table(variant)
+
+
+@hookimpl
+def hwsdk_compile(target: str, region: Region, options: Mapping[str, Any]) -> CompiledRegion | None:
+    variant = _variant(target)
+    if variant is None:
+        return None
+    from hwsdk.errors import TargetUnavailableError
+    from hwsdk_intel.options import parse_options
+    from hwsdk_intel.probe import probe
+    from hwsdk_intel.runtime import compile_region
+
+    availability = probe(variant)
+    if not availability.available:
+        raise TargetUnavailableError(f"intel:{variant} is unavailable: {availability.reason}")
+    return compile_region(region, DEVICES[variant], parse_options(options))

@@ -1,0 +1,115 @@
+"""The intel target's capability tables: what the OpenVINO lowering implements, per op and dtype.
+
+Every ``yes`` for ``intel:cpu`` is exercised by ``plugins/intel/tests/test_ops.py``, which
+lowers the op, compiles it for OpenVINO's CPU device and compares it with the op's PyTorch
+reference; the test builds its cases from :data:`CLAIMS`, so a claim without a case fails.
+The GPU and NPU tables reuse the same lowering; where those devices are known to differ
+(NPU compiles static shapes only; GPU runs i64 as i32) it is a constraint or ``unknown``.
+"""
+
+from __future__ import annotations
+
+from hwsdk.capability import (
+    AttrIn,
+    CapabilityTable,
+    Constraint,
+    OpSupport,
+    Provenance,
+    StaticShape,
+    Support,
+)
+from hwsdk.ir.dtypes import DType
+from hwsdk.ir.opdef import OPSET_VERSION
+
+__all__ = ["CLAIMS", "TESTED_OPENVINO", "table", "VARIANTS", "DEVICES"]
+
+TESTED_OPENVINO = "2026.4.1"
+"""The OpenVINO release the claims were tested with (``openvino.get_version()`` prefix)."""
+
+VARIANTS = ("cpu", "gpu", "npu")
+DEVICES = {"cpu": "CPU", "gpu": "GPU", "npu": "NPU"}
+"""Variant → OpenVINO device name."""
+
+_F = (DType.f32, DType.f16)
+_FI = (*_F, DType.i64, DType.i32)
+_ALL = (*_FI, DType.bool)
+
+CLAIMS: dict[str, tuple[DType, ...]] = {
+    **dict.fromkeys(("neg", "abs", "relu", "clamp", "add", "sub", "mul", "maximum", "minimum",
+                     "eq", "ne", "lt", "le", "gt", "ge", "where"), _FI),
+    **dict.fromkeys(("exp", "log", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tanh", "erf",
+                     "sigmoid", "silu", "gelu", "div", "pow", "softmax", "log_softmax",
+                     "layer_norm", "rms_norm", "batch_norm", "linear", "matmul", "addmm",
+                     "conv", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "embedding",
+                     "mean"), _F),
+    "scaled_dot_product_attention": (*_F, DType.bool),
+    **dict.fromkeys(("logical_not", "logical_and", "logical_or"), (DType.bool,)),
+    **dict.fromkeys(("reshape", "permute", "expand", "slice", "select", "squeeze", "unsqueeze",
+                     "copy", "cat", "split", "cast"), _ALL),
+    **dict.fromkeys(("sum", "amax", "amin", "index_select", "gather"), _FI),
+    "argmax": (DType.f32, DType.i64),
+    "cumsum": (DType.f32, DType.i64),
+    "arange": (DType.i64, DType.f32),
+    "full": (DType.f32, DType.i64, DType.bool),
+}
+"""Core op → the dtypes the lowering implements and the tests verify on the CPU device."""
+
+_NOT_BOUND = (DType.f64, DType.bf16, DType.f8e4m3fn, DType.f8e5m2, DType.f8e4m3fnuz,
+              DType.f8e5m2fnuz)
+_NOTE_NOT_BOUND = ("f64 runs as f32 on OpenVINO CPU and bf16 tensors are not bound by this "
+                   "lowering (ask for precision='bf16' instead); fp8 is not lowered.")
+
+_OP_CONSTRAINTS: dict[str, list[Constraint]] = {
+    "scaled_dot_product_attention": [AttrIn(attr="enable_gqa", values=[False])],
+}
+
+_PROVENANCE = [
+    Provenance(source="hwsdk-intel op tests: each claimed op x dtype lowered, compiled for the "
+                      "OpenVINO CPU device and compared with the op's PyTorch reference",
+               version=f"OpenVINO {TESTED_OPENVINO}",
+               url_or_repo_path="plugins/intel/tests/test_ops.py", retrieved="2026-11-22"),
+    Provenance(source="OpenVINO PyTorch frontend op table (cross-check of op names; no dtypes)",
+               version="OpenVINO master",
+               url_or_repo_path="openvinotoolkit/openvino:src/frontends/pytorch/src/op_table.cpp"
+                                "@8792f71e7eb75f7c81582f08e6d212582093806a",
+               retrieved="2026 (see /work/shared/vendor-data/SOURCES.md)"),
+]
+
+_VARIANT_NOTES = {
+    "cpu": "Verified on this lowering's tests on the CPU device. f32 by default "
+           "(INFERENCE_PRECISION_HINT=f32); bf16/f16 only through the precision option.",
+    "gpu": "Same lowering as intel:cpu; not run on a GPU here. OpenVINO's GPU plugin computes "
+           "i64 as i32, so integer support is unknown; a region the GPU plugin rejects falls "
+           "back to PyTorch with COMPILE_FAILED.",
+    "npu": "Same lowering as intel:cpu; not run on an NPU here. The NPU plugin compiles static "
+           "shapes only and computes in f16 internally; integer support is unknown.",
+}
+
+
+def _dtypes(op: str, variant: str) -> dict[DType, Support]:
+    claimed = CLAIMS[op]
+    result: dict[DType, Support] = {}
+    for dtype in DType:
+        if dtype in claimed:
+            int_unknown = variant != "cpu" and dtype in (DType.i64, DType.i32)
+            result[dtype] = "unknown" if int_unknown else "yes"
+        elif dtype in _NOT_BOUND:
+            result[dtype] = "no"
+        else:
+            result[dtype] = "unknown"
+    return result
+
+
+def table(variant: str = "cpu") -> CapabilityTable:
+    """The capability table of ``intel:<variant>`` (no openvino import: works offline)."""
+    ops = {
+        op: OpSupport(dtypes=_dtypes(op, variant), constraints=list(_OP_CONSTRAINTS.get(op, [])),
+                      note=_NOTE_NOT_BOUND)
+        for op in sorted(CLAIMS)
+    }
+    constraints: list[Constraint] = []
+    if variant == "npu":
+        constraints.append(StaticShape(why="the OpenVINO NPU plugin compiles static shapes only"))
+    return CapabilityTable(
+        target=f"intel:{variant}", version=TESTED_OPENVINO, opset_version=OPSET_VERSION,
+        provenance=_PROVENANCE, ops=ops, constraints=constraints, note=_VARIANT_NOTES[variant])

@@ -1,0 +1,248 @@
+"""IR region → ``openvino.Model``, built with OpenVINO's opset Python API (no ONNX round trip).
+
+:class:`Lowering` holds what the op converters share: the opset module, the value map, and
+helpers for constants and for symbolic dims, which become in-graph ``ShapeOf``/``Gather``
+arithmetic on the region's inputs (or a scalar parameter fed from ``env`` when no input
+carries the symbol). The converters themselves live in :mod:`hwsdk_intel.ops_math` and
+:mod:`hwsdk_intel.ops_nn`.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from hwsdk.ir.dtypes import DType
+from hwsdk.ir.graph import Node, TensorType
+from hwsdk.plugin import Region
+
+__all__ = ["Lowering", "Converter", "CONVERTERS", "lower_region", "opset", "ov_type",
+           "OPSET_NAMES"]
+
+Converter = Callable[["Lowering", Node, list[Any]], list[Any]]
+"""``convert(lowering, node, inputs)`` → OpenVINO outputs, one per ``node.outputs``;
+``inputs`` align with ``node.inputs`` (None for an absent optional input)."""
+
+CONVERTERS: dict[str, Converter] = {}
+"""Core op name → converter; filled by the op modules."""
+
+OPSET_NAMES = ("opset16", "opset15", "opset14", "opset13")
+"""Opsets tried newest first; 13 is the oldest with ScaledDotProductAttention."""
+
+_OV_TYPES = {
+    DType.f32: "f32", DType.f16: "f16", DType.bf16: "bf16", DType.f64: "f64",
+    DType.i64: "i64", DType.i32: "i32", DType.i16: "i16", DType.i8: "i8", DType.u8: "u8",
+    DType.bool: "boolean",
+}
+
+
+def opset() -> Any:
+    """The newest OpenVINO opset module among :data:`OPSET_NAMES` (imports openvino)."""
+    import importlib
+
+    for name in OPSET_NAMES:
+        try:
+            return importlib.import_module(f"openvino.{name}")
+        except ImportError:
+            continue
+    raise ImportError(f"openvino provides none of {', '.join(OPSET_NAMES)}; "
+                      "install openvino>=2023.1")
+
+
+def ov_type(dtype: DType) -> Any:
+    """The ``openvino.Type`` for an IR dtype.
+
+    :raises NotImplementedError: for dtypes this lowering does not bind (fp8 …).
+    """
+    import openvino as ov
+
+    try:
+        return getattr(ov.Type, _OV_TYPES[dtype])
+    except KeyError:
+        raise NotImplementedError(f"the intel lowering has no OpenVINO type for {dtype}") from None
+
+
+def _ensure_converters() -> None:
+    if not CONVERTERS:
+        from hwsdk_intel import ops_math, ops_nn  # noqa: F401  (register converters)
+
+
+class Lowering:
+    """Builds one ``openvino.Model`` from a region.
+
+    :param region: the region to lower.
+    """
+
+    def __init__(self, region: Region) -> None:
+        _ensure_converters()
+        self.region = region
+        self.ops = opset()
+        self.values: dict[str, Any] = {}
+        self.parameters: list[Any] = []
+        self.symbol_params: list[str] = []  # symbols fed from env, in parameter order
+        self._dims: dict[str, Any] = {}
+        self._shape_of: dict[str, Any] = {}
+        self.keep_alive: list[Any] = []  # tensors that shared constants point into
+        self.model: Any = None
+        self.passthrough: dict[int, int] = {}  # output index → input index it simply is
+
+    # --- types and constants -------------------------------------------------------------------
+
+    def type_of(self, value: str) -> TensorType:
+        return self.region.type_of(value)
+
+    def const(self, value: Any, dtype: DType | str) -> Any:
+        """A constant of ``value`` (scalar or nested list) in ``dtype``."""
+        import numpy as np
+
+        dt = DType(dtype)
+        if dt is DType.bf16:
+            return self.ops.convert(self.ops.constant(np.asarray(value, np.float32)), "bf16")
+        np_dtype = {DType.bool: np.bool_, DType.f16: np.float16}.get(dt)
+        arr = np.asarray(value, dtype=np_dtype or np.dtype(_numpy_name(dt)))
+        return self.ops.constant(arr)
+
+    def i64(self, values: Sequence[int] | int) -> Any:
+        import numpy as np
+
+        return self.ops.constant(np.asarray(values, dtype=np.int64))
+
+    def param_constant(self, name: str) -> Any:
+        """A weight as a Constant sharing the torch tensor's memory where OpenVINO allows."""
+        import torch
+
+        tensor = self.region.param(name).detach()
+        if not tensor.is_contiguous():
+            tensor = tensor.contiguous()
+        if tensor.dtype == torch.bfloat16:
+            node = self.ops.constant(tensor.float().numpy())
+            return self.ops.convert(node, "bf16")
+        array = tensor.numpy()
+        self.keep_alive.append(tensor)
+        if array.ndim == 0 or array.dtype == bool:
+            return self.ops.constant(array.copy())
+        return self.ops.constant(array, shared_memory=True)
+
+    def to_dtype(self, out: Any, dtype: DType) -> Any:
+        """``out`` converted to ``dtype`` (no node when it already is)."""
+        if out.get_element_type() == ov_type(dtype):
+            return out
+        return self.ops.convert(out, _OV_TYPES[dtype]).output(0)
+
+    # --- symbolic dims -------------------------------------------------------------------------
+
+    def dim(self, dim: int | str) -> Any:
+        """A scalar i64 node for a dim (int, symbol or expression over symbols)."""
+        if isinstance(dim, int):
+            return self.i64(dim)
+        if dim not in self._dims:
+            self._dims[dim] = self._expr(ast.parse(dim.strip(), mode="eval").body)
+        return self._dims[dim]
+
+    def shape_vector(self, dims: Sequence[int | str]) -> Any:
+        """A 1-D i64 node holding ``dims``; a constant when they are all ints."""
+        if all(isinstance(d, int) for d in dims):
+            return self.i64([int(d) for d in dims])
+        parts = [self.ops.unsqueeze(self.dim(d), self.i64(0)) for d in dims]
+        return self.ops.concat(parts, 0)
+
+    def _expr(self, node: ast.AST) -> Any:
+        o = self.ops
+        if isinstance(node, ast.Constant) and isinstance(node.value, int):
+            return self.i64(node.value)
+        if isinstance(node, ast.Name):
+            return self._symbol(node.id)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return o.negative(self._expr(node.operand))
+        if isinstance(node, ast.BinOp):
+            a, b = self._expr(node.left), self._expr(node.right)
+            binary = {ast.Add: o.add, ast.Sub: o.subtract, ast.Mult: o.multiply,
+                      ast.FloorDiv: o.divide, ast.Mod: o.floor_mod, ast.Pow: o.power}
+            for kind, fn in binary.items():
+                if isinstance(node.op, kind):
+                    return fn(a, b)  # i64 Divide floors, like Python's //
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                node.func.id in ("Max", "Min") and len(node.args) == 2:
+            fn = o.maximum if node.func.id == "Max" else o.minimum
+            return fn(self._expr(node.args[0]), self._expr(node.args[1]))
+        raise NotImplementedError(f"symbolic dim expression {ast.unparse(node)!r} is not lowered")
+
+    def _symbol(self, symbol: str) -> Any:
+        for name in self.region.inputs:
+            shape = self.type_of(name).shape
+            if symbol in shape:
+                if name not in self._shape_of:
+                    self._shape_of[name] = self.ops.shape_of(self.values[name], "i64")
+                return self.ops.gather(self._shape_of[name], self.i64(shape.index(symbol)),
+                                       self.i64(0))
+        param = self.ops.parameter([], "i64", name=f"sym:{symbol}")
+        self.parameters.append(param)
+        self.symbol_params.append(symbol)
+        return param
+
+    # --- the walk ------------------------------------------------------------------------------
+
+    def build(self) -> Any:
+        """Lower every node; return the ``openvino.Model``."""
+        import openvino as ov
+
+        for name in self.region.inputs:
+            t = self.type_of(name)
+            shape = ov.PartialShape([d if isinstance(d, int) else ov.Dimension()
+                                     for d in t.shape])
+            param = self.ops.parameter(shape, ov_type(t.dtype), name=name)
+            self.parameters.append(param)
+            self.values[name] = param.output(0)
+        for node in self.region.nodes:
+            self._lower_node(node)
+        results = []
+        params = {p.get_friendly_name(): i for i, p in enumerate(self.parameters)}
+        for k, name in enumerate(self.region.outputs):
+            out = self.values[name]
+            if out.get_node().get_type_name() == "Parameter":
+                # a region input passed straight through: OpenVINO would not fill a
+                # caller-provided output buffer for it, so the runtime copies the input
+                self.passthrough[k] = params[out.get_node().get_friendly_name()]
+            results.append(self.ops.result(out))
+        return ov.Model(results, self.parameters, f"hwsdk_{self.region.id}")
+
+    def _lower_node(self, node: Node) -> None:
+        convert = CONVERTERS.get(node.op)
+        if convert is None:
+            raise NotImplementedError(f"the intel lowering has no converter for {node.op}")
+        args = [self._value(name) if name else None for name in node.inputs]
+        outs = convert(self, node, args)
+        if len(outs) != len(node.outputs):
+            raise RuntimeError(f"converter for {node.op} gave {len(outs)} outputs, "
+                               f"expected {len(node.outputs)}")
+        for name, out in zip(node.outputs, outs, strict=True):
+            out = out.output(0) if hasattr(out, "output") and not hasattr(out, "get_node") \
+                else out
+            expected = ov_type(self.type_of(name).dtype)
+            if out.get_element_type() != expected:
+                out = self.ops.convert(out, expected).output(0)
+            self.values[name] = out
+
+    def _value(self, name: str) -> Any:
+        if name not in self.values:
+            if name not in self.region.graph.params:
+                raise KeyError(f"value {name!r} is neither a region input nor computed before")
+            self.values[name] = self.param_constant(name).output(0)
+        return self.values[name]
+
+
+def _numpy_name(dtype: DType) -> str:
+    return {DType.f32: "float32", DType.f64: "float64", DType.i64: "int64", DType.i32: "int32",
+            DType.i16: "int16", DType.i8: "int8", DType.u8: "uint8"}[dtype]
+
+
+def lower_region(region: Region) -> Lowering:
+    """Lower ``region``; the returned :class:`Lowering` has ``model`` set.
+
+    :raises NotImplementedError: for an op, dtype or dim expression the lowering lacks.
+    :raises RuntimeError: OpenVINO's own errors (shape inference …), message kept.
+    """
+    lowering = Lowering(region)
+    lowering.model = lowering.build()
+    return lowering

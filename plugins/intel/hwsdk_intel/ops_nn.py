@@ -1,0 +1,260 @@
+"""Converters for composite ops (norms, linear algebra, convolution, pooling, attention,
+embedding) and for shape, indexing and creation ops (see :mod:`.lowering`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hwsdk.ir.dtypes import DType
+from hwsdk.ir.graph import Node
+from hwsdk_intel.lowering import Lowering
+from hwsdk_intel.ops_math import converter
+
+INT64_MAX = 2**63 - 1
+
+# --- normalization ------------------------------------------------------------------------------
+
+
+@converter("layer_norm")
+def _layer_norm(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    x, weight, bias = ([*args, None, None])[:3]
+    k = len(node.attrs["normalized_shape"])
+    axes = lw.i64(list(range(-k, 0)))
+    out = lw.ops.mvn(x, axes, True, float(node.attrs["eps"]), "inside_sqrt")
+    if weight is not None:
+        out = lw.ops.multiply(out, weight)
+    if bias is not None:
+        out = lw.ops.add(out, bias)
+    return [out]
+
+
+@converter("rms_norm")
+def _rms_norm(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    import torch
+
+    x, weight = ([*args, None])[:2]
+    dtype = lw.type_of(node.inputs[0]).dtype
+    eps = node.attrs.get("eps")
+    if eps is None:
+        from hwsdk.ir.dtypes import to_torch
+
+        eps = torch.finfo(to_torch(dtype)).eps
+    k = len(node.attrs["normalized_shape"])
+    o = lw.ops
+    mean_sq = o.reduce_mean(o.multiply(x, x), lw.i64(list(range(-k, 0))), True)
+    out = o.multiply(x, o.divide(lw.const(1, dtype),
+                                 o.sqrt(o.add(mean_sq, lw.const(float(eps), dtype)))))
+    if weight is not None:
+        out = o.multiply(out, weight)
+    return [out]
+
+
+@converter("batch_norm")
+def _batch_norm(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    x, weight, bias, mean, var = args
+    dtype = lw.type_of(node.inputs[0]).dtype
+    channels = lw.type_of(node.inputs[3]).shape[0]
+    if weight is None:
+        weight = lw.const([1.0] * int(channels), dtype)
+    if bias is None:
+        bias = lw.const([0.0] * int(channels), dtype)
+    return [lw.ops.batch_norm_inference(x, weight, bias, mean, var, float(node.attrs["eps"]))]
+
+
+# --- linear algebra -----------------------------------------------------------------------------
+
+
+@converter("linear")
+def _linear(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    x, weight, bias = ([*args, None])[:3]
+    out = lw.ops.matmul(x, weight, False, True)
+    return [lw.ops.add(out, bias) if bias is not None else out]
+
+
+@converter("matmul")
+def _matmul(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    return [lw.ops.matmul(args[0], args[1], False, False)]
+
+
+@converter("addmm")
+def _addmm(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    bias, a, b = args
+    return [lw.ops.add(lw.ops.matmul(a, b, False, False), bias)]
+
+
+# --- convolution and pooling ----------------------------------------------------------------------
+
+
+@converter("conv")
+def _conv(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    x, weight, bias = ([*args, None])[:3]
+    a = node.attrs
+    spatial = lw.type_of(node.inputs[0]).rank - 2
+    stride, padding, dilation = (list(a[k])[:spatial] for k in ("stride", "padding", "dilation"))
+    groups = int(a["groups"])
+    o = lw.ops
+    if groups == 1:
+        out = o.convolution(x, weight, stride, padding, padding, dilation)
+    else:
+        w_shape = [int(d) for d in lw.type_of(node.inputs[1]).shape]
+        grouped = o.reshape(weight, lw.i64([groups, w_shape[0] // groups, *w_shape[1:]]), False)
+        out = o.group_convolution(x, grouped, stride, padding, padding, dilation)
+    if bias is not None:
+        out = o.add(out, o.reshape(bias, lw.i64([1, -1] + [1] * spatial), False))
+    return [out]
+
+
+def _rounding(ceil_mode: bool) -> str:
+    return "ceil_torch" if ceil_mode else "floor"
+
+
+@converter("max_pool2d")
+def _max_pool(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    a = node.attrs
+    pool = lw.ops.max_pool(args[0], list(a["stride"]), list(a["dilation"]), list(a["padding"]),
+                           list(a["padding"]), list(a["kernel"]), _rounding(a["ceil_mode"]))
+    return [pool.output(0)]
+
+
+@converter("avg_pool2d")
+def _avg_pool(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    import inspect
+
+    a = node.attrs
+    # AvgPool-16 takes dilations; its Python wrapper crashes when they are left None
+    extra = {"dilations": [1, 1]} if "dilations" in inspect.signature(lw.ops.avg_pool).parameters \
+        else {}
+    return [lw.ops.avg_pool(args[0], list(a["stride"]), list(a["padding"]), list(a["padding"]),
+                            list(a["kernel"]), not a["count_include_pad"],
+                            _rounding(a["ceil_mode"]), **extra)]
+
+
+@converter("adaptive_avg_pool2d")
+def _adaptive_avg_pool(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    return [lw.ops.adaptive_avg_pool(args[0], lw.i64(list(node.attrs["output_size"])))]
+
+
+# --- embedding and attention ----------------------------------------------------------------------
+
+
+@converter("embedding")
+def _embedding(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    return [lw.ops.gather(args[0], args[1], lw.i64(0))]
+
+
+@converter("scaled_dot_product_attention")
+def _sdpa(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    q, k, v, mask = ([*args, None])[:4]
+    if node.attrs.get("enable_gqa"):
+        raise NotImplementedError("scaled_dot_product_attention with enable_gqa is not lowered")
+    dtype = lw.type_of(node.inputs[0]).dtype
+    scale = node.attrs.get("scale")
+    o = lw.ops
+    causal = bool(node.attrs.get("is_causal"))
+    if mask is None and scale is None:
+        return [o.scaled_dot_product_attention(q, k, v, causal=causal)]
+    if mask is None:
+        mask = lw.const(0.0, dtype)
+    scale_node = lw.const(float(scale), dtype) if scale is not None else None
+    return [o.scaled_dot_product_attention(q, k, v, mask, scale_node, causal=causal)]
+
+
+# --- shape ----------------------------------------------------------------------------------------
+
+
+@converter("reshape")
+def _reshape(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    return [lw.ops.reshape(args[0], lw.shape_vector(node.attrs["shape"]), False)]
+
+
+@converter("permute")
+def _permute(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    return [lw.ops.transpose(args[0], lw.i64(list(node.attrs["dims"])))]
+
+
+@converter("expand")
+def _expand(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    # -1 keeps the input's dim; as 1 under bidirectional broadcast it does the same
+    shape = [1 if d == -1 else d for d in node.attrs["shape"]]
+    return [lw.ops.broadcast(args[0], lw.shape_vector(shape), broadcast_spec="BIDIRECTIONAL")]
+
+
+@converter("slice")
+def _slice(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    a = node.attrs
+    o = lw.ops
+
+    def vec(d: int | str) -> Any:
+        return o.unsqueeze(lw.dim(d), lw.i64(0)) if isinstance(d, str) else lw.i64([d])
+
+    end = min(int(a["end"]), INT64_MAX) if isinstance(a["end"], int) else a["end"]
+    return [o.slice(args[0], vec(a["start"]), vec(end), lw.i64([int(a["step"])]),
+                    lw.i64([int(a["dim"])]))]
+
+
+@converter("select")
+def _select(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    return [lw.ops.gather(args[0], lw.i64(int(node.attrs["index"])),
+                          lw.i64(int(node.attrs["dim"])))]
+
+
+@converter("squeeze")
+def _squeeze(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    dims = list(node.attrs["dims"])
+    return [lw.ops.squeeze(args[0], lw.i64(dims)) if dims else args[0]]
+
+
+@converter("unsqueeze")
+def _unsqueeze(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    return [lw.ops.unsqueeze(args[0], lw.i64(int(node.attrs["dim"])))]
+
+
+@converter("copy")
+def _copy(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    return [args[0]]
+
+
+@converter("cat")
+def _cat(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    dtype = lw.type_of(node.outputs[0]).dtype
+    return [lw.ops.concat([lw.to_dtype(a, dtype) for a in args], int(node.attrs["dim"]))]
+
+
+@converter("split")
+def _split(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    sizes = list(node.attrs["sizes"])
+    split = lw.ops.variadic_split(args[0], lw.i64(int(node.attrs["dim"])), lw.i64(sizes))
+    return [split.output(i) for i in range(len(sizes))]
+
+
+# --- indexing and creation ------------------------------------------------------------------------
+
+
+@converter("index_select")
+def _index_select(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    return [lw.ops.gather(args[0], args[1], lw.i64(int(node.attrs["dim"])))]
+
+
+@converter("gather")
+def _gather(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    return [lw.ops.gather_elements(args[0], args[1], int(node.attrs["dim"]))]
+
+
+@converter("arange")
+def _arange(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    dtype = DType(node.attrs["dtype"])
+    a = node.attrs
+    if dtype.is_float:
+        parts = [lw.const(float(a[k]), DType.f32) if not isinstance(a[k], str) else
+                 lw.ops.convert(lw.dim(a[k]), "f32") for k in ("start", "end", "step")]
+        return [lw.to_dtype(lw.ops.range(*parts, "f32").output(0), dtype)]
+    parts = [lw.dim(a[k]) if isinstance(a[k], str) else lw.i64(int(a[k]))
+             for k in ("start", "end", "step")]
+    return [lw.to_dtype(lw.ops.range(*parts, "i64").output(0), dtype)]
+
+
+@converter("full")
+def _full(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    dtype = DType(node.attrs["dtype"])
+    value = lw.const(node.attrs["value"], dtype)
+    return [lw.ops.broadcast(value, lw.shape_vector(list(node.attrs["shape"])))]
