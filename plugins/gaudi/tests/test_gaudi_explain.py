@@ -122,3 +122,18 @@ def test_fx_lowering_of_every_region_matches_eager_other_models(name: str) -> No
     model, inputs = models.ALL[name]()
     plan = plan_graph(capture(model, inputs), TARGET)
     assert_matches_eager(model, inputs, plan)
+
+
+def test_half_precision_mean_is_a_dtype_fallback_on_first_generation_gaudi_only() -> None:
+    import torch
+
+    class Mean(torch.nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x.mean(dim=-1)
+
+    x = torch.randn(2, 8, dtype=torch.float16)
+    (first,) = hwsdk.explain(Mean().eval(), (x,), target="gaudi:gaudi").nodes.values()
+    assert first.code is ReasonCode.DTYPE  # `mean.dim` lists Half for Gaudi2/3 only
+    assert "not f16" in first.reason and "bf16, f32" in first.reason
+    (second,) = hwsdk.explain(Mean().eval(), (x,), target="gaudi:gaudi2").nodes.values()
+    assert second.target == "gaudi:gaudi2"
