@@ -112,3 +112,19 @@ def test_importing_the_plugin_does_not_import_torch() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.skipif(not (VENDOR_DATA / "SOURCES.md").exists(),
+                    reason=f"vendor files not found at {VENDOR_DATA}")
+def test_the_parsers_read_every_entry_of_the_gaudi_sources() -> None:
+    _generator()
+    from vendor_tables import gaudi
+
+    entries = gaudi.parse_yaml(VENDOR_DATA / gaudi.YAML_SOURCE)
+    kinds = [e.kind for e in entries.values()]
+    # 1057 keys, 26 of them hpu:: custom ops; 895 of the rest carry an op_validator
+    assert len(entries) == 1057 - 26
+    assert kinds.count("validator") == 895 and kinds.count("dtypes") == 88
+    assert "rms_norm" not in entries  # hpu::rms_norm, not aten.rms_norm
+    docs = gaudi.parse_docs(VENDOR_DATA / gaudi.DOCS_SOURCE)
+    assert docs["addmm"][0]["FP8"] == "No" and docs["embedding"][0]["FP8"] == "Yes"

@@ -95,3 +95,17 @@ def test_importing_the_plugin_does_not_import_torch() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.skipif(not (VENDOR_DATA / "SOURCES.md").exists(),
+                    reason=f"vendor files not found at {VENDOR_DATA}")
+def test_the_parsers_read_every_row_of_the_neuron_sources() -> None:
+    _generator()
+    from vendor_tables import neuron
+
+    listed = neuron.parse_torch_neuronx(VENDOR_DATA / neuron.OPS_SOURCE)
+    xla = neuron.parse_xla_table(VENDOR_DATA / neuron.XLA_SOURCE)
+    assert len(listed) == 41 and {"_softmax", "addmm", "view", "zero_"} <= set(listed)
+    assert len(xla) == 62 and xla["Pow"].startswith("Exponent argument must be")
+    assert {k for k, v in xla.items() if v} == {"DynamicUpdateSlice", "Gather", "Pow", "Reduce",
+                                                "RngBitGenerator"}
