@@ -9,6 +9,7 @@ and a sentence a user can act on.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal, Union
 
@@ -225,23 +226,30 @@ class Verdict(_Model):
 _INDEX_INPUTS = {"indices", "index", "cond"}
 
 
+@functools.lru_cache(maxsize=512)
+def _is_data_input(op: str) -> tuple[bool, ...]:
+    """Per declared input of ``op``: True unless it is an index or a condition; the last entry
+    stands for every further (variadic) input."""
+    from hwsdk.ir.opdef import get_op
+
+    spec = get_op(op).inputs
+    return tuple(label.strip("*?") not in _INDEX_INPUTS for label in spec) or (True,)
+
+
 def node_dtypes(node: Node, graph: Graph) -> list[DType]:
     """The dtypes a node computes in: its data inputs' (indices and conditions excluded), or its
     outputs' when it has no data inputs; a cast also counts its result dtype."""
-    from hwsdk.ir.opdef import get_op
-
     names: list[str] = []
     if node.op != TORCH_OP:
-        spec = get_op(node.op).inputs
-        for i, name in enumerate(node.inputs):
-            label = spec[min(i, len(spec) - 1)].strip("*?") if spec else ""
-            if name and label not in _INDEX_INPUTS:
-                names.append(name)
+        data = _is_data_input(node.op)
+        last = len(data) - 1
+        names = [name for i, name in enumerate(node.inputs) if name and data[min(i, last)]]
     if not names or node.op == "cast":
         names.extend(node.outputs)
+    types = graph.types
     seen: list[DType] = []
     for name in names:
-        dt = graph.types[name].dtype
+        dt = types[name].dtype
         if dt not in seen:
             seen.append(dt)
     return seen
@@ -257,36 +265,40 @@ def _first_violation(constraints: Iterable[Any], node: Node,
 
 
 def judge(table: CapabilityTable, node: Node, graph: Graph) -> Verdict:
-    """Check ``node`` against ``table``: op present, dtypes ``yes``, constraints met."""
+    """Check ``node`` against ``table``: op present, dtypes ``yes``, constraints met.
+
+    :returns: the verdict; ``SUPPORTED`` when ok, else ``OPAQUE_OP``, ``NO_KERNEL``, ``DTYPE``,
+        ``UNKNOWN``, ``DYNAMIC_SHAPE`` (a :class:`StaticShape` constraint) or ``CONSTRAINT``.
+    """
     target = table.target
-
-    def verdict(ok: bool, code: ReasonCode, reason: str) -> Verdict:
-        return Verdict(target=target, node_id=node.id, ok=ok, code=code, reason=reason)
-
     if node.op == TORCH_OP:
         aten = node.attrs.get("target", "?")
-        return verdict(False, ReasonCode.OPAQUE_OP,
-                       f"{aten} is outside the core op set, so only PyTorch runs it")
+        return Verdict(target=target, node_id=node.id, ok=False, code=ReasonCode.OPAQUE_OP,
+                       reason=f"{aten} is outside the core op set, so only PyTorch runs it")
     entry = table.ops.get(node.op)
     if entry is None:
-        return verdict(False, ReasonCode.NO_KERNEL,
-                       f"{target} has no kernel for {node.op} ({node.source.aten or node.op})")
+        return Verdict(target=target, node_id=node.id, ok=False, code=ReasonCode.NO_KERNEL,
+                       reason=f"{target} has no kernel for {node.op} "
+                              f"({node.source.aten or node.op})")
     for dtype in node_dtypes(node, graph):
         support = entry.dtypes.get(dtype, "unknown")
         if support == "no":
             supported = sorted(str(d) for d, s in entry.dtypes.items() if s == "yes")
-            return verdict(False, ReasonCode.DTYPE,
-                           f"{target} runs {node.op} in {', '.join(supported) or 'no dtype'}, "
-                           f"not {dtype}; cast the input or keep it in PyTorch")
+            return Verdict(target=target, node_id=node.id, ok=False, code=ReasonCode.DTYPE,
+                           reason=f"{target} runs {node.op} in {', '.join(supported) or 'no dtype'}"
+                                  f", not {dtype}; cast the input or keep it in PyTorch")
         if support == "unknown":
-            return verdict(False, ReasonCode.UNKNOWN,
-                           f"support for {node.op} in {dtype} on {target} is unknown "
-                           "(the sources are silent); kept in PyTorch to be safe")
-    found = _first_violation([*table.constraints, *entry.constraints], node, graph)
-    if found is not None:
-        constraint, problem = found
-        code = ReasonCode.DYNAMIC_SHAPE if isinstance(constraint, StaticShape) else \
-            ReasonCode.CONSTRAINT
-        return verdict(False, code, f"{target} needs {constraint.describe()} for {node.op}: "
-                                    f"{problem}")
-    return verdict(True, ReasonCode.SUPPORTED, f"{target} supports {node.op}")
+            return Verdict(target=target, node_id=node.id, ok=False, code=ReasonCode.UNKNOWN,
+                           reason=f"support for {node.op} in {dtype} on {target} is unknown "
+                                  "(the sources are silent); kept in PyTorch to be safe")
+    if table.constraints or entry.constraints:
+        found = _first_violation([*table.constraints, *entry.constraints], node, graph)
+        if found is not None:
+            constraint, problem = found
+            code = ReasonCode.DYNAMIC_SHAPE if isinstance(constraint, StaticShape) else \
+                ReasonCode.CONSTRAINT
+            return Verdict(target=target, node_id=node.id, ok=False, code=code,
+                           reason=f"{target} needs {constraint.describe()} for {node.op}: "
+                                  f"{problem}")
+    return Verdict(target=target, node_id=node.id, ok=True, code=ReasonCode.SUPPORTED,
+                   reason=f"{target} supports {node.op}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from hwsdk.capability import CapabilityTable, ReasonCode, Verdict, judge
 from hwsdk.ir.graph import Graph, Node
+from hwsdk.partition.gcpause import gc_paused
 
 __all__ = ["Assignment", "assign", "FALLBACK"]
 
@@ -43,6 +44,12 @@ def assign(graph: Graph, targets: Sequence[str], tables: dict[str, CapabilityTab
     :returns: node id → Assignment; unassigned nodes go to ``torch`` with the most preferred
         target's reason.
     """
+    with gc_paused():
+        return _assign(graph, targets, tables, check, fallback_ops)
+
+
+def _assign(graph: Graph, targets: Sequence[str], tables: dict[str, CapabilityTable],
+            check: CheckHook | None, fallback_ops: Collection[str]) -> dict[str, Assignment]:
     result: dict[str, Assignment] = {}
     for node in graph.nodes:
         verdicts: list[Verdict] = []

@@ -14,6 +14,7 @@ from hwsdk.capability import ReasonCode
 from hwsdk.ir.graph import Graph
 from hwsdk.ir.opdef import OPSET_VERSION
 from hwsdk.partition.assign import FALLBACK, Assignment
+from hwsdk.partition.gcpause import gc_paused
 from hwsdk.partition.regions import RegionCut
 
 __all__ = ["PLAN_SCHEMA_VERSION", "RegionInfo", "PartitionPlan", "NodeInfo", "canonical_details"]
@@ -96,6 +97,15 @@ class PartitionPlan:
     def build(cls, graph: Graph, requested: list[str], targets: list[str],
               cuts: list[RegionCut], assignments: dict[str, Assignment], folded: set[str],
               min_block_size: int, **extra: Any) -> PartitionPlan:
+        """Record the regions of ``cuts`` and every node's placement and reason."""
+        with gc_paused():
+            return cls._build(graph, requested, targets, cuts, assignments, folded,
+                              min_block_size, **extra)
+
+    @classmethod
+    def _build(cls, graph: Graph, requested: list[str], targets: list[str],
+               cuts: list[RegionCut], assignments: dict[str, Assignment], folded: set[str],
+               min_block_size: int, **extra: Any) -> PartitionPlan:
         regions = [RegionInfo(f"r{i}", c.target, c.node_ids, c.inputs, c.outputs, c.params)
                    for i, c in enumerate(cuts)]
         nodes: dict[str, NodeInfo] = {}
@@ -159,8 +169,11 @@ class PartitionPlan:
     def boundary_bytes(self) -> int | None:
         """Bytes of the values counted by :meth:`boundary_crossings`; None when one of them
         has a symbolic shape."""
+        return self._bytes_of(self.crossing_values())
+
+    def _bytes_of(self, crossings: list[tuple[str, str, str]]) -> int | None:
         total = 0
-        for name, _src, _dst in self.crossing_values():
+        for name, _src, _dst in crossings:
             n = self.graph.types[name].nbytes()
             if n is None:
                 return None
@@ -220,12 +233,13 @@ class PartitionPlan:
 
     def summary_dict(self) -> dict[str, Any]:
         coverage = self.coverage()
+        crossings = self.crossing_values()
         return {
             "nodes": len(self.nodes),
             "regions": len(self.regions),
             "coverage": {t: round(v, 4) for t, v in coverage.items()},
-            "boundary_crossings": self.boundary_crossings(),
-            "boundary_bytes": self.boundary_bytes(),
+            "boundary_crossings": len(crossings),
+            "boundary_bytes": self._bytes_of(crossings),
             "fallback_nodes": sum(1 for i in self.nodes.values() if i.target == FALLBACK),
             "compile_failures": sum(1 for r in self.regions if r.status == "compile_failed"),
         }

@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from hwsdk.ir.graph import Graph
+from hwsdk.partition.gcpause import gc_paused
 
-__all__ = ["RegionCut", "cut_regions", "sweep", "region_boundaries"]
+__all__ = ["RegionCut", "cut_regions", "sweep", "region_boundaries", "Topology", "topology"]
 
 
 @dataclass
@@ -29,41 +31,69 @@ class RegionCut:
     params: list[str]
 
 
-def sweep(graph: Graph, placement: Mapping[str, str], fallback: str) -> list[tuple[str, list[str]]]:
+@dataclass
+class Topology:
+    """The node dependency graph by node index, computed once per graph and reused by every
+    sweep: ``consumers[i]`` are the nodes reading an output of node ``i`` (each once, in node
+    order) and ``indegree[i]`` the number of distinct nodes node ``i`` reads from."""
+
+    ids: list[str]
+    consumers: list[list[int]]
+    indegree: list[int]
+
+
+def topology(graph: Graph) -> Topology:
+    """Index the dependencies of ``graph``'s nodes; O(nodes + edges)."""
+    producer: dict[str, int] = {}
+    for index, node in enumerate(graph.nodes):
+        for out in node.outputs:
+            producer[out] = index
+    consumers: list[list[int]] = [[] for _ in graph.nodes]
+    indegree = [0] * len(graph.nodes)
+    for index, node in enumerate(graph.nodes):
+        deps = {producer[name] for name in node.inputs if name in producer}
+        indegree[index] = len(deps)
+        for dep in deps:
+            consumers[dep].append(index)
+    return Topology([node.id for node in graph.nodes], consumers, indegree)
+
+
+def _queue_length(ready: dict[str, deque[int]]) -> Any:
+    return lambda target: len(ready[target])
+
+
+def sweep(graph: Graph, placement: Mapping[str, str], fallback: str,
+          topo: Topology | None = None) -> list[tuple[str, list[str]]]:
     """Group nodes into (target, node ids) runs of one topological order.
 
     When the current target has no ready node, the sweep switches to the fallback target if it
     has ready nodes (running fallback work early lets accelerator regions grow), else to the
-    target with the most ready nodes.
+    target with the most ready nodes (ties: the first in node order).
     """
-    producers = graph.producers()
-    consumers: dict[str, list[str]] = {node.id: [] for node in graph.nodes}
-    indegree: dict[str, int] = {}
-    for node in graph.nodes:
-        deps = {producers[i].id for i in node.inputs if i and i in producers}
-        indegree[node.id] = len(deps)
-        for dep in deps:
-            consumers[dep].append(node.id)
-    ready: dict[str, deque[str]] = {}
-    for node in graph.nodes:
-        if indegree[node.id] == 0:
-            ready.setdefault(placement[node.id], deque()).append(node.id)
+    topo = topo or topology(graph)
+    targets = [placement[node_id] for node_id in topo.ids]
+    indegree = list(topo.indegree)
+    consumers = topo.consumers
+    ready: dict[str, deque[int]] = {t: deque() for t in dict.fromkeys(targets)}
+    for index, degree in enumerate(indegree):
+        if degree == 0:
+            ready[targets[index]].append(index)
     runs: list[tuple[str, list[str]]] = []
-    current: str | None = None
-    remaining = len(graph.nodes)
-    while remaining:
-        if current is None or not ready.get(current):
-            nonempty = [t for t, q in ready.items() if q]
-            current = fallback if fallback in nonempty else max(nonempty,
-                                                                 key=lambda t: len(ready[t]))
-            runs.append((current, []))
-        node_id = ready[current].popleft()
-        runs[-1][1].append(node_id)
-        remaining -= 1
-        for consumer in consumers[node_id]:
+    ids = topo.ids
+    queue: deque[int] = deque()
+    run: list[str] = []
+    for _ in range(len(ids)):
+        if not queue:
+            current = fallback if ready.get(fallback) else max(ready, key=_queue_length(ready))
+            queue = ready[current]
+            run = []
+            runs.append((current, run))
+        index = queue.popleft()
+        run.append(ids[index])
+        for consumer in consumers[index]:
             indegree[consumer] -= 1
             if indegree[consumer] == 0:
-                ready.setdefault(placement[consumer], deque()).append(consumer)
+                ready[targets[consumer]].append(consumer)
     return runs
 
 
@@ -109,9 +139,19 @@ def cut_regions(graph: Graph, placement: dict[str, str], fallback: str,
     :returns: the regions, and the ids of nodes folded for being in too small a block
         (``placement`` is updated for them).
     """
+    with gc_paused():
+        return _cut_regions(graph, placement, fallback, min_block_size)
+
+
+def _cut_regions(graph: Graph, placement: dict[str, str], fallback: str,
+                 min_block_size: int) -> tuple[list[RegionCut], set[str]]:
     folded: set[str] = set()
+    topo = topology(graph)
+    # Folding can split or shrink other accelerator runs in the next sweep, so repeat until
+    # none is too small; each round folds at least one node, and in practice two or three
+    # rounds suffice.
     while True:
-        runs = sweep(graph, placement, fallback)
+        runs = sweep(graph, placement, fallback, topo)
         small = [ids for target, ids in runs if target != fallback and len(ids) < min_block_size]
         if not small:
             return region_boundaries(graph, runs), folded
