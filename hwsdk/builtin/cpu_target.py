@@ -37,13 +37,14 @@ _CLAIMS: dict[str, tuple[str, ...]] = {
                      "pow", "mean"), _F),
     "scaled_dot_product_attention": ("f32", "bool"),
     **dict.fromkeys(("neg", "abs", "add", "sub", "mul", "maximum", "minimum", "lt", "le", "gt",
-                     "ge", "sum", "amax", "amin", "argmax", "cumsum", "clamp", "index_select",
+                     "ge", "sum", "amax", "amin", "argmax", "clamp", "index_select",
                      "gather", "where"), _NUM),
     **dict.fromkeys(("eq", "ne", "cast", "reshape", "permute", "expand", "slice",
                      "select", "squeeze", "unsqueeze", "copy", "cat", "split", "full", "triu",
                      "tril"), _ANY),
     **dict.fromkeys(("logical_and", "logical_or", "logical_not"), ("bool",)),
     "arange": ("i64", "f32"),
+    "cumsum": ("f32", "i64", "i32", "bool"),
 }
 """Core op → dtypes claimed ``yes``; every pair is run by tests/builtin/test_cpu_target.py."""
 

@@ -191,3 +191,46 @@ def test_session_failure_falls_back_with_ort_message(monkeypatch: pytest.MonkeyP
     text = compiled.plan.to_json()
     assert "COMPILE_FAILED" in text and "NoSuchOnnxOp" in text
     torch.testing.assert_close(compiled(x), model(x))
+
+
+# --- whole models -----------------------------------------------------------------------------
+
+MODEL_TOL = 1e-4
+
+
+def _max_error(out: Any, ref: Any) -> float:
+    from torch.utils._pytree import tree_leaves
+
+    pairs = zip(tree_leaves(out), tree_leaves(ref), strict=True)
+    return max(float((a.detach() - b.detach()).abs().max()) for a, b in pairs
+               if isinstance(a, torch.Tensor))
+
+
+@pytest.mark.parametrize(("name", "dynamic"), [("mlp", True), ("resnet", False),
+                                             ("bert", False), ("gpt2", True), ("llama", False)])
+def test_model_matches_eager_and_plan_shows_cpu(name: str, dynamic: bool) -> None:
+    import hwsdk
+    from tests import models
+
+    model, inputs = models.ALL[name]()
+    dynamic_shapes = ({0: torch.export.Dim("batch", min=1, max=16)},) if dynamic else None
+    compiled = hwsdk.compile(model, inputs, target="cpu", num_threads=1,
+                             dynamic_shapes=dynamic_shapes)
+    cpu_regions = [r for r in compiled.plan.regions if r.target == "cpu"]
+    assert cpu_regions and all(r.status == "compiled" for r in cpu_regions)
+    assert all(r.details["engine"] == "onnxruntime" for r in cpu_regions)
+    # Every core op runs on cpu; only ops outside the core op set (opaque) may fall back.
+    fallback = {i.code.value for i in compiled.plan.nodes.values() if i.target != "cpu"}
+    assert fallback <= {"OPAQUE_OP"}, compiled.plan.summary()
+    batches = [inputs] if not dynamic else [
+        (inputs[0][:1].repeat(n, *([1] * (inputs[0].dim() - 1))),) for n in (1, 2, 5)]
+    for args in batches:
+        with torch.no_grad():
+            assert _max_error(compiled(*args), model(*args)) < MODEL_TOL
+
+
+def test_auto_prefers_cpu_over_torch() -> None:
+    import hwsdk
+
+    infos = {i.name: i for i in hwsdk.targets()}
+    assert infos["cpu"].priority > infos["torch"].priority
