@@ -48,7 +48,7 @@ def test_export_lists_the_ops_that_do_not_lower(tmp_path: Any) -> None:
             return torch.flip(torch.relu(x), dims=[0]) + torch.fft.fftshift(x)
 
     path = tmp_path / "odd.onnx"
-    with pytest.raises(UnsupportedOpsError, match="aten.flip.default") as info:
+    with pytest.raises(UnsupportedOpsError, match=r"aten\.flip\.default") as info:
         hwsdk.export_onnx(Odd(), (torch.randn(4, 3),), path)
     assert isinstance(info.value, HwsdkError) and "cannot be exported" in str(info.value)
     assert not path.exists()

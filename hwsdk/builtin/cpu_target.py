@@ -17,8 +17,16 @@ from hwsdk.ir.dtypes import DType
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.ir.opdef import OPSET_VERSION
 from hwsdk.plugin import (
-    Availability, CapabilityTable, CompiledRegion, OpSupport, Provenance, ReasonCode, Region,
-    TargetInfo, Verdict, hookimpl,
+    Availability,
+    CapabilityTable,
+    CompiledRegion,
+    OpSupport,
+    Provenance,
+    ReasonCode,
+    Region,
+    TargetInfo,
+    Verdict,
+    hookimpl,
 )
 
 HWSDK_PLUGIN_API = ">=1,<2"

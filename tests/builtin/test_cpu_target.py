@@ -1,4 +1,4 @@
-"""The ``cpu`` target: every claimed op × dtype against the op's PyTorch reference, the claims
+"""The ``cpu`` target: every claimed op x dtype against the op's PyTorch reference, the claims
 against the CPU kernels the installed ONNX Runtime registers, hooks, and failure fallback.
 
 Tolerance: float32 results match the reference within atol = rtol = F32_TOL (1e-5); integer
@@ -14,12 +14,12 @@ import pytest
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
-import torch  # noqa: E402
+import torch
 
-from hwsdk.builtin import cpu_target  # noqa: E402
-from hwsdk.engines.ort import compile_region  # noqa: E402
-from hwsdk.ir.dtypes import DType  # noqa: E402
-from tests.lower.onnx.samples import build, case, reference  # noqa: E402
+from hwsdk.builtin import cpu_target
+from hwsdk.engines.ort import compile_region
+from hwsdk.ir.dtypes import DType
+from tests.lower.onnx.samples import build, case, reference
 
 F32_TOL = 1e-5
 CLAIMS = [(op, DType(dt)) for op, dts in sorted(cpu_target._CLAIMS.items()) for dt in dts]

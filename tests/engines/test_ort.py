@@ -12,7 +12,12 @@ ort = pytest.importorskip("onnxruntime")
 import torch  # noqa: E402
 
 from hwsdk.engines.ort import (  # noqa: E402
-    EngineError, OrtRegion, available_providers, compile_region, probe, session_options,
+    EngineError,
+    OrtRegion,
+    available_providers,
+    compile_region,
+    probe,
+    session_options,
 )
 from hwsdk.errors import InvalidArgumentError  # noqa: E402
 from hwsdk.ir.dtypes import DType  # noqa: E402

@@ -7,7 +7,11 @@ Importing this package imports neither onnx nor torch; the functions do, when ca
 """
 
 from hwsdk.lower.onnx import (  # noqa: F401  (register the converters)
-    ops_attention, ops_elementwise, ops_nn, ops_reduction, ops_shape,
+    ops_attention,
+    ops_elementwise,
+    ops_nn,
+    ops_reduction,
+    ops_shape,
 )
 from hwsdk.lower.onnx.builder import OPSET, SYM_PREFIX, LoweringError
 from hwsdk.lower.onnx.lowering import IR_VERSION, LoweredModel, lower, unsupported_reason

@@ -10,7 +10,12 @@ from hwsdk.ir.dtypes import DType
 from hwsdk.ir.graph import Graph, Node, TensorType
 from hwsdk.ir.opdef import TORCH_OP
 from hwsdk.lower.onnx.builder import (
-    OPSET, SYM_PREFIX, Builder, LoweringError, _NUMPY_DTYPE, onnx_dtype,
+    _NUMPY_DTYPE,
+    OPSET,
+    SYM_PREFIX,
+    Builder,
+    LoweringError,
+    onnx_dtype,
 )
 from hwsdk.lower.onnx.registry import CHECKS, CONVERTERS
 

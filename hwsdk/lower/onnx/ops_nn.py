@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import math
-
 from hwsdk.ir.dtypes import DType
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.lower.onnx.builder import Builder
 from hwsdk.lower.onnx.ops_elementwise import out_dtype
 from hwsdk.lower.onnx.registry import converter
 
-_EPS = {DType.f32: 1.1920928955078125e-07, DType.f16: 0.0009765625, DType.f64: 2.220446049250313e-16,
-        DType.bf16: 0.0078125}
+# torch.finfo(dtype).eps: rms_norm's epsilon when the model gives none.
+_EPS = {DType.f32: 1.1920928955078125e-07, DType.f16: 0.0009765625,
+        DType.f64: 2.220446049250313e-16, DType.bf16: 0.0078125}
 
 
 @converter("softmax", "log_softmax")
@@ -30,17 +29,11 @@ def _static_normalized(node: Node, graph: Graph) -> str | None:
 
 
 def _weight_or(b: Builder, node: Node, ins: list[str], index: int, fill: float) -> str:
-    if len(ins) > index and ins[index]:
-        return ins[index]
-    shape = node.attrs["normalized_shape"]
-    return b.const([fill] * math.prod(shape), out_dtype(b, node)) if not shape else \
-        b.const(_filled(shape, fill), out_dtype(b, node))
-
-
-def _filled(shape: Sequence[int], fill: float) -> object:
     import numpy as np
 
-    return np.full(tuple(shape), fill)
+    if len(ins) > index and ins[index]:
+        return ins[index]
+    return b.const(np.full(tuple(node.attrs["normalized_shape"]), fill), out_dtype(b, node))
 
 
 @converter("layer_norm", check=_static_normalized)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.lower.onnx.builder import Builder
 

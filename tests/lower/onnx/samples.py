@@ -1,4 +1,4 @@
-"""One small single-node IR graph per core op × dtype, with inputs: the cases the ONNX lowering
+"""One small single-node IR graph per core op x dtype, with inputs: the cases the ONNX lowering
 tests and the ``cpu`` capability tests run against each op's PyTorch reference."""
 
 from __future__ import annotations

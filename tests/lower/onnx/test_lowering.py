@@ -15,7 +15,12 @@ from hwsdk.ir.dtypes import DType  # noqa: E402
 from hwsdk.ir.graph import Graph, Node, TensorType  # noqa: E402
 from hwsdk.ir.opdef import all_ops  # noqa: E402
 from hwsdk.lower.onnx import (  # noqa: E402
-    OPSET, SYM_PREFIX, LoweringError, lower, lowered_ops, unsupported_reason,
+    OPSET,
+    SYM_PREFIX,
+    LoweringError,
+    lower,
+    lowered_ops,
+    unsupported_reason,
 )
 from tests.lower.onnx.samples import build, case  # noqa: E402
 
