@@ -42,7 +42,8 @@ def resolve_targets(target: str | Sequence[str], registry: Registry,
                     need_available: bool) -> tuple[list[str], list[str], dict[str, Any]]:
     """Expand ``auto`` and canonicalize: (requested, preference list without torch,
     availability per target)."""
-    requested = [target] if isinstance(target, str) else list(target)
+    requested = [target] if isinstance(target, str) else (
+        list(target) if isinstance(target, (list, tuple)) else [])
     if not requested or not all(isinstance(t, str) for t in requested):
         raise InvalidArgumentError(
             f"target must be a name or a list of names, got {target!r}; see `hwsdk targets`")

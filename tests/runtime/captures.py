@@ -28,3 +28,21 @@ def compile_captured(captured: Any, target: Any, **settings: Any) -> Any:
     registry = get_registry()
     plan = plan_graph(captured, target, registry=registry, for_compile=True, **settings)
     return build_compiled(captured, plan, registry, {}, require_full=False)
+
+
+DYNAMIC_RANGES = {"batch": (1, 8), "seq": (2, 48)}
+
+
+@cache
+def captured_dynamic(name: str) -> tuple[Any, tuple[Any, ...], Any]:
+    """Like :func:`captured_model` for a transformer, with dynamic ``batch`` and ``seq`` dims."""
+    import torch
+    from torch.export import Dim
+
+    from hwsdk.ir.capture import capture
+
+    torch.manual_seed(0)
+    model, example = models.ALL[name](batch=2, seq=16)
+    dims = {k: Dim(k, min=lo, max=hi) for k, (lo, hi) in DYNAMIC_RANGES.items()}
+    shapes = {"input_ids": {0: dims["batch"], 1: dims["seq"]}}
+    return model, example, capture(model, example, dynamic_shapes=shapes)

@@ -141,11 +141,17 @@ def _binary_reference(fn: Callable[[Any, Any], Any]) -> Callable[..., Any]:
 
 
 def _scalar_first_tensor(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
-    """Wrap ops whose torch function rejects a Python scalar as first operand."""
+    """Wrap ops whose torch function takes tensors only: a Python scalar operand becomes a
+    0-d tensor (of the tensor's dtype when that is floating point, as torch promotes)."""
+
+    def scalar(value: Any, like: Any) -> Any:
+        return torch.tensor(value, dtype=like.dtype if like.dtype.is_floating_point else None)
 
     def call(a: Any, b: Any) -> Any:
         if not isinstance(a, torch.Tensor):
-            a = torch.tensor(a, dtype=b.dtype if b.dtype.is_floating_point else None)
+            a = scalar(a, b)
+        elif not isinstance(b, torch.Tensor):
+            b = scalar(b, a)
         return fn(a, b)
 
     return call
