@@ -122,7 +122,7 @@ class KernelBuilder:
             off = self.offset(value, ptr, "flat", shape)
             code = f"tl.load({ptr} + {off}, mask=mask, other=0)"
         else:
-            code = f"tl.load({ptr} + {self.offset(value, ptr, 'row', shape)})"
+            code = f"tl.load({ptr} + {self.offset(value, ptr, 'row', shape)}, mask=row_mask)"
         if dtype.is_float:
             code += ".to(tl.float32)"
         self.emit(f"{var} = {code}  # {value}: {self.graph.types[value]}")
@@ -136,7 +136,7 @@ class KernelBuilder:
         if level == "full":
             self.emit(f"tl.store({ptr} + flat, {val}, mask=mask)")
         else:
-            self.emit(f"tl.store({ptr} + row, {val})")
+            self.emit(f"tl.store({ptr} + row, {val}, mask=row_mask)")
 
     # --- fused body ------------------------------------------------------------------------
 
@@ -171,19 +171,19 @@ class KernelBuilder:
         zero = "0.0" if is_float else "0"
         if op in REDUCTIONS:
             if op in ("sum", "mean"):
-                red = f"tl.sum(tl.where(mask, {x}, {zero}), axis=0)"
+                red = f"tl.sum(tl.where(mask, {x}, {zero}), axis=1, keep_dims=True)"
                 if op == "mean":
                     red = f"({red} / {n_cols})"
             else:
                 fill = "-float('inf')" if op == "amax" else "float('inf')"
                 fn = "tl.max" if op == "amax" else "tl.min"
-                red = f"{fn}(tl.where(mask, {x}, {fill}), axis=0)"
+                red = f"{fn}(tl.where(mask, {x}, {fill}), axis=1, keep_dims=True)"
             self.emit(f"{var} = {red}")
         elif op in ("softmax", "log_softmax"):
             m, e, s = self.tmp(), self.tmp(), self.tmp()
-            self.emit(f"{m} = tl.max(tl.where(mask, {x}, -float('inf')), axis=0)")
+            self.emit(f"{m} = tl.max(tl.where(mask, {x}, -float('inf')), axis=1, keep_dims=True)")
             self.emit(f"{e} = tl.where(mask, tl.exp({x} - {m}), 0.0)")
-            self.emit(f"{s} = tl.sum({e}, axis=0)")
+            self.emit(f"{s} = tl.sum({e}, axis=1, keep_dims=True)")
             if op == "softmax":
                 self.emit(f"{var} = {e} / {s}")
             else:
@@ -199,13 +199,13 @@ class KernelBuilder:
             eps = _EPS.get(self.graph.types[node.inputs[0]].dtype, _EPS[DType.f32])
         if node.op == "layer_norm":
             mean, d, var_ = self.tmp(), self.tmp(), self.tmp()
-            self.emit(f"{mean} = tl.sum(tl.where(mask, {x}, 0.0), axis=0) / {n_cols}")
+            self.emit(f"{mean} = tl.sum(tl.where(mask, {x}, 0.0), axis=1, keep_dims=True) / {n_cols}")
             self.emit(f"{d} = tl.where(mask, {x} - {mean}, 0.0)")
-            self.emit(f"{var_} = tl.sum({d} * {d}, axis=0) / {n_cols}")
+            self.emit(f"{var_} = tl.sum({d} * {d}, axis=1, keep_dims=True) / {n_cols}")
             y = f"{d} * tl.rsqrt({var_} + {eps!r})"
         else:
             ms = self.tmp()
-            self.emit(f"{ms} = tl.sum(tl.where(mask, {x} * {x}, 0.0), axis=0) / {n_cols}")
+            self.emit(f"{ms} = tl.sum(tl.where(mask, {x} * {x}, 0.0), axis=1, keep_dims=True) / {n_cols}")
             y = f"{x} * tl.rsqrt({ms} + {eps!r})"
         if len(node.inputs) > 1 and node.inputs[1]:
             y = f"({y}) * {self.operand(node.inputs[1], 'full', shape, levels)}"

@@ -89,7 +89,7 @@ def _can_join_elementwise(group: Group, node: Node, graph: Graph) -> str | None:
 
 def _can_join_row_op(group: Group, node: Node, graph: Graph) -> bool:
     x = node.inputs[0]
-    if group.levels.get(x) != "full":
+    if x in group.levels and group.levels[x] != "full":
         return False
     shape = graph.types[x].shape
     split = row_split(node, graph)
@@ -124,8 +124,13 @@ def _candidates(node: Node, groups_of: dict[str, Group]) -> list[Group]:
     return seen
 
 
-def _place(node: Node, graph: Graph, groups_of: dict[str, Group]) -> Group:
+def _place(node: Node, graph: Graph, groups_of: dict[str, Group], order: list[Group]) -> Group:
     cands = _candidates(node, groups_of)
+    if node.op in ELEMENTWISE or node.op in ROW_OPS:
+        # Any open group of the same shape can take a node that reads none of its values.
+        shape = graph.types[node.inputs[0] if node.op in ROW_OPS else node.outputs[0]].shape
+        cands += [g for g in reversed(order)
+                  if g.fusible and g.shape == shape and all(g is not c for c in cands)]
     out_shape = graph.types[node.outputs[0]].shape if node.outputs else ()
     if node.op in ELEMENTWISE:
         for g in cands:
@@ -170,7 +175,7 @@ def group_nodes(graph: Graph, nodes: list[Node]) -> list[Group]:
     last: dict[int, int] = {}
     order: list[Group] = []
     for pos, node in enumerate(nodes):
-        group = _place(node, graph, groups_of)
+        group = _place(node, graph, groups_of, order)
         for v in node.inputs:
             src = groups_of.get(v)
             if src is not None and src is not group:

@@ -54,6 +54,10 @@ def _spec(b: KernelBuilder, family: str, group: Group, grid: list[dict[str, Any]
                       b.source(doc))
 
 
+_ROW_TILE = 4096
+"""Elements a row kernel's program holds: several short rows share one program."""
+
+
 def _numel(dims: tuple[Dim, ...] | list[Dim]) -> int | None:
     n = 1
     for d in dims:
@@ -84,11 +88,16 @@ def emit_row(graph: Graph, group: Group, name: str, outputs: list[str]) -> Kerne
     b = KernelBuilder(graph, name)
     outer, inner = list(group.shape[: group.split]), list(group.shape[group.split:])
     n_cols = b.size(inner, "n_cols")
+    n_rows = b.size(outer, "n_rows")
     width = next_pow2(_numel(inner) or 1)
+    rows_total = _numel(outer)
+    per_program = max(1, min(next_pow2(rows_total or 1), _ROW_TILE // width))
     block = b.constexpr("BLOCK_N", width)
-    b.emit("row = tl.program_id(0)")
-    b.emit(f"cols = tl.arange(0, {block})")
-    b.emit(f"mask = cols < {n_cols}")
+    rows = b.constexpr("ROWS", per_program)
+    b.emit(f"row = tl.program_id(0) * {rows} + tl.arange(0, {rows})[:, None]")
+    b.emit(f"cols = tl.arange(0, {block})[None, :]")
+    b.emit(f"row_mask = row < {n_rows}")
+    b.emit(f"mask = row_mask & (cols < {n_cols})")
     b.emit(f"flat = row * {n_cols} + cols")
     for node in group.nodes:
         if node.op in ROW_OPS:
@@ -96,7 +105,8 @@ def emit_row(graph: Graph, group: Group, name: str, outputs: list[str]) -> Kerne
         else:
             b.fuse(node, group.levels)
     b.store_outputs(group.nodes, group.levels, outputs)
-    return _spec(b, "row", group, [{"prod": outer}], row_warps(width), 1)
+    grid = [{"cdiv": [outer, b.constexprs["ROWS"]]}]
+    return _spec(b, "row", group, grid, row_warps(width * per_program), 1)
 
 
 def _operands(graph: Graph, group: Group) -> tuple[str, str, str, list[int] | None]:
