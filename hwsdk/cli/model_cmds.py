@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stderr
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +31,42 @@ def _with_plan_options(func: Any) -> Any:
     return func
 
 
+def _quiet_torch() -> None:
+    """torch.export logs warnings and graph dumps to stderr when it fails; the CLI reports the
+    failure in one line instead (``HWSDK_DEBUG=1`` keeps torch's logs)."""
+    import logging
+    import os
+
+    import torch  # noqa: F401  (configures torch's loggers, which we then quiet)
+
+    if os.environ.get("HWSDK_DEBUG") != "1":
+        for name in [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "torch"]:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        logging.getLogger("torch").setLevel(logging.CRITICAL)
+
+
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """torch.export prints partial graphs to stderr before raising; the error message says
+    what matters."""
+    import io
+    import os
+
+    if os.environ.get("HWSDK_DEBUG") == "1":
+        yield
+        return
+    with redirect_stderr(io.StringIO()):
+        yield
+
+
 def prepare(spec: str, progress: Progress) -> tuple[Any, Any]:
     """Load MODEL and capture it: (LoadedModel, Captured)."""
     from hwsdk.cli.loader import capture_loaded, load_model
 
+    _quiet_torch()
     with progress.stage(f"loading {spec}"):
         loaded = load_model(spec)
-    with progress.stage(f"capturing {loaded.name} (torch.export)"):
+    with progress.stage(f"capturing {loaded.name} (torch.export)"), _quiet_stderr():
         captured = capture_loaded(loaded)
     return loaded, captured
 

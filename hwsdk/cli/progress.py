@@ -17,7 +17,8 @@ class Progress:
     each stage took in :attr:`timings` (seconds)."""
 
     def __init__(self, enabled: bool | None = None) -> None:
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self._stream = sys.stderr  # bound now: capture may redirect sys.stderr meanwhile
+        self.enabled = self._stream.isatty() if enabled is None else enabled
         self.timings: dict[str, float] = {}
         self._progress: Any = None
         self._task: Any = None
@@ -42,7 +43,7 @@ class Progress:
             if total is not None:
                 columns += [BarColumn(), MofNCompleteColumn()]
             columns.append(TimeElapsedColumn())
-            with RichProgress(*columns, console=Console(stderr=True), transient=True) as bar:
+            with RichProgress(*columns, console=Console(file=self._stream), transient=True) as bar:
                 self._progress, self._task = bar, bar.add_task(name, total=total)
                 try:
                     yield self

@@ -20,5 +20,7 @@ def mlp(batch: int = 4, features: int = 64) -> tuple[Any, tuple[Any, ...]]:
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return self.norm(x + self.fc2(nn.functional.gelu(self.fc1(x))))
 
-    generator = torch.Generator().manual_seed(0)
-    return MLP().eval(), (torch.randn(batch, features, generator=generator),)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = MLP().eval()
+        return model, (torch.randn(batch, features),)

@@ -48,7 +48,7 @@ def resnet18(batch: int = 1, size: int = 64, classes: int = 10) -> tuple[Any, tu
             x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
             return self.fc(torch.flatten(self.avgpool(x), 1))
 
-    torch.manual_seed(0)
-    model = ResNet18().eval()
-    generator = torch.Generator().manual_seed(0)
-    return model, (torch.randn(batch, 3, size, size, generator=generator),)
+    with torch.random.fork_rng():  # fixed weights, the caller's RNG untouched
+        torch.manual_seed(0)
+        model = ResNet18().eval()
+        return model, (torch.randn(batch, 3, size, size),)

@@ -80,9 +80,9 @@ def gpt(batch: int = 1, seq: int = 32, dim: int = 64, layers: int = 2,
             logits = self.ln_f(x) @ self.wte.weight.t()
             return logits, torch.topk(logits[:, -1], 5).indices
 
-    torch.manual_seed(0)
-    generator = torch.Generator().manual_seed(0)
-    return GPT().eval(), (torch.randint(0, VOCAB, (batch, seq), generator=generator),)
+    with torch.random.fork_rng():  # fixed weights, the caller's RNG untouched
+        torch.manual_seed(0)
+        return GPT().eval(), (torch.randint(0, VOCAB, (batch, seq)),)
 
 
 def bert(batch: int = 2, seq: int = 16, dim: int = 64, layers: int = 2,
@@ -113,9 +113,10 @@ def bert(batch: int = 2, seq: int = 16, dim: int = 64, layers: int = 2,
                 x = layer(x, mask)
             return x, torch.tanh(self.pooler(x[:, 0]))
 
-    torch.manual_seed(0)
-    generator = torch.Generator().manual_seed(0)
-    ids = torch.randint(0, VOCAB, (batch, seq), generator=generator)
+    with torch.random.fork_rng():  # fixed weights, the caller's RNG untouched
+        torch.manual_seed(0)
+        model = BERT().eval()
+        ids = torch.randint(0, VOCAB, (batch, seq))
     mask = torch.ones(batch, seq, dtype=torch.int64)
     mask[-1, seq // 2:] = 0
-    return BERT().eval(), (ids, mask)
+    return model, (ids, mask)

@@ -1,0 +1,98 @@
+"""hwsdk targets, caps and doctor."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hwsdk.cli import main
+from tests.support.fake_dist import installed, write_distribution
+
+NO_TORCH = """
+import sys, time
+start = time.perf_counter()
+from hwsdk.cli import main
+import hwsdk.models
+codes = [main(args) for args in (["targets"], ["targets", "--json"], ["caps"],
+         ["caps", "--op", "linear"], ["caps", "--target", "torch", "--dtype", "f16"])]
+heavy = [m for m in ("torch", "triton") if m in sys.modules]
+print("RESULT", codes, heavy, round(time.perf_counter() - start, 3))
+"""
+
+
+def test_targets_and_caps_never_import_torch() -> None:
+    # Only hwsdk's built-in plugins: a third-party probe that imports torch (to count CUDA
+    # devices, say) is that plugin's bug, tested with that plugin.
+    env = {**os.environ, "HWSDK_PLUGINS": ""}
+    result = subprocess.run([sys.executable, "-c", NO_TORCH], capture_output=True, text=True,
+                            timeout=120, env=env)
+    line = next(ln for ln in result.stdout.splitlines() if ln.startswith("RESULT"))
+    assert line.startswith("RESULT [0, 0, 0, 0, 0] []"), (line, result.stderr[-2000:])
+
+
+def test_targets_lists_every_target(subset_target: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["targets"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith(subset_target + " "))
+    assert "hwsdk-test-subset 0.1" in row and " yes " in row and "cpu" in row
+    assert any(line.startswith("torch ") for line in out.splitlines())
+    assert main(["targets", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    entry = next(t for t in data["targets"] if t["target"] == subset_target)
+    assert entry["available"] is True and entry["distribution"] == "hwsdk-test-subset"
+
+
+def test_caps_views(subset_target: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["caps", "--target", subset_target]) == 0
+    out = capsys.readouterr().out
+    assert "source: test" in out
+    linear = next(line for line in out.splitlines() if line.startswith("linear "))
+    assert linear.split()[1:] == ["yes", "yes", "yes", "-"]  # f32, i64, bool, constraints
+    assert main(["caps", "--op", "permute"]) == 0
+    matrix = capsys.readouterr().out
+    assert matrix.startswith("permute across targets:")
+    assert "no kernel" in next(ln for ln in matrix.splitlines() if ln.startswith(subset_target))
+    assert main(["caps", "--op", "linear", "--dtype", "f32", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data[subset_target]["ops"] == {"linear": {"dtypes": {"f32": "yes"},
+                                                     "constraints": [], "note": "",
+                                                     "source": ""}}
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["caps", "--op", "lineer"], 2, "did you mean linear"),
+    (["caps", "--dtype", "f99"], 2, "is not a dtype"),
+    (["caps", "--target", "subsett"], 1, "hwsdk: error: unknown target 'subsett'"),
+    (["frobnicate"], 2, "No such command"),
+])
+def test_caps_bad_input(subset_target: str, capsys: pytest.CaptureFixture[str],
+                        args: list[str], code: int, message: str) -> None:
+    assert main(args) == code
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    if code == 1:
+        assert err.count("\n") == 2 and "hint: `hwsdk targets`" in err
+
+
+def test_doctor_shows_pass_fail_and_root_cause(subset_target: str, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    write_distribution(tmp_path / "broken", "hwsdk-test-broken", "9.9",
+                       {"hwsdk_test_broken": "raise ImportError('libvendor.so.3: cannot open "
+                                             "shared object file')\n"},
+                       {"broken": "hwsdk_test_broken"})
+    with installed(tmp_path / "broken"):
+        assert main(["doctor"]) == 0
+        out = capsys.readouterr().out
+        assert main(["doctor", "--strict"]) == 1
+    lines = out.splitlines()
+    assert any(ln.split()[:3] == ["PASS", subset_target, "hwsdk-test-subset"] for ln in lines)
+    fail = next(i for i, ln in enumerate(lines) if ln.split()[:2] == ["FAIL", "broken"])
+    assert "hwsdk-test-broken 9.9" in lines[fail]
+    assert "libvendor.so.3" in "\n".join(lines[fail + 1:fail + 3])
+    assert "packages: torch " in out and "onnxruntime " in out
+    assert any(ln.strip().startswith(f"{subset_target} ") and "available" in ln for ln in lines)
