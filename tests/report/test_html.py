@@ -56,8 +56,8 @@ def test_layout_is_layered_and_non_overlapping(bert_plan: Any) -> None:
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             assert (abs(a.x - b.x) >= BLOCK_W or abs(a.y - b.y) >= BLOCK_H), (a, b)
-        assert 0 <= a.x and a.x + BLOCK_W <= layout.width
-        assert 0 <= a.y and a.y + BLOCK_H <= layout.height
+        assert a.x >= 0 and a.x + BLOCK_W <= layout.width
+        assert a.y >= 0 and a.y + BLOCK_H <= layout.height
 
 
 def test_edges_carry_every_crossing_value(bert_plan: Any) -> None:
