@@ -53,3 +53,38 @@ def test_running_the_regions_equals_running_the_graph(case: tuple[Graph, dict[st
         env.update(zip(cut.outputs, results, strict=True))
     for name in graph.outputs:
         torch.testing.assert_close(env[name], whole[name], rtol=0, atol=0, equal_nan=True)
+
+
+@PROPERTY
+@given(placed_dags(), st.integers(1, 3))
+def test_plan_records_every_node_and_counts_crossings(case: tuple[Graph, dict[str, str]],
+                                                      min_block_size: int) -> None:
+    import json
+
+    from hwsdk.capability import ReasonCode
+    from hwsdk.partition.assign import Assignment
+    from hwsdk.partition.plan import PartitionPlan
+
+    graph, placement = case
+    assignments = {i: Assignment(t, ReasonCode.SUPPORTED, f"{i} on {t}", [])
+                   for i, t in placement.items()}
+    after = dict(placement)
+    cuts, folded = cut_regions(graph, after, FALLBACK, min_block_size)
+    plan = PartitionPlan.build(graph, ["A", "B"], ["A", "B", FALLBACK], cuts, assignments,
+                               folded, min_block_size)
+    assert set(plan.nodes) == {n.id for n in graph.nodes}
+    for region in plan.regions:
+        for node_id in region.node_ids:
+            info = plan.nodes[node_id]
+            assert info.region == region.id and info.target == region.target
+            expected = ReasonCode.BLOCK_TOO_SMALL if node_id in folded else ReasonCode.SUPPORTED
+            assert info.code == expected
+    # independent count: consumer-region reads of values produced under another target
+    target_of_value = {out: after[n.id] for n in graph.nodes for out in n.outputs}
+    expected_crossings = sum(1 for region in plan.regions for v in region.inputs
+                             if v in target_of_value and target_of_value[v] != region.target)
+    assert plan.boundary_crossings() == expected_crossings
+    assert plan.boundary_bytes() == expected_crossings * 9 * 4
+    text = plan.to_json()
+    assert json.loads(text)["summary"]["boundary_crossings"] == expected_crossings
+    assert text == plan.to_json()
