@@ -8,6 +8,11 @@ launch it swaps each public standard-library JIT function for an interpreted twi
 originals back afterwards (under a lock; compilation for a GPU in another thread of the same
 process must not overlap an emulated launch). The ``_*_combine`` helpers stay untouched: the
 interpreter recognizes reductions by their identity.
+
+One interpreter defect is worked around the same way: Triton 3.9's interpreter stores bf16 as
+raw ``uint16`` bits and its ``dot`` multiplies those bits as integers. During an emulated
+launch, bf16 ``dot`` operands are widened to fp32 first (exact), which is what the GPU's bf16
+MMA computes before accumulating in fp32.
 """
 
 from __future__ import annotations
@@ -17,17 +22,41 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["interpreted_stdlib"]
+__all__ = ["interpreted_stdlib", "widen_bf16"]
 
 _LOCK = threading.RLock()
 _TWINS: dict[int, Any] = {}
+
+
+def widen_bf16(data: Any) -> Any:
+    """bf16 bit patterns (``uint16``) → the same values as ``float32``."""
+    import numpy as np
+
+    return (data.astype(np.uint32) << 16).view(np.float32)
+
+
+def _dot_with_bf16(original: Any) -> Any:
+    def create_dot(self: Any, a: Any, b: Any, d: Any, input_precision: Any,
+                   max_num_imprecise_acc: Any) -> Any:
+        import triton.language as tl
+        from triton.runtime.interpreter import TensorHandle
+
+        if a.dtype == tl.bfloat16 or b.dtype == tl.bfloat16:
+            a = TensorHandle(widen_bf16(a.data) if a.dtype == tl.bfloat16 else a.data,
+                             tl.float32)
+            b = TensorHandle(widen_bf16(b.data) if b.dtype == tl.bfloat16 else b.data,
+                             tl.float32)
+        return original(self, a, b, d, input_precision, max_num_imprecise_acc)
+
+    create_dot.hwsdk_original = original  # type: ignore[attr-defined]
+    return create_dot
 
 
 @contextmanager
 def interpreted_stdlib() -> Iterator[None]:
     """Within this block, ``triton.language`` helpers run in Triton's interpreter."""
     import triton.language as tl
-    from triton.runtime.interpreter import InterpretedFunction
+    from triton.runtime.interpreter import InterpretedFunction, InterpreterBuilder
     from triton.runtime.jit import JITFunction
 
     try:  # imported lazily by Triton's launcher; it must see the original helpers
@@ -44,8 +73,12 @@ def interpreted_stdlib() -> Iterator[None]:
                 if getattr(module, name, None) is fn:
                     saved.append((module, name, fn))
                     setattr(module, name, twin)
+        original_dot = InterpreterBuilder.create_dot
+        if not hasattr(original_dot, "hwsdk_original"):
+            InterpreterBuilder.create_dot = _dot_with_bf16(original_dot)  # type: ignore[method-assign]
         try:
             yield
         finally:
+            InterpreterBuilder.create_dot = original_dot  # type: ignore[method-assign]
             for module, name, fn in saved:
                 setattr(module, name, fn)
