@@ -368,8 +368,10 @@ class Registry:
         return None
 
     def record_for(self, ref: str) -> PluginRecord:
-        info, _ = self.resolve(ref)
-        return self.targets[info.name][1]
+        """The record of the plugin serving ``ref`` (resolved, so errors are as in
+        :meth:`resolve`)."""
+        name = self.canonical(ref).partition(":")[0]
+        return self.targets[name][1]
 
     # -- hooks on behalf of a target ------------------------------------------------------------
 
