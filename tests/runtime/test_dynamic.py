@@ -14,8 +14,9 @@ import pytest
 import hwsdk
 from hwsdk.errors import InputMismatchError
 from hwsdk.ir.opdef import TORCH_OP
+from hwsdk.ir.symbolic import symbols_in
 from tests import models
-from tests.runtime.captures import compile_captured
+from tests.runtime.captures import DYNAMIC_RANGES, captured_dynamic, compile_captured
 from tests.runtime.helpers import SUBSET_OPS, assert_same_output, subset_calls
 from tests.support.fake_dist import subset_plugin
 
@@ -73,19 +74,18 @@ def test_mlp_dynamic_batch(subset: str) -> None:
 @pytest.mark.parametrize("name", ["gpt2"])
 def test_transformer_dynamic_batch_and_seq(name: str, subset: str) -> None:
     import torch
-    from torch.export import Dim
 
-    model, example = models.ALL[name](batch=2, seq=16)
-    batch, seq = Dim("batch", min=1, max=8), Dim("seq", min=2, max=48)
-    compiled = hwsdk.compile(model, example, target="torch",
-                             dynamic_shapes={"input_ids": {0: batch, 1: seq}})
-    graph = compiled.captured.graph
-    assert compiled.captured.input_types[0].shape == ("batch", "seq")
-    assert compiled.captured.symbol_ranges == {"batch": (1, 8), "seq": (2, 48)}
+    model, _, captured = captured_dynamic(name)  # capture(dynamic_shapes={batch, seq} Dims)
+    compiled = compile_captured(captured, "torch")
+    graph = captured.graph
+    assert captured.input_types[0].shape == ("batch", "seq")
+    assert captured.symbol_ranges == DYNAMIC_RANGES
     # Symbolic attrs exist (reshapes to batch*seq …) and torch's own names never leak out.
     assert _symbolic_attr_nodes(graph), "no symbolic attr: the dynamic path is not exercised"
     assert all("batch" in t or "seq" in t or t == "?" for v in graph.types.values()
                for t in (str(d) for d in v.shape) if not t.isdigit())
+    symbols = {s for v in graph.types.values() for d in v.shape for s in symbols_in(d)}
+    assert symbols == {"batch", "seq"}
 
     def make(size: tuple[int, ...]) -> tuple[Any, ...]:
         return (torch.randint(0, models.VOCAB, size),)
