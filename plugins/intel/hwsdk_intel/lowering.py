@@ -176,7 +176,7 @@ class Lowering:
                     self._shape_of[name] = self.ops.shape_of(self.values[name], "i64")
                 return self.ops.gather(self._shape_of[name], self.i64(shape.index(symbol)),
                                        self.i64(0))
-        param = self.ops.parameter([], "i64", name=f"sym:{symbol}")
+        param = self.ops.parameter([], ov_type(DType.i64), name=f"sym:{symbol}")
         self.parameters.append(param)
         self.symbol_params.append(symbol)
         return param

@@ -105,15 +105,20 @@ def compile_region(region: Region, device: str, options: IntelOptions) -> OpenVI
     lowered = time.perf_counter()
     compiled = core().compile_model(lowering.model, device, options.ov_config())
     done = time.perf_counter()
-    actual = compiled.get_property("INFERENCE_PRECISION_HINT")
+    hint = compiled.get_property("INFERENCE_PRECISION_HINT")
+    actual = getattr(hint, "get_type_name", lambda: str(hint))()
     details = {
         "engine": "OpenVINO", "openvino": ov.get_version(), "device": device,
         "opset": lowering.ops.__name__.rsplit(".", 1)[-1],
         **options.details(),
-        "inference_precision": str(actual).lower().replace("<type: '", "").rstrip("'>"),
+        "inference_precision": actual,
         "ov_nodes": len(lowering.model.get_ops()),
         "dynamic": lowering.model.is_dynamic(),
         "lower_ms": round((lowered - start) * 1e3, 2),
         "compile_ms": round((done - lowered) * 1e3, 2),
     }
+    if actual != options.precision:
+        details["precision_note"] = (
+            f"asked for {options.precision}, OpenVINO's {device} device runs {actual} "
+            f"(its capabilities: {', '.join(core().get_property(device, 'OPTIMIZATION_CAPABILITIES'))})")
     return OpenVINORegion(region, compiled, lowering, details)

@@ -1,0 +1,156 @@
+"""Compiled intel regions at run time: precision policy, options, threads, output buffers,
+symbolic dims and failures."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from hwsdk_intel import hwsdk_compile
+from torch import nn
+
+import hwsdk
+from hwsdk.errors import CompileError
+from hwsdk.ir.dtypes import DType
+from hwsdk.ir.graph import Graph, Node, TensorType
+from hwsdk.plugin import Region
+
+
+def _wide_mlp() -> tuple[nn.Module, tuple[Any, ...]]:
+    """Wide enough for bf16 rounding to show (the issue's MLP at a smaller batch)."""
+
+    class MLP(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc1, self.fc2, self.norm = nn.Linear(256, 512), nn.Linear(512, 256), \
+                nn.LayerNorm(256)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.norm(x + self.fc2(nn.functional.gelu(self.fc1(x))))
+
+    return MLP().eval(), (torch.randn(4, 256),)
+
+
+def _max_error(compiled: Any, model: nn.Module, inputs: tuple[Any, ...]) -> float:
+    with torch.no_grad():
+        return float((compiled(*inputs) - model(*inputs)).abs().max())
+
+
+def test_default_is_f32_and_bf16_is_opt_in_and_recorded() -> None:
+    import openvino as ov
+
+    model, inputs = _wide_mlp()
+    exact = hwsdk.compile(model, inputs, target="intel")
+    details = exact.plan.regions[0].details
+    assert details["precision"] == "f32" and details["inference_precision"] == "f32"
+    assert _max_error(exact, model, inputs) < 2e-5
+    fast = hwsdk.compile(model, inputs, target="intel", precision="bf16")
+    details = fast.plan.regions[0].details
+    assert details["precision"] == "bf16" and "bf16" in fast.plan.to_json()
+    if "BF16" in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES"):
+        assert details["inference_precision"] == "bf16"
+        assert _max_error(fast, model, inputs) > 1e-4  # bf16 really ran
+    else:  # e.g. an AVX2-only CPU: OpenVINO keeps f32, and the plan says so
+        assert details["inference_precision"] == "f32"
+        assert "runs f32" in details["precision_note"]
+
+
+def test_options_reach_openvino(tmp_path: Path) -> None:
+    model, inputs = _wide_mlp()
+    compiled = hwsdk.compile(model, inputs, target="intel", num_threads=1,
+                             performance_hint="throughput", cache_dir=str(tmp_path))
+    details = compiled.plan.regions[0].details
+    assert details["num_threads"] == 1 and details["performance_hint"] == "throughput"
+    assert details["cache_dir"] == str(tmp_path) and any(tmp_path.iterdir())
+    assert _max_error(compiled, model, inputs) < 2e-5
+
+
+def test_concurrent_calls_from_threads_are_correct() -> None:
+    model, _ = _wide_mlp()
+    compiled = hwsdk.compile(model, (torch.randn(4, 256),), target="intel")
+    errors: list[float] = []
+    failures: list[BaseException] = []
+
+    def worker(seed: int) -> None:
+        try:
+            gen = torch.Generator().manual_seed(seed)
+            for _ in range(15):
+                x = torch.randn(4, 256, generator=gen)
+                errors.append(_max_error(compiled, model, (x,)))
+        except BaseException as exc:  # surfaced below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures and len(errors) == 60 and max(errors) < 2e-5
+
+
+def test_outputs_are_fresh_tensors_per_call() -> None:
+    model, inputs = _wide_mlp()
+    compiled = hwsdk.compile(model, inputs, target="intel")
+    first = compiled(*inputs)
+    kept = first.clone()
+    second = compiled(torch.randn(4, 256))
+    assert torch.equal(first, kept) and first.data_ptr() != second.data_ptr()
+
+
+def _region(nodes: list[Node], types: dict[str, TensorType], inputs: list[str],
+            outputs: list[str]) -> Region:
+    graph = Graph(inputs=inputs, outputs=outputs, nodes=nodes, types=types)
+    return Region("r0", "intel:cpu", graph, nodes, inputs, outputs)
+
+
+def test_symbolic_dims_lower_in_graph_and_from_env() -> None:
+    f32, i64 = DType.f32, DType.i64
+    types = {"x": TensorType(f32, ("s0", 6)), "r": TensorType(f32, ("s0", 3, 2)),
+             "sl": TensorType(f32, ("s0 - 1", 6)), "ar": TensorType(i64, ("s1",)),
+             "fu": TensorType(f32, ("2*s0", 2))}
+    nodes = [
+        Node("n0", "reshape", ["x"], {"shape": ["s0", 3, -1]}, ["r"]),
+        Node("n1", "slice", ["x"], {"dim": 0, "start": 1, "end": "s0", "step": 1}, ["sl"]),
+        Node("n2", "arange", [], {"start": 0, "end": "s1", "step": 1, "dtype": "i64"}, ["ar"]),
+        Node("n3", "full", [], {"shape": ["2*s0", 2], "value": 0.5, "dtype": "f32"}, ["fu"]),
+    ]
+    compiled = hwsdk_compile(target="intel:cpu", region=_region(nodes, types, ["x"],
+                                                                  ["r", "sl", "ar", "fu"]),
+                             options={})
+    assert compiled is not None and compiled.details["dynamic"]
+    for batch, extra in ((2, 5), (7, 3)):
+        x = torch.randn(batch, 6)
+        r, sl, ar, fu = compiled.run([x], {"s0": batch, "s1": extra})
+        assert torch.equal(r, x.reshape(batch, 3, 2)) and torch.equal(sl, x[1:])
+        assert torch.equal(ar, torch.arange(extra)) and torch.equal(fu, torch.full((2 * batch, 2),
+                                                                                   0.5))
+
+
+def test_openvino_rejection_keeps_its_message() -> None:
+    types = {"a": TensorType(DType.f32, (2, 3)), "b": TensorType(DType.f32, (4, 5)),
+             "c": TensorType(DType.f32, (2, 5))}
+    region = _region([Node("n0", "matmul", ["a", "b"], {}, ["c"])], types, ["a", "b"], ["c"])
+    with pytest.raises(RuntimeError, match="MatMul"):
+        hwsdk_compile(target="intel:cpu", region=region, options={})
+
+
+def test_compile_failure_falls_back_visibly_or_raises_with_require_full(tmp_path: Path) -> None:
+    model, inputs = _wide_mlp()
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    bad_cache = str(blocker / "cache")  # OpenVINO cannot create a directory under a file
+    with pytest.warns(UserWarning, match="failed to compile"):
+        compiled = hwsdk.compile(model, inputs, target="intel", cache_dir=bad_cache)
+    region = compiled.plan.regions[0]
+    assert region.status == "compile_failed"
+    reasons = {info.code.value: info.reason for info in compiled.plan.nodes.values()}
+    assert "Couldn't create directory" in reasons["COMPILE_FAILED"]
+    assert _max_error(compiled, model, inputs) < 1e-6  # PyTorch ran it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(CompileError, match="Couldn't create directory"):
+            hwsdk.compile(model, inputs, target="intel", cache_dir=bad_cache, require_full=True)
