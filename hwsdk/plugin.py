@@ -30,13 +30,37 @@ from hwsdk.capability import (
 from hwsdk.ir.graph import Graph, Node, TensorType
 
 __all__ = [
-    "PLUGIN_API_VERSION", "hookimpl", "TargetInfo", "Availability", "Region", "CompiledRegion",
+    "PLUGIN_API_VERSION", "api_refusal", "hookimpl", "TargetInfo", "Availability", "Region",
+    "CompiledRegion",
     "CapabilityTable", "OpSupport", "Provenance", "Verdict", "ReasonCode", "MaxRank",
     "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize", "ConstantInput",
 ]
 
 PLUGIN_API_VERSION = "1.0"
 """The plugin API this hwsdk implements; plugins declare the range they support."""
+
+def api_refusal(declared: object) -> str:
+    """Why a plugin declaring ``HWSDK_PLUGIN_API = declared`` is refused, or ``""`` when this
+    hwsdk's :data:`PLUGIN_API_VERSION` is in the declared range.
+
+    :param declared: the plugin module's ``HWSDK_PLUGIN_API`` (None when it has none).
+    """
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    if declared is None:
+        return ("it does not declare HWSDK_PLUGIN_API (a version specifier such as '>=1,<2'); "
+                f"this hwsdk implements plugin API {PLUGIN_API_VERSION}")
+    if not isinstance(declared, str):
+        return f"its HWSDK_PLUGIN_API is {declared!r}, not a version specifier string"
+    try:
+        spec = SpecifierSet(declared)
+    except InvalidSpecifier:
+        return f"its HWSDK_PLUGIN_API {declared!r} is not a version specifier"
+    if PLUGIN_API_VERSION in spec:
+        return ""
+    return (f"it supports plugin API {declared}, but this hwsdk implements "
+            f"{PLUGIN_API_VERSION}; install a release of the plugin made for it")
+
 
 hookimpl = pluggy.HookimplMarker("hwsdk")
 """Marker for hook implementations: ``@hookimpl def hwsdk_targets(): ...``."""

@@ -31,7 +31,7 @@ from hwsdk import hookspecs
 from hwsdk.capability import CapabilityTable, Verdict
 from hwsdk.errors import PluginContractError, PluginLoadError, UnknownTargetError
 from hwsdk.ir.graph import Graph, Node
-from hwsdk.plugin import PLUGIN_API_VERSION, Availability, CompiledRegion, Region, TargetInfo
+from hwsdk.plugin import Availability, CompiledRegion, Region, TargetInfo, api_refusal
 
 __all__ = ["PluginRecord", "Registry", "get_registry", "reset_registry", "ENTRY_POINT_GROUP",
            "HOOK_NAMES"]
@@ -80,25 +80,6 @@ class PluginRecord:
         return f"plugin {self.name} ({dist})"
 
 
-def _api_compatible(declared: Any) -> str:
-    """Return why ``HWSDK_PLUGIN_API`` is not acceptable, or ``""``."""
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-    if declared is None:
-        return ("it does not declare HWSDK_PLUGIN_API (a version specifier such as '>=1,<2'); "
-                f"this hwsdk implements plugin API {PLUGIN_API_VERSION}")
-    if not isinstance(declared, str):
-        return f"its HWSDK_PLUGIN_API is {declared!r}, not a version specifier string"
-    try:
-        spec = SpecifierSet(declared)
-    except InvalidSpecifier:
-        return f"its HWSDK_PLUGIN_API {declared!r} is not a version specifier"
-    if PLUGIN_API_VERSION in spec:
-        return ""
-    return (f"it supports plugin API {declared}, but this hwsdk implements "
-            f"{PLUGIN_API_VERSION}; install a release of the plugin made for it")
-
-
 def _env_list(name: str) -> set[str] | None:
     raw = os.environ.get(name)
     if raw is None:
@@ -107,16 +88,15 @@ def _env_list(name: str) -> set[str] | None:
 
 
 def _brief(value: Any) -> str:
-    if isinstance(value, Node):
-        return f"<node {value.id} {value.op}>"
-    if isinstance(value, Graph):
-        return f"<graph {len(value.nodes)} nodes>"
-    if isinstance(value, Region):
-        return f"<region {value.id} {len(value.nodes)} nodes>"
+    """A short form of a hook argument or result for the trace."""
+    if isinstance(value, (Node, Region)):
+        return f"<{type(value).__name__.lower()} {value.id}>"
+    if isinstance(value, (Graph, CapabilityTable)):
+        name = getattr(value, "target", "")
+        size = len(value.ops) if isinstance(value, CapabilityTable) else len(value.nodes)
+        return f"<{type(value).__name__} {name}{' ' if name else ''}{size} entries>"
     if isinstance(value, list) and value and not isinstance(value[0], (str, int, float)):
         return f"[{len(value)} x {type(value[0]).__name__}]"
-    if isinstance(value, CapabilityTable):
-        return f"<CapabilityTable {value.target} {len(value.ops)} ops>"
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -180,7 +160,7 @@ class Registry:
             self._fail(record, f"importing {ep.value} raised {type(exc).__name__}: {exc}", exc)
             return
         record.api = str(getattr(module, "HWSDK_PLUGIN_API", ""))
-        why = _api_compatible(getattr(module, "HWSDK_PLUGIN_API", None))
+        why = api_refusal(getattr(module, "HWSDK_PLUGIN_API", None))
         if why:
             self._refuse(record, "refused", PluginContractError(
                 f"{record.describe()} is refused: {why}"))
@@ -427,10 +407,6 @@ class Registry:
             return Availability(available=False,
                                 reason=f"probe raised {type(exc).__name__}: {exc}")
 
-    def has_check(self, ref: str) -> bool:
-        """Whether the plugin serving ``ref`` implements ``hwsdk_check``."""
-        return "hwsdk_check" in self.record_for(ref).hooks
-
     def check(self, ref: str, node: Node, graph: Graph) -> Verdict | None:
         """The plugin's ``hwsdk_check`` veto for a node its table accepted, or None.
 
@@ -484,13 +460,11 @@ class Registry:
 
 
 def _dist_name(ep: metadata.EntryPoint) -> str:
-    dist = getattr(ep, "dist", None)
-    return str(dist.metadata["Name"]) if dist is not None else ""
+    return str(ep.dist.metadata["Name"]) if ep.dist is not None else ""
 
 
 def _dist_version(ep: metadata.EntryPoint) -> str:
-    dist = getattr(ep, "dist", None)
-    return str(dist.version) if dist is not None else ""
+    return str(ep.dist.version) if ep.dist is not None else ""
 
 
 _DEFAULT: Registry | None = None

@@ -76,7 +76,7 @@ def test_trace_writes_load_steps_and_hook_calls_to_stderr(
     err = capsys.readouterr().err
     assert "hwsdk-trace: load plugin alpha (hwsdk-test-alpha 0.3)" in err
     assert "hwsdk-trace: alpha.hwsdk_targets() -> [1 x TargetInfo]" in err
-    assert "alpha.hwsdk_capabilities(target='alpha') -> <CapabilityTable alpha 2 ops>" in err
+    assert "alpha.hwsdk_capabilities(target='alpha') -> <CapabilityTable alpha 2 entries>" in err
     assert "alpha.hwsdk_probe(target='alpha') -> " in err
 
 
