@@ -118,7 +118,7 @@ def compile_region(region: Region, device: str, options: IntelOptions) -> OpenVI
         "compile_ms": round((done - lowered) * 1e3, 2),
     }
     if actual != options.precision:
-        details["precision_note"] = (
-            f"asked for {options.precision}, OpenVINO's {device} device runs {actual} "
-            f"(its capabilities: {', '.join(core().get_property(device, 'OPTIMIZATION_CAPABILITIES'))})")
+        capabilities = ", ".join(core().get_property(device, "OPTIMIZATION_CAPABILITIES"))
+        details["precision_note"] = (f"asked for {options.precision}, OpenVINO's {device} "
+                                     f"device runs {actual} (its capabilities: {capabilities})")
     return OpenVINORegion(region, compiled, lowering, details)
