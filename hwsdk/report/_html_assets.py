@@ -49,7 +49,12 @@ background:#eee}
 details{margin:4px 0}
 summary{cursor:pointer;font-weight:600}
 .reason{color:#555}
-.results a{cursor:pointer;color:#0645ad;text-decoration:underline}
+.results a,a[data-clear]{cursor:pointer;color:#0645ad;text-decoration:underline}
+tr.pick{cursor:pointer}
+tr.pick:hover{background:#eef3ff}
+.minibar{display:flex;height:10px;width:140px;border:1px solid #ccc;border-radius:3px;
+overflow:hidden}
+.minibar span{display:block;height:100%}
 """
 
 JS = r"""
@@ -113,7 +118,8 @@ search.addEventListener('input',function(){
   b.classList.toggle('match',hits.length>0);
   b.classList.toggle('dim',q!==''&&hits.length===0);});
  document.getElementById('search-count').textContent=q?total+' matching nodes':'';
- if(q)panel.innerHTML='<h2>'+total+' nodes match “'+esc(q)+'”</h2><div class="results">'+
+ if(!q){overview();return;}
+ panel.innerHTML='<h2>'+total+' nodes match “'+esc(q)+'”</h2><div class="results">'+
   results.map(function(x){return '<div><a data-region="'+esc(x[0])+'">'+esc(x[0])+'</a> '+
   esc(x[1][1])+' <span class="reason">'+esc(x[1][2])+' '+esc(x[1][3])+'</span></div>';})
   .join('')+'</div>';
@@ -135,7 +141,58 @@ document.getElementById('zoom-out').addEventListener('click',function(){zoom(sca
 document.getElementById('zoom-fit').addEventListener('click',function(){
  var c=document.getElementById('canvas');
  zoom(Math.min(c.clientWidth/svg.width.baseVal.value,c.clientHeight/svg.height.baseVal.value));});
+function groupOf(m){
+ if(!m)return '(top level)';
+ var parts=m.split('.'),out=[];
+ for(var i=0;i<parts.length;i++){out.push(parts[i]);if(/^\d+$/.test(parts[i]))break;}
+ return out.length===parts.length&&parts.length>1&&!/^\d+$/.test(parts[parts.length-1])?
+  parts[0]:out.join('.');}
+function highlight(pred,label){
+ var first=null,total=0;
+ blocks.forEach(function(b){
+  var r=byId[b.getAttribute('data-region')],hits=r.nodes.filter(pred).length;
+  total+=hits;b.classList.toggle('match',hits>0);b.classList.toggle('dim',hits===0);
+  if(hits&&!first)first=b;});
+ document.getElementById('search-count').textContent=total+' nodes: '+label;
+ if(first&&first.scrollIntoView)first.scrollIntoView({block:'center'});}
+function overview(){
+ var hist={},groups={},order=[];
+ DATA.regions.forEach(function(r){r.nodes.forEach(function(n){
+  if(n[6]==='torch'){var k=n[1]+' ['+n[4]+']';hist[k]=hist[k]||{n:0,op:n[1],code:n[4],why:n[5]};
+   hist[k].n++;}
+  var g=groupOf(n[2]);if(!groups[g]){groups[g]={};order.push(g);}
+  groups[g][n[6]]=(groups[g][n[6]]||0)+1;});});
+ var rows=Object.keys(hist).map(function(k){return hist[k];})
+  .sort(function(a,b){return b.n-a.n||(a.op<b.op?-1:1);});
+ var html='<h2>Overview</h2><p class="hint">Click a block for its nodes. Click a row below to '+
+  'highlight where it happens; <a data-clear="1">clear</a>.</p>';
+ if(rows.length){html+='<details open><summary>Runs in PyTorch ('+rows.length+
+  ' kinds)</summary><table class="nodes"><tr><th>nodes</th><th>op</th><th>why</th></tr>'+
+  rows.map(function(h,i){return '<tr class="pick" data-hist="'+i+'"><td>'+h.n+'</td><td>'+
+  esc(h.op)+'</td><td><span class="code">'+esc(h.code)+'</span> <span class="reason">'+
+  esc(h.why)+'</span></td></tr>';}).join('')+'</table></details>';}
+ html+='<details open><summary>By module ('+order.length+')</summary><table class="nodes">'+
+  '<tr><th>module</th><th>nodes</th><th>placement</th></tr>'+order.map(function(g,i){
+  var c=groups[g],sum=0,bar='';Object.keys(c).forEach(function(t){sum+=c[t];});
+  Object.keys(c).sort().forEach(function(t){bar+='<span style="width:'+(100*c[t]/sum)+
+   '%;background:'+(COLORS[t]||'#444')+'" title="'+esc(t)+' '+c[t]+'"></span>';});
+  return '<tr class="pick" data-group="'+i+'"><td>'+esc(g)+'</td><td>'+sum+
+   '</td><td><div class="minibar">'+bar+'</div></td></tr>';}).join('')+'</table></details>';
+ panel.innerHTML=html;
+ Array.prototype.forEach.call(panel.querySelectorAll('tr[data-hist]'),function(tr){
+  tr.addEventListener('click',function(){var h=rows[+tr.getAttribute('data-hist')];
+   highlight(function(n){return n[6]==='torch'&&n[1]===h.op&&n[4]===h.code;},h.op);});});
+ Array.prototype.forEach.call(panel.querySelectorAll('tr[data-group]'),function(tr){
+  tr.addEventListener('click',function(){var g=order[+tr.getAttribute('data-group')];
+   highlight(function(n){return groupOf(n[2])===g;},g);});});
+ panel.querySelector('a[data-clear]').addEventListener('click',function(){
+  blocks.forEach(function(b){b.classList.remove('match','dim');});
+  document.getElementById('search-count').textContent='';});}
+var COLORS={};
+Array.prototype.forEach.call(document.querySelectorAll('#legend .legend-item'),function(l){
+ COLORS[l.getAttribute('data-target')]=l.querySelector('i').style.background;});
 if(location.hash&&byId[location.hash.slice(1)])showRegion(location.hash.slice(1),'');
+else overview();
 document.body.setAttribute('data-blocks',String(blocks.length));
 document.body.setAttribute('data-legend',
  String(document.querySelectorAll('#legend .legend-item').length));
