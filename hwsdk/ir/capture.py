@@ -151,8 +151,10 @@ def _renames(program: Any, names: list[dict[int, str]]) -> dict[str, str]:
             if val is None or index >= val.dim():
                 continue
             expr = getattr(getattr(val.shape[index], "node", None), "expr", None)
-            if expr is not None and expr.is_Symbol and dim_name not in renames.values():
-                renames.setdefault(expr.name, dim_name)
+            symbols = list(getattr(expr, "free_symbols", ()))
+            # A plain symbol, or the one symbol of a derived dim's expression (2*s44 → half).
+            if len(symbols) == 1 and dim_name not in renames.values():
+                renames.setdefault(symbols[0].name, dim_name)
     return renames
 
 
@@ -169,7 +171,7 @@ def _ranges(program: Any, namer: SymbolNamer) -> dict[str, tuple[int, int | None
             upper = None
         if upper is not None and upper > 2**62:
             upper = None
-        out[namer.name(str(symbol))] = (lower, upper)
+        out[namer.text(symbol)] = (lower, upper)
     return out
 
 

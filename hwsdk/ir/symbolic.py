@@ -29,7 +29,9 @@ _FUNCS = {
     "IntTrueDiv": lambda a, b: a / b, "FloatTrueDiv": lambda a, b: a / b,
     "CeilToInt": math.ceil, "FloorToInt": math.floor, "TruncToInt": math.trunc,
     "RoundToInt": round, "ToFloat": float, "floor": math.floor, "ceiling": math.ceil,
-    "sqrt": math.sqrt, "OpaqueUnaryFn_sqrt": math.sqrt,
+    "sqrt": math.sqrt, "OpaqueUnaryFn_sqrt": math.sqrt, "FloatPow": lambda a, b: a ** b,
+    "PowByNatural": lambda a, b: a ** b, "Abs": abs, "TruncToFloat": lambda a: float(
+        math.trunc(a)), "Identity": lambda a: a,
 }
 _ALLOWED_NODES = (
     ast.Expression, ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, ast.FloorDiv,

@@ -89,7 +89,8 @@ def _expr(value: Any) -> Any:
 
 
 def dim_names(model: Any, args: Sequence[Any], dynamic_shapes: Any) -> list[dict[int, str]]:
-    """Per tensor leaf of ``args`` (pytree order): dim index → the ``Dim`` name the user gave.
+    """Per tensor leaf of ``args`` (pytree order): dim index → the ``Dim`` name the user gave
+    (for a derived dim such as ``2 * half``, the name of its root, ``half``).
 
     Dims marked with ``Dim.AUTO``/``Dim.DYNAMIC`` (no user name) are left out. Returns an empty
     list when ``dynamic_shapes`` is None or its structure does not follow ``args``.
@@ -135,7 +136,8 @@ def _tensor_dims(spec: Any) -> dict[int, str]:
         return {}
     names: dict[int, str] = {}
     for index, dim in items:
-        name = getattr(dim, "__name__", None)
+        # A derived dim (2*half) names its root symbol (half).
+        name = getattr(getattr(dim, "root", dim), "__name__", None)
         if isinstance(index, int) and isinstance(name, str) and name.isidentifier():
             names[index] = name
     return names

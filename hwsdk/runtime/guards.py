@@ -117,7 +117,18 @@ class InputGuard:
     def _check_derived(self, flat: Sequence[Any], env: dict[str, int]) -> None:
         for i, d, expr in self.derived:
             size = int(flat[i].shape[d])
-            if expr in env or not symbols_in(expr) <= set(env):
+            unbound = symbols_in(expr) - set(env)
+            if len(unbound) == 1 and expr not in env:
+                symbol = next(iter(unbound))
+                value = _solve_affine(expr, symbol, size, env)
+                if value is None:
+                    raise InputMismatchError(
+                        f"{self.describe(i)} dim {d} is {size}, but it must be {expr} for an "
+                        f"integer {symbol}; got shape {list(flat[i].shape)}")
+                env[symbol] = value
+                self._check_range(i, d, symbol, value)
+                continue
+            if expr in env or unbound:
                 bound = env.setdefault(expr, size)
                 if bound != size:
                     raise InputMismatchError(
@@ -141,3 +152,20 @@ class InputGuard:
         except InputMismatchError:
             return False
         return True
+
+
+def _solve_affine(expr: str, symbol: str, size: int, env: Mapping[str, int]) -> int | None:
+    """The value of ``symbol`` making ``expr`` equal ``size``, for an affine ``expr`` (as
+    torch.export's derived dims are); None when no integer value does."""
+    try:
+        at0 = evaluate_dim(expr, {**env, symbol: 0})
+        slope = evaluate_dim(expr, {**env, symbol: 1}) - at0
+    except IRError:
+        return None
+    if slope == 0 or (size - at0) % slope:
+        return None
+    value = (size - at0) // slope
+    try:
+        return value if evaluate_dim(expr, {**env, symbol: value}) == size else None
+    except IRError:
+        return None

@@ -1,0 +1,116 @@
+"""Capture details: symbolic values encoded explicitly (never guessed from strings), user Dim
+names (also through derived dims), ops with several outputs, constant folding, and sources.
+
+Tolerances: exact (the same PyTorch kernels run in the same order).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import hwsdk
+from hwsdk.errors import InputMismatchError
+from hwsdk.ir.graph import Graph
+from hwsdk.ir.opdef import TORCH_OP
+from tests.runtime.helpers import assert_same_output
+
+
+def gaps_model() -> Any:
+    import torch
+
+    class Gaps(torch.nn.Module):
+        def forward(self, x: torch.Tensor, y: torch.Tensor) -> Any:
+            a, b = torch.split(x, x.shape[1] // 2, dim=1)  # split by a symbolic size
+            m, idx = torch.max(a, dim=1)  # an opaque op with two outputs
+            r = torch.roll(b, shifts=x.shape[0], dims=0)  # symbolic int argument
+            s = r / (x.shape[1] ** 0.5)  # symbolic float argument
+            z = torch.zeros(x.shape[0], 2)  # creation with a symbolic shape
+            p, q = torch.split(s, [1, s.shape[1] - 1], dim=1)
+            f = torch.div(y, 3.0, rounding_mode="floor")  # a plain string argument
+            return m + idx.float(), s, z, p, q.sum(), f
+
+    return Gaps().eval()
+
+
+def _nodes(graph: Graph, target: str) -> list[Any]:
+    return [n for n in graph.nodes if n.op == TORCH_OP and n.attrs["target"] == target]
+
+
+@pytest.fixture(scope="module")
+def dynamic() -> tuple[Any, Any]:
+    import torch
+    from torch.export import Dim
+
+    model = gaps_model()
+    batch, half = Dim("batch", min=2, max=16), Dim("half", min=2, max=16)
+    example = (torch.randn(4, 6), torch.randn(5))
+    compiled = hwsdk.compile(model, example, target="torch",
+                             dynamic_shapes={"x": {0: batch, 1: 2 * half}, "y": None})
+    return model, compiled
+
+
+def test_symbolic_arguments_are_encoded_explicitly(dynamic: tuple[Any, Any]) -> None:
+    _, compiled = dynamic
+    graph = compiled.captured.graph
+    assert compiled.captured.input_types[0].shape == ("batch", "2*half")
+    assert compiled.captured.symbol_ranges["half"] == (2, 16)
+    split = _nodes(graph, "aten.split_with_sizes.default")
+    assert split[0].attrs["args"][1] == [{"$sym": "half"}, {"$sym": "half"}]
+    assert split[0].attrs["multi"] and len(split[0].outputs) == 2
+    assert split[1].attrs["args"][1] == [1, {"$sym": "half - 1"}]
+    assert {"$symf": "FloatPow(ToFloat(2*half), 0.5)"} in _nodes(
+        graph, "aten.div.Tensor")[0].attrs["args"]
+    assert "rounding_mode" in repr(graph.to_json()) and '"floor"' in graph.to_json()
+    full = [n for n in graph.nodes if n.op == "full"]
+    assert full and full[0].attrs["shape"] == ["batch", 2]
+    assert Graph.from_json(graph.to_json()) == graph
+
+
+@pytest.mark.parametrize("shape", [(4, 6), (3, 10), (16, 4), (2, 32)])
+def test_dynamic_gaps_model_matches_eager(dynamic: tuple[Any, Any],
+                                          shape: tuple[int, int]) -> None:
+    import torch
+
+    model, compiled = dynamic
+    inputs = (torch.randn(*shape), torch.randn(5))
+    assert_same_output(compiled(*inputs), model(*inputs))
+
+
+def test_derived_dim_guard(dynamic: tuple[Any, Any]) -> None:
+    import torch
+
+    _, compiled = dynamic
+    with pytest.raises(InputMismatchError, match=r"dim 1 is 5, but it must be 2\*half"):
+        compiled(torch.randn(3, 5), torch.randn(5))
+    with pytest.raises(InputMismatchError, match=r"half.*outside the range \[2, 16\]"):
+        compiled(torch.randn(3, 34), torch.randn(5))
+
+
+def test_static_capture_folds_constants_and_maps_split() -> None:
+    import torch
+
+    model = gaps_model()
+    example = (torch.randn(4, 6), torch.randn(5))
+    compiled = hwsdk.compile(model, example, target="torch")
+    graph = compiled.captured.graph
+    assert "$sym" not in graph.to_json()
+    assert [n.attrs for n in graph.nodes if n.op == "split"] == [
+        {"sizes": [3, 3], "dim": 1}, {"sizes": [1, 2], "dim": 1}]
+    assert not [n for n in graph.nodes if n.op in ("arange", "full")]  # folded into params
+    assert any(p not in compiled.captured.graph.inputs and p.startswith(("full", "fmod", "arange"))
+               for p in graph.params)
+    assert_same_output(compiled(*example), model(*example))
+
+
+def test_nodes_keep_module_path_and_user_line() -> None:
+    from tests import models
+    from tests.runtime.captures import captured_model
+
+    graph = captured_model("mlp")[2].graph
+    linear = [n for n in graph.nodes if n.op == "linear"]
+    assert [n.source.module_path for n in linear] == ["fc1", "fc2"]
+    assert all(n.source.file.endswith("tests/models.py") and n.source.line > 0 for n in linear)
+    assert linear[0].source.aten == "aten.linear.default"
+    assert models.VOCAB  # the source file is the shared models module
