@@ -53,10 +53,15 @@ class Progress:
             yield self
         self.timings[name] = time.perf_counter() - start
 
-    def advance(self, description: str | None = None) -> None:
+    def describe(self, description: str) -> None:
+        """Change the current stage's description (what is being worked on now)."""
         if self._progress is not None:
-            kwargs = {"description": description} if description else {}
-            self._progress.update(self._task, advance=1, **kwargs)
+            self._progress.update(self._task, description=description)
+
+    def advance(self) -> None:
+        """One more unit of the current stage is done."""
+        if self._progress is not None:
+            self._progress.update(self._task, advance=1)
 
 
 class CompileProgressRegistry:
@@ -69,12 +74,12 @@ class CompileProgressRegistry:
         self._done = 0
 
     def compile(self, ref: str, region: Any, options: Mapping[str, Any]) -> Any:
+        self._progress.describe(f"compiling {region.id} ({len(region.nodes)} nodes) for {ref}")
         try:
             return self._registry.compile(ref, region, options)
         finally:
             self._done += 1
-            self._progress.advance(f"compiling {region.id} ({len(region.nodes)} nodes) "
-                                   f"for {ref}")
+            self._progress.advance()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._registry, name)
