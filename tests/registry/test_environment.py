@@ -80,6 +80,22 @@ def test_trace_writes_load_steps_and_hook_calls_to_stderr(
     assert "alpha.hwsdk_probe(target='alpha') -> " in err
 
 
+def test_trace_shows_a_raising_hook(tmp_path: Path, clean_env: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.registry.plugins import LATE
+
+    write_distribution(tmp_path, "hwsdk-test-capsraise", "0.1",
+                       {"hwsdk_envtest_capsraise": LATE["capsraise"]},
+                       {"capsraise": "hwsdk_envtest_capsraise"})
+    clean_env.setenv("HWSDK_TRACE_PLUGINS", "1")
+    for registry in _load(tmp_path):
+        with pytest.raises(PluginLoadError):
+            registry.capabilities("capsraise")
+    err = capsys.readouterr().err
+    assert "capsraise.hwsdk_capabilities(target='capsraise') raised ValueError: table file" in err
+    assert "capsraise: failed: hwsdk_capabilities('capsraise') failed" in err
+
+
 def test_no_trace_without_the_variable(root: Path, clean_env: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     for registry in _load(root):
