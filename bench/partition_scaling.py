@@ -170,10 +170,10 @@ def run(sizes: list[int], repeat: int, min_block_size: int, profile: bool) -> di
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(20)
             print(out.getvalue())
-    phases = ("assign", "cut_regions", "plan", "total", "total_cpu")
+    fitted = ("assign", "cut_regions", "plan", "total", "total_cpu")
     exponents = {phase: round(slope([r["nodes"] for r in rows],
                                     [max(r["seconds"][phase], 1e-6) for r in rows]), 3)
-                 for phase in phases} if len(rows) > 1 else {}
+                 for phase in fitted} if len(rows) > 1 else {}
     return {"benchmark": "partition_scaling", "machine": machine_info(),
             "load_average": [round(x, 2) for x in os.getloadavg()],
             "settings": {"repeat": repeat, "min_block_size": min_block_size,
