@@ -18,9 +18,9 @@ from hwsdk.ir.dtypes import DType
 __all__ = ["Case", "Input", "cases_for", "make_inputs", "PATTERNS", "has_generator"]
 
 PATTERNS = ("normal", "zeros", "large", "small")
-"""Value patterns: randn-like values, all zeros, large magnitudes (about sqrt(max)/16 of the
-dtype, so products and short sums stay finite), small magnitudes (a few times the smallest
-normal number)."""
+"""Value patterns: randn-like values, all zeros, large magnitudes (about sqrt(max)/16 of a
+float dtype, sqrt(max)/4 of an integer one, so products and short sums stay finite and in
+range), small magnitudes (a few times the smallest normal float; ±1..16 for integers)."""
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,8 @@ def _magnitudes(dtype: DType) -> tuple[float, float]:
         return math.sqrt(info.max) / 16, info.tiny * 4
     if dtype is DType.bool:
         return 1, 1
-    return float(torch.iinfo(tdt).max // 4), 1
+    # products and sums of a few such values stay in range: overflow behaviour is not a claim
+    return float(math.isqrt(torch.iinfo(tdt).max) // 4), 1
 
 
 def make_inputs(case: Case, dtype: DType, seed: int = 0) -> list[Any]:

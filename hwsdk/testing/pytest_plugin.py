@@ -3,9 +3,11 @@
 ``pytest --hwsdk-target NAME`` runs the conformance tests of :mod:`hwsdk.testing.suite`
 against the installed plugin serving ``NAME`` (repeat the option for several targets or
 variants). With no test paths on the command line only the kit runs; with paths, the kit runs
-beside them. ``--hwsdk-report PATH`` writes the summary as JSON (``.json``) or Markdown.
+beside them. ``--hwsdk-report PATH`` writes the summary as JSON (``.json``) or Markdown;
+``--hwsdk-option NAME=VALUE`` passes compile options; ``--hwsdk-ignore-probe`` runs the op
+checks on a target whose probe says unavailable (an emulator or interpreter).
 
-Without ``--hwsdk-target`` the plugin adds two options and nothing else; loading it imports
+Without ``--hwsdk-target`` the plugin adds its options and nothing else; loading it imports
 no torch (only hwsdk's light package import).
 """
 
@@ -29,6 +31,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--hwsdk-target", action="append", default=[], metavar="NAME",
                     help="run the hwsdk conformance kit against target NAME (repeatable; "
                          "name or name:variant)")
+    group.addoption("--hwsdk-option", action="append", default=[], metavar="NAME=VALUE",
+                    help="compile option for the kit's graphs (repeatable; VALUE parsed as "
+                         "JSON when it can be, e.g. emulate=true)")
+    group.addoption("--hwsdk-ignore-probe", action="store_true", default=False,
+                    help="run op checks even when the probe says unavailable (emulators)")
     group.addoption("--hwsdk-report", default=None, metavar="PATH",
                     help="write the conformance summary to PATH (.json for JSON, else Markdown)")
 

@@ -31,6 +31,17 @@ def _registry() -> Any:
     return get_registry()
 
 
+def _settings(config: pytest.Config) -> checks.Settings:
+    options: dict[str, Any] = {}
+    for item in config.getoption("hwsdk_option", None) or []:
+        name, _, raw = item.partition("=")
+        try:
+            options[name.strip()] = json.loads(raw)
+        except ValueError:
+            options[name.strip()] = raw
+    return checks.Settings(options, bool(config.getoption("hwsdk_ignore_probe", False)))
+
+
 def _refs(config: pytest.Config) -> list[str]:
     refs: list[str] = []
     for ref in config.getoption("hwsdk_target", None) or []:
@@ -125,15 +136,18 @@ def test_import_is_cheap(request: pytest.FixtureRequest, ref: str) -> None:
 
 def test_op(request: pytest.FixtureRequest, ref: str, op: str, dtype: DType) -> None:
     """A claimed op x dtype matches the PyTorch reference on generated inputs."""
-    _settle(request, "op", ref, _guarded(checks.check_op, ref, op, dtype), op, dtype.value)
+    settings = _settings(request.config)
+    _settle(request, "op", ref, _guarded(checks.check_op, ref, op, dtype, settings), op,
+            dtype.value)
 
 
 def test_round_trip(request: pytest.FixtureRequest, ref: str, dtype: DType) -> None:
     """A target region between two PyTorch regions round-trips its boundary tensors."""
     claims = [op for op, d in _claims(ref) if d == dtype]
     outcome = Outcome("skipped", f"no op claimed in {dtype}")
+    settings = _settings(request.config)
     for op in claims:
-        outcome = _guarded(checks.check_round_trip, ref, op, dtype)
+        outcome = _guarded(checks.check_round_trip, ref, op, dtype, settings)
         if outcome.status != "skipped" or "not available" in outcome.detail:
             break
     _settle(request, "round_trip", ref, outcome, dtype=dtype.value)
