@@ -41,9 +41,18 @@ def _expected(region: Region, x: torch.Tensor) -> torch.Tensor:
     return torch.relu(torch.nn.functional.linear(x, region.param("w"), region.param("b")))
 
 
-def test_outputs_are_written_into_preallocated_tensors(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_path_adopts_ort_buffers_without_copy() -> None:
     region = _region()
     compiled = compile_region(region, options={"num_threads": 1})
+    x = torch.randn(4, 16)
+    (y,) = compiled.run([x], {})
+    assert not y.numpy().flags["OWNDATA"]  # numpy adopted ONNX Runtime's buffer, torch numpy's
+    torch.testing.assert_close(y, _expected(region, x), atol=1e-5, rtol=1e-5)
+
+
+def test_io_binding_writes_into_preallocated_tensors(monkeypatch: pytest.MonkeyPatch) -> None:
+    region = _region()
+    compiled = compile_region(region, options={"num_threads": 1, "io_binding": True})
     assert compiled.details["engine"] == "onnxruntime"
     assert compiled.details["providers"] == ["CPUExecutionProvider"]
     assert compiled.details["validated"] is True
@@ -62,18 +71,20 @@ def test_outputs_are_written_into_preallocated_tensors(monkeypatch: pytest.Monke
     torch.testing.assert_close(y, _expected(region, x), atol=1e-5, rtol=1e-5)
 
 
-def test_non_contiguous_input_and_symbolic_output_shape() -> None:
+@pytest.mark.parametrize("io_binding", [False, True])
+def test_non_contiguous_input_and_symbolic_output_shape(io_binding: bool) -> None:
     region = _region("b")
-    compiled = compile_region(region)
+    compiled = compile_region(region, options={"io_binding": io_binding})
     assert "validated" not in compiled.details  # dynamic shapes are not validated on zeros
     x = torch.randn(16, 6).t()  # (6, 16), not contiguous
     (y,) = compiled.run([x], {"b": 6})
     torch.testing.assert_close(y, _expected(region, x), atol=1e-5, rtol=1e-5)
 
 
-def test_concurrent_calls_share_one_session() -> None:
+@pytest.mark.parametrize("io_binding", [False, True])
+def test_concurrent_calls_share_one_session(io_binding: bool) -> None:
     region = _region("b")
-    compiled = compile_region(region, options={"num_threads": 1})
+    compiled = compile_region(region, options={"num_threads": 1, "io_binding": io_binding})
     errors: list[BaseException] = []
 
     def work(seed: int) -> None:
@@ -116,8 +127,9 @@ def test_probe_lists_providers() -> None:
     assert not probe(required=["NoSuchExecutionProvider"])["available"]
 
 
-def test_run_failure_carries_ort_message() -> None:
-    compiled = compile_region(_region("b"))
+@pytest.mark.parametrize("io_binding", [False, True])
+def test_run_failure_carries_ort_message(io_binding: bool) -> None:
+    compiled = compile_region(_region("b"), options={"io_binding": io_binding})
     assert isinstance(compiled, OrtRegion)
     with pytest.raises(EngineError, match="onnxruntime failed running region r0"):
         compiled.run([torch.randn(3, 5)], {"b": 3})  # wrong inner dim
