@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Accuracy", "compare", "time_side_by_side"]
+__all__ = ["Accuracy", "compare", "time_side_by_side", "machine_load_note"]
 
 
 def _leaves(value: Any) -> list[Any]:
@@ -75,3 +75,19 @@ def time_side_by_side(model: Any, compiled: Any, inputs: Sequence[Any],
                 fn(*inputs)
                 times.append(time.perf_counter() - start)
     return statistics.median(eager_times), statistics.median(hwsdk_times)
+
+
+def machine_load_note() -> str:
+    """A warning when other processes keep the CPUs busy (timings are then noisy: PyTorch's
+    OpenMP threads in particular slow down sharply when descheduled), else ``""``."""
+    import os
+
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return ""
+    cpus = os.cpu_count() or 1
+    if load <= cpus:
+        return ""
+    return (f"note: load average {load:.1f} on {cpus} CPUs: other processes compete for the "
+            "CPUs, so both timings are noisy")

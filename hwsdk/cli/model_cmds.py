@@ -221,7 +221,7 @@ def run_cmd(model: str | None, target: str, repeat: int, tolerance: float, min_b
             fallback_ops: tuple[str, ...]) -> int:
     """Compile MODEL (default: the bundled GPT-style decoder), run it, compare with eager
     PyTorch (max error, time ratio) and print the partition summary."""
-    from hwsdk.cli.measure import compare, time_side_by_side
+    from hwsdk.cli.measure import compare, machine_load_note, time_side_by_side
     from hwsdk.models import DEFAULT_MODEL
     from hwsdk.registry import get_registry
     from hwsdk.report.text import render_summary
@@ -250,5 +250,8 @@ def run_cmd(model: str | None, target: str, repeat: int, tolerance: float, min_b
     click.echo(f"time per call: eager {eager_s * 1e3:.3f} ms, hwsdk {hwsdk_s * 1e3:.3f} ms, "
                f"ratio hwsdk/eager {hwsdk_s / eager_s:.3f} ({faster}; median of {repeat} "
                "interleaved calls)")
+    busy = machine_load_note()
+    if busy:
+        click.echo(busy)
     click.echo("stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in progress.timings.items()))
     return 0 if ok else 1
