@@ -22,6 +22,7 @@ class KernelSpec:
     :param args: the runtime parameters in order: ``{"kind": "ptr", "value": v}``,
         ``{"kind": "int", "prod": dims}`` or ``{"kind": "stride", "value": v, "shape": s,
         "dim": d, "perm"?: p}`` (the stride of ``v.permute(p).expand(s)`` at ``d``).
+    :param params: the kernel's runtime parameter names, aligned with ``args``.
     :param grid: per grid axis, ``{"prod": dims}`` or ``{"cdiv": [dims, block]}``.
     """
 
@@ -36,6 +37,7 @@ class KernelSpec:
     grid: list[dict[str, Any]]
     num_warps: int
     num_stages: int
+    params: list[str]
     source: str = field(repr=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -51,7 +53,7 @@ def _spec(b: KernelBuilder, family: str, group: Group, grid: list[dict[str, Any]
     doc = f"{family}: {describe(group)}"
     return KernelSpec(b.name, family, [n.id for n in group.nodes], [n.op for n in group.nodes],
                       list(b.inputs), list(b.outputs), b.args, b.constexprs, grid, warps, stages,
-                      b.source(doc))
+                      list(b.params), b.source(doc))
 
 
 _ROW_TILE = 4096

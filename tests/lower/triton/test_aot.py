@@ -1,0 +1,167 @@
+"""Ahead-of-time artifacts built with no GPU, and the loader that refuses bad ones.
+
+The default run builds a one-kernel model (linear + GELU + residual) for sm_80, sm_90, gfx90a
+and gfx942 (a cold Triton compile takes seconds per kernel); ``HWSDK_AOT_FULL=1`` also builds
+GPT-2 (row, matmul, attention and pointwise kernels) for all four.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hwsdk.errors import TargetUnavailableError
+from hwsdk.lower.triton.aot import compile_artifact
+from hwsdk.lower.triton.aot_load import ArtifactError, load_artifact, verify_artifact
+
+ARCHS = ["nvidia:sm_80", "nvidia:sm_90", "rocm:gfx90a", "rocm:gfx942"]
+pytest.importorskip("hwsdk_nvidia")
+pytest.importorskip("hwsdk_rocm")
+
+
+def tiny() -> tuple[Any, tuple[Any, ...]]:
+    """Linear → GELU → residual add: one fused matmul kernel (Triton compiles take seconds)."""
+    import torch
+
+    class Tiny(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = torch.nn.Linear(24, 24)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.nn.functional.gelu(self.fc(x)) + x
+
+    torch.manual_seed(0)
+    return Tiny().eval(), (torch.randn(3, 5, 24),)
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    model, inputs = tiny()
+    root = tmp_path_factory.mktemp("aot")
+    return {t: compile_artifact(model, inputs, t, root / t.replace(":", "_")).parent
+            for t in ARCHS}
+
+
+@pytest.mark.parametrize("target", ARCHS)
+def test_artifact_layout_and_manifest(artifacts: dict[str, Path], target: str) -> None:
+    root = artifacts[target]
+    manifest = verify_artifact(root)
+    backend = "hip" if target.startswith("rocm") else "cuda"
+    binary = "hsaco" if backend == "hip" else "cubin"
+    assert manifest["target"] == target and manifest["backend"] == backend
+    assert manifest["versions"]["triton"] and (root / "plan.json").is_file()
+    names = [k for r in manifest["regions"] for k in r["kernels"]]
+    assert len(names) == 1, "linear + gelu + add must be one fused kernel"
+    for region in manifest["regions"]:
+        program = json.loads((root / "regions" / region["id"] / "program.json").read_text())
+        for launch in program["kernels"]:
+            assert (root / "regions" / region["id"] / f"{launch['name']}.{binary}").stat().st_size
+            assert launch["grid"] and launch["num_warps"] >= 1 and "shared" in launch
+            assert f"def {launch['name']}(" in (
+                root / "regions" / region["id"] / "kernels.py").read_text()
+    assert all(len(h) == 64 for h in manifest["files"].values())
+
+
+def _launches(root: Path, arch: str) -> list[tuple[Any, tuple[int, ...], list[Any]]]:
+    import torch
+
+    from hwsdk.ir.dtypes import DType, to_torch
+
+    loaded = load_artifact(root, arch=arch)
+    model, _ = tiny()
+    state = {f"p_{k.replace('.', '_')}": v for k, v in model.state_dict().items()}
+    calls: list[tuple[Any, tuple[int, ...], list[Any]]] = []
+    for rid in loaded.regions:
+        program = json.loads((root / "regions" / rid / "program.json").read_text())
+        values = {v: torch.randn(*t["shape"]).to(to_torch(DType(t["dtype"])))
+                  for v, t in program["types"].items()}
+        values.update({p: state[p] for p in program["params"] if p in state})
+        outs = loaded.run_region(rid, values, launcher=lambda k, g, a: calls.append((k, g, a)))
+        assert [tuple(o.shape) for o in outs] == [(3, 5, 24)]
+    return calls
+
+
+@pytest.mark.parametrize("target", ["nvidia:sm_90", "rocm:gfx942"])
+def test_loader_goes_up_to_the_launch(artifacts: dict[str, Path], target: str) -> None:
+    root = artifacts[target]
+    calls = _launches(root, target.partition(":")[2])
+    assert calls
+    for kernel, grid, args in calls:
+        assert len(grid) in (1, 2, 3) and all(g >= 1 for g in grid)
+        runtime = [n for n, t in kernel.signature.items() if t != "constexpr"]
+        assert len(args) == len(runtime)  # exactly what Triton's launcher will receive
+        assert kernel.compiled.metadata.num_warps == kernel.spec.num_warps
+        assert str(kernel.compiled.metadata.target.arch) == target.partition(":")[2].removeprefix("sm_")
+
+
+def test_launch_without_gpu_is_refused_clearly(artifacts: dict[str, Path]) -> None:
+    from hwsdk.lower.triton import device_available
+
+    if device_available("hip"):
+        pytest.skip("a ROCm GPU is present")
+    loaded = load_artifact(artifacts["rocm:gfx942"], arch="gfx942")
+    rid = next(iter(loaded.regions))
+    with pytest.raises(TargetUnavailableError, match="verified and loaded"):
+        loaded.run_region(rid, {})
+
+
+def _copy(src: Path, tmp_path: Path) -> Path:
+    dst = tmp_path / "copy"
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_tampered_binary_is_refused(artifacts: dict[str, Path], tmp_path: Path) -> None:
+    root = _copy(artifacts["rocm:gfx942"], tmp_path)
+    binary = next(root.rglob("*.hsaco"))
+    data = bytearray(binary.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    binary.write_bytes(bytes(data))
+    with pytest.raises(ArtifactError, match=r"was modified: sha256"):
+        load_artifact(root, arch="gfx942")
+
+
+def test_tampered_source_and_added_files_are_refused(artifacts: dict[str, Path],
+                                                     tmp_path: Path) -> None:
+    root = _copy(artifacts["nvidia:sm_90"], tmp_path)
+    source = next(root.rglob("kernels.py"))
+    source.write_text(source.read_text() + "\n# edited\n")
+    with pytest.raises(ArtifactError, match=r"kernels.py was modified"):
+        verify_artifact(root)
+    root2 = _copy(artifacts["nvidia:sm_90"], tmp_path / "b")
+    (root2 / "regions" / "extra.cubin").write_bytes(b"\0")
+    with pytest.raises(ArtifactError, match="not in the manifest"):
+        verify_artifact(root2)
+
+
+def test_other_arch_or_triton_is_refused(artifacts: dict[str, Path], tmp_path: Path) -> None:
+    with pytest.raises(ArtifactError, match=r"built for rocm:gfx942 .* this device is gfx90a"):
+        load_artifact(artifacts["rocm:gfx942"], arch="gfx90a")
+    with pytest.raises(ArtifactError, match=r"this device is sm_80"):
+        load_artifact(artifacts["nvidia:sm_90"], arch="sm_80")
+    root = _copy(artifacts["nvidia:sm_90"], tmp_path)
+    manifest = json.loads((root / "manifest.json").read_text())
+    manifest["versions"]["triton"] = "0.0.1"
+    (root / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match=r"built with Triton 0.0.1"):
+        load_artifact(root, arch="sm_90")
+
+
+@pytest.mark.skipif(not os.environ.get("HWSDK_AOT_FULL"), reason="set HWSDK_AOT_FULL=1 "
+                    "to build GPT-2 (attention included) for all four archs (~2 min cold)")
+@pytest.mark.parametrize("target", ARCHS)
+def test_gpt2_artifacts_full(target: str, tmp_path: Path) -> None:
+    from tests.models import gpt2
+
+    model, inputs = gpt2(batch=1, seq=8)
+    root = compile_artifact(model, inputs, target, tmp_path).parent
+    manifest = verify_artifact(root)
+    families = {json.loads(p.read_text())["kernels"][0]["family"]
+                for p in root.rglob("program.json") if json.loads(p.read_text())["kernels"]}
+    assert "row" in families and manifest["arch"] == target.partition(":")[2]
