@@ -63,3 +63,23 @@ def test_layout_is_layered_and_non_overlapping(bert_plan: Any) -> None:
 def test_edges_carry_every_crossing_value(bert_plan: Any) -> None:
     carried = {v for e in region_edges(bert_plan) if e.dst != OUTPUTS for v in e.values}
     assert carried == {v for r in bert_plan.regions for v in r.inputs}
+
+
+def test_compile_failure_is_grey_and_outlined(bert_plan: Any) -> None:
+    import copy
+
+    from hwsdk.report.dot import render_dot
+    from hwsdk.report.text import render_report
+
+    plan = copy.deepcopy(bert_plan)
+    region = next(r for r in plan.regions if not r.is_fallback)
+    plan.mark_compile_failed(region, "RuntimeError: no kernel image")
+    page = render_html(plan)
+    block = re.search(rf'<g class="([^"]+)" data-region="{region.id}" data-target="([^"]+)"',
+                      page)
+    assert block is not None and block.group(1) == "block torch failed"
+    assert block.group(2) == "torch"
+    assert "<b>1</b> compile failures" in page
+    assert f"{region.id} subset [compile_failed: RuntimeError: no kernel image]" in \
+        render_report(plan)
+    assert f"{region.id}: subset (compile_failed)" in render_dot(plan)
