@@ -176,7 +176,7 @@ class OrtRegion(CompiledRegion):
             binding.bind_cpu_input(name, _np_int64(env[symbol]))
         results: list[Any] = []
         for name, shape, np_dtype, torch_dtype in self._outputs:
-            concrete = shape if self._static else _concrete(shape, env)
+            concrete: Any = shape if self._static else _concrete(shape, env)
             if concrete is None:  # a dim the IR could not name ("?"): ONNX Runtime allocates
                 binding.bind_output(name, "cpu")
                 results.append(None)
