@@ -71,11 +71,24 @@ def prepare(spec: str, progress: Progress) -> tuple[Any, Any]:
     return loaded, captured
 
 
+def check_targets(target: str) -> str | list[str]:
+    """``"intel"`` → ``"intel"``; ``"intel,cpu"`` → a preference list. Every name is resolved
+    now, so a typo fails before the (slow) capture."""
+    from hwsdk.registry import get_registry
+
+    refs = [t.strip() for t in target.split(",") if t.strip()]
+    for ref in refs:
+        if ref != "auto":
+            get_registry().canonical(ref)
+    return refs[0] if len(refs) == 1 else refs
+
+
 def _plan(captured: Any, target: Any, loaded: Any, min_block_size: int,
           fallback_ops: tuple[str, ...], for_compile: bool = False) -> Any:
     from hwsdk.api import plan_graph
 
-    return plan_graph(captured, target, min_block_size=min_block_size,
+    targets = check_targets(target) if isinstance(target, str) else target
+    return plan_graph(captured, targets, min_block_size=min_block_size,
                       fallback_ops=fallback_ops, model_name=type(loaded.model).__name__
                       if loaded.program is None else loaded.name, for_compile=for_compile)
 
@@ -112,7 +125,8 @@ _file = click.Path(dir_okay=False, writable=True, path_type=Path)
 @click.command("explain")
 @click.argument("model")
 @click.option("--target", "-t", required=True,
-              help="A target, target:variant, 'auto', or 'all' (every target and variant).")
+              help="A target, target:variant, 'auto', a preference list 'intel,cpu', or 'all' "
+                   "(every target and variant).")
 @click.option("--html", type=_file, help="Write the self-contained HTML report here.")
 @click.option("--json", "json_path", type=_file, help="Write the plan as JSON here.")
 @click.option("--dot", type=_file, help="Write the node graph as Graphviz DOT here.")
@@ -132,7 +146,7 @@ def explain_cmd(model: str, target: str, html: Path | None, json_path: Path | No
 
     render = render_summary if brief else render_report
     if target != "all":
-        get_registry().canonical(target) if target != "auto" else None  # fail before capture
+        check_targets(target)
         progress = Progress()
         loaded, captured = prepare(model, progress)
         plan = _plan(captured, target, loaded, min_block_size, fallback_ops)
@@ -185,7 +199,7 @@ def compile_model(loaded: Any, captured: Any, target: str, min_block_size: int,
 @click.command("compile")
 @click.argument("model")
 @click.option("--target", "-t", default="auto", show_default=True,
-              help="A target, target:variant, or 'auto'.")
+              help="A target, target:variant, 'auto', or a preference list 'intel,cpu'.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Write ahead-of-time artifacts (and plan.json, manifest.json) here.")
 @_with_plan_options
@@ -193,11 +207,9 @@ def compile_cmd(model: str, target: str, out: Path | None, min_block_size: int,
                 fallback_ops: tuple[str, ...]) -> None:
     """Compile MODEL for a target; with --out, save what the target can build ahead of time."""
     from hwsdk.cli.artifacts import save_artifacts
-    from hwsdk.registry import get_registry
     from hwsdk.report.text import render_summary
 
-    if target != "auto":
-        get_registry().canonical(target)
+    check_targets(target)
     progress = Progress()
     loaded, captured = prepare(model, progress)
     compiled = compile_model(loaded, captured, target, min_block_size, fallback_ops, progress)
@@ -211,7 +223,8 @@ def compile_cmd(model: str, target: str, out: Path | None, min_block_size: int,
 @click.command("run")
 @click.argument("model", required=False)
 @click.option("--target", "-t", default="auto", show_default=True,
-              help="A target, target:variant, or 'auto' (available targets by priority).")
+              help="A target, target:variant, 'auto' (available targets by priority), or a "
+                   "preference list 'intel,cpu'.")
 @click.option("--repeat", type=click.IntRange(min=1), default=20, show_default=True,
               help="Timed calls of each of eager and hwsdk, interleaved.")
 @click.option("--tolerance", type=float, default=1e-2, show_default=True,
@@ -223,11 +236,9 @@ def run_cmd(model: str | None, target: str, repeat: int, tolerance: float, min_b
     PyTorch (max error, time ratio) and print the partition summary."""
     from hwsdk.cli.measure import compare, machine_load_note, time_side_by_side
     from hwsdk.models import DEFAULT_MODEL
-    from hwsdk.registry import get_registry
     from hwsdk.report.text import render_summary
 
-    if target != "auto":
-        get_registry().canonical(target)
+    check_targets(target)
     progress = Progress()
     loaded, captured = prepare(model or DEFAULT_MODEL, progress)
     compiled = compile_model(loaded, captured, target, min_block_size, fallback_ops, progress)

@@ -143,3 +143,14 @@ def test_compile_out_calls_the_region_writer(tmp_path: Path,
     manifest = json.loads((out_dir / "manifest.json").read_text())
     assert manifest["regions"][0]["files"] == ["kernel.bin"]
     assert (out_dir / manifest["regions"][0]["dir"] / "kernel.bin").read_bytes() == b"\0" * 4
+
+
+def test_preference_list(subset_target: str, factory_file: Path,
+                         capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _explain(["explain", f"{factory_file}:factory", "-t",
+                               f"{subset_target},torch", "--brief"], capsys)
+    assert code == 0, err
+    assert f"targets {subset_target} > torch" in out
+    code, out, err = _explain(["explain", f"{factory_file}:factory", "-t",
+                               f"{subset_target},nosuch"], capsys)
+    assert code == 1 and "unknown target 'nosuch'" in err
