@@ -153,17 +153,20 @@ def _compile_kernel(spec: KernelSpec, module: Any, signature: dict[str, str], ar
 
 
 def build_artifact(model: Any, example_inputs: Sequence[Any], target: str, *,
-                   min_block_size: int = 1) -> Artifact:
+                   min_block_size: int = 1, captured: Any = None) -> Artifact:
     """Capture ``model``, plan it for ``target`` (``"rocm:gfx942"``) and compile every kernel
     of the target's regions to a device binary. Needs Triton, not a GPU.
 
+    :param captured: a graph already captured from ``model`` (``hwsdk.ir.capture.capture``),
+        to build for several targets with one capture.
     :raises ValueError: when ``target`` has no GPU arch variant.
     """
     from hwsdk.api import plan_graph
     from hwsdk.ir.capture import capture
     from hwsdk.lower.triton.loader import load_module
 
-    captured = capture(model, tuple(example_inputs))
+    if captured is None:
+        captured = capture(model, tuple(example_inputs))
     plan = plan_graph(captured, target, min_block_size=min_block_size,
                       model_name=type(model).__name__)
     canonical = plan.targets[0]
@@ -195,6 +198,6 @@ def build_artifact(model: Any, example_inputs: Sequence[Any], target: str, *,
 
 
 def compile_artifact(model: Any, example_inputs: Sequence[Any], target: str,
-                     out_dir: str | Path) -> Path:
+                     out_dir: str | Path, *, captured: Any = None) -> Path:
     """:func:`build_artifact` then :meth:`Artifact.save`; returns the manifest path."""
-    return build_artifact(model, example_inputs, target).save(out_dir)
+    return build_artifact(model, example_inputs, target, captured=captured).save(out_dir)

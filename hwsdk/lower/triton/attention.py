@@ -9,6 +9,7 @@ mask selects, a float mask adds. Grouped-query heads read key/value head ``h // 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from hwsdk.ir.graph import Graph
 from hwsdk.lower.triton.arch import attention_tiles, clamp_tile, next_pow2
@@ -97,6 +98,6 @@ def emit_attention(graph: Graph, group: Group, name: str, outputs: list[str],
     e(f"v_out = acc / l_i[:, None]  # {node.id}: {node.op}")
     b.env[out] = "v_out"
     b.store_outputs(group.nodes, group.levels, outputs)
-    grid = [{"cdiv": [[qt.shape[2]], b.constexprs["BLOCK_M"]]},
+    grid: list[dict[str, Any]] = [{"cdiv": [[qt.shape[2]], b.constexprs["BLOCK_M"]]},
             {"prod": [qt.shape[0], qt.shape[1]]}]
     return _spec(b, "attention", group, grid, tiles.num_warps, tiles.num_stages)

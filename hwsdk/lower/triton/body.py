@@ -19,6 +19,9 @@ from hwsdk.lower.triton.ops import REDUCTIONS, TL_TYPES, elementwise_expr
 
 __all__ = ["KernelBuilder"]
 
+_ROW = "axis=1, keep_dims=True"
+"""Row kernels reduce along the block's column axis and keep it, so results broadcast."""
+
 _EPS = {DType.f32: 1.1920928955078125e-07, DType.f16: 0.0009765625, DType.bf16: 0.0078125}
 
 
@@ -181,7 +184,7 @@ class KernelBuilder:
             self.emit(f"{var} = {red}")
         elif op in ("softmax", "log_softmax"):
             m, e, s = self.tmp(), self.tmp(), self.tmp()
-            self.emit(f"{m} = tl.max(tl.where(mask, {x}, -float('inf')), axis=1, keep_dims=True)")
+            self.emit(f"{m} = tl.max(tl.where(mask, {x}, -float('inf')), {_ROW})")
             self.emit(f"{e} = tl.where(mask, tl.exp({x} - {m}), 0.0)")
             self.emit(f"{s} = tl.sum({e}, axis=1, keep_dims=True)")
             if op == "softmax":
@@ -199,13 +202,13 @@ class KernelBuilder:
             eps = _EPS.get(self.graph.types[node.inputs[0]].dtype, _EPS[DType.f32])
         if node.op == "layer_norm":
             mean, d, var_ = self.tmp(), self.tmp(), self.tmp()
-            self.emit(f"{mean} = tl.sum(tl.where(mask, {x}, 0.0), axis=1, keep_dims=True) / {n_cols}")
+            self.emit(f"{mean} = tl.sum(tl.where(mask, {x}, 0.0), {_ROW}) / {n_cols}")
             self.emit(f"{d} = tl.where(mask, {x} - {mean}, 0.0)")
             self.emit(f"{var_} = tl.sum({d} * {d}, axis=1, keep_dims=True) / {n_cols}")
             y = f"{d} * tl.rsqrt({var_} + {eps!r})"
         else:
             ms = self.tmp()
-            self.emit(f"{ms} = tl.sum(tl.where(mask, {x} * {x}, 0.0), axis=1, keep_dims=True) / {n_cols}")
+            self.emit(f"{ms} = tl.sum(tl.where(mask, {x} * {x}, 0.0), {_ROW}) / {n_cols}")
             y = f"{x} * tl.rsqrt({ms} + {eps!r})"
         if len(node.inputs) > 1 and node.inputs[1]:
             y = f"({y}) * {self.operand(node.inputs[1], 'full', shape, levels)}"

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hwsdk.capability import MaxDimSize, OpSupport, ReasonCode, Support, Verdict
+from hwsdk.capability import Constraint, MaxDimSize, OpSupport, ReasonCode, Support, Verdict
 from hwsdk.ir.dtypes import DType
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.lower.triton.ops import (
-    ATTENTION_OPS, ELEMENTWISE, MATMUL_OPS, MAX_HEAD_DIM, ROW_OPS, VIEW_OPS, unsupported_reason,
+    ATTENTION_OPS,
+    ELEMENTWISE,
+    MATMUL_OPS,
+    MAX_HEAD_DIM,
+    ROW_OPS,
+    VIEW_OPS,
+    unsupported_reason,
 )
 
 __all__ = ["op_table", "check_node", "FLOAT_COMPUTE", "INT_COMPUTE", "FP8"]
@@ -40,7 +46,7 @@ def _entry(op: str, hw: Mapping[DType, Support]) -> OpSupport:
             dtypes[dt] = hw.get(dt, "no") if op == "cast" or op in VIEW_OPS else "no"
         else:
             dtypes[dt] = "unknown" if op in _INT_OPS or op in VIEW_OPS else "no"
-    constraints = []
+    constraints: list[Constraint] = []
     note = ""
     if op in ATTENTION_OPS:
         constraints = [MaxDimSize(max=MAX_HEAD_DIM, input=0, dim=-1),

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 __all__ = ["interpreted_stdlib", "widen_bf16"]
@@ -59,10 +59,8 @@ def interpreted_stdlib() -> Iterator[None]:
     from triton.runtime.interpreter import InterpretedFunction, InterpreterBuilder
     from triton.runtime.jit import JITFunction
 
-    try:  # imported lazily by Triton's launcher; it must see the original helpers
+    with suppress(ImportError):  # Triton's launcher imports it lazily: it must see originals
         import triton.experimental.gluon  # noqa: F401
-    except ImportError:  # pragma: no cover - older Triton
-        pass
     with _LOCK:
         saved: list[tuple[Any, str, Any]] = []
         for name, fn in list(vars(tl.standard).items()):

@@ -78,8 +78,8 @@ def _can_join_elementwise(group: Group, node: Node, graph: Graph) -> str | None:
         return "full" if ok else None
     keep, squeezed = _row_shapes(group)
     if out == group.shape:
-        ok = all(group.levels[v] == "full" and graph.types[v].shape == out
-                 or group.levels[v] == "row" and graph.types[v].shape == keep for v in internal)
+        ok = all((group.levels[v] == "full" and graph.types[v].shape == out)
+                 or (group.levels[v] == "row" and graph.types[v].shape == keep) for v in internal)
         return "full" if ok else None
     if out in (keep, squeezed):
         ok = all(group.levels[v] == "row" and graph.types[v].shape == out for v in internal)

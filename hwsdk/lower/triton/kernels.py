@@ -174,6 +174,6 @@ def emit_matmul(graph: Graph, group: Group, name: str, outputs: list[str],
     for node in group.nodes[1:]:
         b.fuse(node, group.levels)
     b.store_outputs(group.nodes, group.levels, outputs)
-    grid = [{"cdiv": [[m_dim], b.constexprs["BLOCK_M"]]},
+    grid: list[dict[str, Any]] = [{"cdiv": [[m_dim], b.constexprs["BLOCK_M"]]},
             {"cdiv": [[n_dim], b.constexprs["BLOCK_N"]]}, {"prod": batch}]
     return _spec(b, "matmul", group, grid, tiles.num_warps, tiles.num_stages)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from hwsdk.ir.dtypes import to_torch
@@ -61,7 +61,7 @@ def allocate_outputs(spec: KernelSpec, graph: Graph, values: MutableMapping[str,
         values[v] = torch.empty(dims(list(t.shape), env), dtype=to_torch(t.dtype), device=device)
 
 
-def launch_kernel(fn: Callable[..., Any] | Any, spec: KernelSpec, values: Mapping[str, Any],
+def launch_kernel(fn: Any, spec: KernelSpec, values: Mapping[str, Any],
                   env: Mapping[str, int]) -> None:
     """Launch a jitted (or interpreted) kernel through Triton's launcher."""
     grid = kernel_grid(spec, env)

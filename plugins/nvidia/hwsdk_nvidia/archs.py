@@ -8,6 +8,7 @@ Which sm_* Triton can compile for was checked against the installed Triton (test
 
 from __future__ import annotations
 
+from hwsdk.capability import Support
 from hwsdk.ir.dtypes import DType
 from hwsdk.plugin import Provenance
 
@@ -34,11 +35,12 @@ def compute_capability(arch: str) -> int:
     return int(arch.removeprefix("sm_"))
 
 
-def dtype_facts(arch: str) -> dict[DType, str]:
+def dtype_facts(arch: str) -> dict[DType, Support]:
     """Float dtypes the arch runs (support-matrix.md, "Precision")."""
     cc = compute_capability(arch)
-    facts = {DType.f32: "yes", DType.f16: "yes", DType.bf16: "yes" if cc >= 80 else "no"}
-    fp8 = "yes" if cc >= 89 else "no"
+    facts: dict[DType, Support] = {DType.f32: "yes", DType.f16: "yes",
+                                   DType.bf16: "yes" if cc >= 80 else "no"}
+    fp8: Support = "yes" if cc >= 89 else "no"
     facts.update({DType.f8e4m3fn: fp8, DType.f8e5m2: fp8, DType.f8e4m3fnuz: "no",
                   DType.f8e5m2fnuz: "no"})
-    return facts  # type: ignore[return-value]
+    return facts

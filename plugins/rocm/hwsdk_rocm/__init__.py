@@ -15,7 +15,13 @@ from hwsdk.ir.graph import Graph, Node
 from hwsdk.ir.opdef import OPSET_VERSION
 from hwsdk.lower.triton.capabilities import check_node, op_table
 from hwsdk.plugin import (
-    Availability, CapabilityTable, CompiledRegion, Region, TargetInfo, Verdict, hookimpl,
+    Availability,
+    CapabilityTable,
+    CompiledRegion,
+    Region,
+    TargetInfo,
+    Verdict,
+    hookimpl,
 )
 from hwsdk_rocm.archs import ARCHS, DEFAULT_ARCH, PROVENANCE, dtype_facts
 from hwsdk_rocm.probe import probe

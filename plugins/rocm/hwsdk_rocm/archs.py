@@ -10,6 +10,7 @@ gfx1100 is not in the precision tables: its bf16 and fp8 stay "unknown".
 
 from __future__ import annotations
 
+from hwsdk.capability import Support
 from hwsdk.ir.dtypes import DType
 from hwsdk.plugin import Provenance
 
@@ -40,12 +41,12 @@ def warp_size(arch: str) -> int:
     return 32 if arch.startswith("gfx1") else 64
 
 
-def dtype_facts(arch: str) -> dict[DType, str]:
+def dtype_facts(arch: str) -> dict[DType, Support]:
     """Float dtypes the arch runs, per precision-support.rst (unknown where it is silent)."""
-    facts: dict[DType, str] = {DType.f32: "yes", DType.f16: "yes"}
+    facts: dict[DType, Support] = {DType.f32: "yes", DType.f16: "yes"}
     if arch in _INSTINCT:
         facts[DType.bf16] = "yes"
-        fp8 = "yes" if arch == "gfx942" else "no"
+        fp8: Support = "yes" if arch == "gfx942" else "no"
         facts.update({DType.f8e4m3fnuz: fp8, DType.f8e5m2fnuz: fp8,
                       DType.f8e4m3fn: "no", DType.f8e5m2: "no"})
     else:

@@ -42,10 +42,13 @@ def tiny() -> tuple[Any, tuple[Any, ...]]:
 
 @pytest.fixture(scope="module")
 def artifacts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from hwsdk.ir.capture import capture
+
     model, inputs = tiny()
+    captured = capture(model, inputs)  # one capture, four targets
     root = tmp_path_factory.mktemp("aot")
-    return {t: compile_artifact(model, inputs, t, root / t.replace(":", "_")).parent
-            for t in ARCHS}
+    return {t: compile_artifact(model, inputs, t, root / t.replace(":", "_"),
+                                captured=captured).parent for t in ARCHS}
 
 
 @pytest.mark.parametrize("target", ARCHS)
@@ -97,7 +100,8 @@ def test_loader_goes_up_to_the_launch(artifacts: dict[str, Path], target: str) -
         runtime = [n for n, t in kernel.signature.items() if t != "constexpr"]
         assert len(args) == len(runtime)  # exactly what Triton's launcher will receive
         assert kernel.compiled.metadata.num_warps == kernel.spec.num_warps
-        assert str(kernel.compiled.metadata.target.arch) == target.partition(":")[2].removeprefix("sm_")
+        arch = target.partition(":")[2].removeprefix("sm_")
+        assert str(kernel.compiled.metadata.target.arch) == arch
 
 
 def test_launch_without_gpu_is_refused_clearly(artifacts: dict[str, Path]) -> None:
