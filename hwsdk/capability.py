@@ -264,6 +264,10 @@ def _first_violation(constraints: Iterable[Any], node: Node,
     return None
 
 
+def _cite(entry: OpSupport) -> str:
+    return f" [source: {entry.source}]" if entry.source else ""
+
+
 def judge(table: CapabilityTable, node: Node, graph: Graph) -> Verdict:
     """Check ``node`` against ``table``: op present, dtypes ``yes``, constraints met.
 
@@ -286,11 +290,13 @@ def judge(table: CapabilityTable, node: Node, graph: Graph) -> Verdict:
             supported = sorted(str(d) for d, s in entry.dtypes.items() if s == "yes")
             return Verdict(target=target, node_id=node.id, ok=False, code=ReasonCode.DTYPE,
                            reason=f"{target} runs {node.op} in {', '.join(supported) or 'no dtype'}"
-                                  f", not {dtype}; cast the input or keep it in PyTorch")
+                                  f", not {dtype}{_cite(entry)}; cast the input or keep it in "
+                                  "PyTorch")
         if support == "unknown":
+            why = entry.note or "the sources are silent"
             return Verdict(target=target, node_id=node.id, ok=False, code=ReasonCode.UNKNOWN,
                            reason=f"support for {node.op} in {dtype} on {target} is unknown "
-                                  "(the sources are silent); kept in PyTorch to be safe")
+                                  f"({why}){_cite(entry)}; kept in PyTorch to be safe")
     if table.constraints or entry.constraints:
         found = _first_violation([*table.constraints, *entry.constraints], node, graph)
         if found is not None:
