@@ -183,9 +183,11 @@ def explain(model: Any, example_inputs: Sequence[Any], target: str | Sequence[st
     """
     from hwsdk.ir.capture import capture
 
+    all_options = {**(options or {}), **target_options}
+    _check_settings({"target": target, "min_block_size": min_block_size, "options": all_options})
     captured = capture(model, example_inputs, dynamic_shapes=dynamic_shapes)
     return plan_graph(captured, target, min_block_size=min_block_size, fallback_ops=fallback_ops,
-                      options={**(options or {}), **target_options},
+                      options=all_options,
                       model_name=type(model).__name__)
 
 
@@ -215,8 +217,8 @@ def compile(model: Any, example_inputs: Sequence[Any] | None = None,
     settings = dict(target=target, min_block_size=min_block_size, fallback_ops=fallback_ops,
                     require_full=require_full, dynamic_shapes=dynamic_shapes,
                     options={**(options or {}), **target_options})
+    _check_settings(settings)  # before capture: fail fast on bad targets and options
     if example_inputs is None:
-        _check_settings(settings)
         return LazyCompiledModel(model, settings)
     return _compile_now(model, example_inputs, **settings)
 

@@ -7,17 +7,25 @@ from typing import Any
 
 from tests import models
 
+_STATIC: dict[str, tuple[Any, tuple[Any, ...], Any]] = {}
 
-@cache
+
 def captured_model(name: str) -> tuple[Any, tuple[Any, ...], Any]:
     """(model, example_inputs, Captured) for a model of :data:`tests.models.ALL`."""
-    import torch
+    if name not in _STATIC:
+        import torch
 
-    from hwsdk.ir.capture import capture
+        from hwsdk.ir.capture import capture
 
-    torch.manual_seed(0)
-    model, example = models.ALL[name]()
-    return model, example, capture(model, example)
+        torch.manual_seed(0)
+        model, example = models.ALL[name]()
+        _STATIC[name] = (model, example, capture(model, example))
+    return _STATIC[name]
+
+
+def remember(name: str, model: Any, example: tuple[Any, ...], captured: Any) -> None:
+    """Keep a capture made through the public API for later tests of the same process."""
+    _STATIC.setdefault(name, (model, example, captured))
 
 
 def compile_captured(captured: Any, target: Any, **settings: Any) -> Any:

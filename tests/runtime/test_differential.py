@@ -13,7 +13,7 @@ import pytest
 
 import hwsdk
 from tests import models
-from tests.runtime.captures import captured_model, compile_captured
+from tests.runtime.captures import captured_model, compile_captured, remember
 from tests.runtime.helpers import SUBSET_OPS, assert_same_output, subset_calls
 from tests.support.fake_dist import subset_plugin
 
@@ -42,6 +42,7 @@ def test_torch_target_matches_eager(name: str) -> None:
 
     model, example = models.ALL[name]()
     compiled = hwsdk.compile(model, example, target="torch")
+    remember(name, model, example, compiled.captured)
     assert len(compiled.plan.regions) == 1
     with torch.no_grad():
         for inputs in (example, _fresh_inputs(name, example)):
