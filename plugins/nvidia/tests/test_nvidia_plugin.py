@@ -77,3 +77,10 @@ def test_gpt2_emulated_matches_eager() -> None:
     assert all(r.details["emulated"] is True for r in regions)
     assert {k["family"] for k in kernels} == {"pointwise", "row", "matmul", "attention"}
     assert any(len(k["ops"]) >= 10 for k in kernels)  # the GELU chain fused into its matmul
+
+
+def test_aot_front_refuses_other_vendors(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from hwsdk_nvidia.aot import compile_artifact
+
+    with pytest.raises(ValueError, match="nvidia targets only"):
+        compile_artifact(None, (), "rocm:gfx942", tmp_path)

@@ -75,3 +75,10 @@ def test_bert_emulated_matches_eager() -> None:
     assert all(r.details["emulated"] is True for r in regions)
     kernels = [k for r in regions for k in r.details.get("kernels", [])]
     assert {"row", "matmul", "attention"} <= {k["family"] for k in kernels}
+
+
+def test_aot_front_refuses_other_vendors(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from hwsdk_rocm.aot import compile_artifact
+
+    with pytest.raises(ValueError, match="rocm targets only"):
+        compile_artifact(None, (), "nvidia:sm_90", tmp_path)

@@ -1,0 +1,36 @@
+"""Ahead-of-time hsaco artifacts for rocm targets, built without a GPU.
+
+A thin front to the shared :mod:`hwsdk.lower.triton.aot` that insists on a rocm target::
+
+    from hwsdk_rocm.aot import compile_artifact, load_artifact
+    compile_artifact(model, example_inputs, "rocm:gfx942", "out/")
+    loaded = load_artifact("out/")   # verifies hashes, Triton version and arch
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["compile_artifact", "load_artifact"]
+
+
+def compile_artifact(model: Any, example_inputs: Sequence[Any], target: str,
+                     out_dir: str | Path) -> Path:
+    """Build and save an artifact for ``target`` (``"rocm:gfx942"``); returns the manifest path.
+
+    :raises ValueError: for a target this plugin does not serve.
+    """
+    if target.partition(":")[0] != "rocm":
+        raise ValueError(f"hwsdk_rocm builds rocm targets only, not {target!r}")
+    from hwsdk.lower.triton.aot import compile_artifact as build
+
+    return build(model, example_inputs, target, out_dir)
+
+
+def load_artifact(root: str | Path, arch: str | None = None) -> Any:
+    """Verify and load an artifact (see :func:`hwsdk.lower.triton.aot_load.load_artifact`)."""
+    from hwsdk.lower.triton.aot_load import load_artifact as load
+
+    return load(root, arch=arch)
