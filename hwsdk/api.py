@@ -95,6 +95,7 @@ def plan_graph(captured: Any, target: str | Sequence[str] = "auto", *, min_block
     _check_options(options, prefs, reg)
     tables = {ref: reg.capabilities(ref) for ref in prefs}
     graph = captured.graph
+    fallback_ops = normalize_fallback_ops(fallback_ops)
     assignments = assign(graph, prefs, tables, check=reg.check, fallback_ops=set(fallback_ops))
     placement = {node_id: a.target for node_id, a in assignments.items()}
     cuts, folded = cut_regions(graph, placement, FALLBACK, min_block_size)
@@ -223,11 +224,38 @@ def compile(model: Any, example_inputs: Sequence[Any] | None = None,
     return _compile_now(model, example_inputs, **settings)
 
 
+def normalize_fallback_ops(fallback_ops: Any) -> list[str]:
+    """``fallback_ops`` as a list of names: core op names, ``torch_op`` or ATen overloads.
+
+    :raises InvalidArgumentError: for a name that is neither, with the closest op names.
+    """
+    import difflib
+
+    from hwsdk.ir.opdef import TORCH_OP, all_ops
+
+    if isinstance(fallback_ops, str):
+        fallback_ops = [fallback_ops]
+    if not isinstance(fallback_ops, Collection) or not all(
+            isinstance(n, str) for n in fallback_ops):
+        raise InvalidArgumentError(
+            f"fallback_ops must be a list of op names, got {fallback_ops!r}")
+    known = {op.name for op in all_ops()} | {TORCH_OP}
+    for name in fallback_ops:
+        if name not in known and name.count(".") != 2:
+            close = difflib.get_close_matches(name, sorted(known), n=3)
+            hint = f"did you mean {', '.join(close)}? " if close else ""
+            raise InvalidArgumentError(
+                f"fallback_ops entry {name!r} is neither a core op (docs/ops.md) nor an ATen "
+                f"overload like 'aten.gelu.default'; {hint}")
+    return sorted(set(fallback_ops))
+
+
 def _check_settings(settings: Mapping[str, Any]) -> None:
     """Fail at ``compile`` time, not on the first call, for bad targets and options."""
     if not isinstance(settings["min_block_size"], int) or settings["min_block_size"] < 1:
         raise InvalidArgumentError(
             f"min_block_size must be an int >= 1, got {settings['min_block_size']!r}")
+    normalize_fallback_ops(settings.get("fallback_ops", ()))
     registry = get_registry()
     _, prefs, _ = resolve_targets(settings["target"], registry, True)
     _check_options(settings["options"], prefs, registry)
@@ -280,8 +308,7 @@ class LazyCompiledModel:
         from torch.utils._pytree import tree_flatten
 
         if kwargs:
-            raise InvalidArgumentError(
-                "a model compiled without example_inputs takes positional tensors only")
+            args = self._positional(args, kwargs)
         flat, _ = tree_flatten(args)
         compiled = self._find(flat)
         if compiled is None:
@@ -290,6 +317,27 @@ class LazyCompiledModel:
                 if compiled is None:
                     compiled = self._capture(args, flat)
         return compiled(*args)
+
+    def _positional(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+        """Keyword arguments for forward's next positional parameters, moved into place."""
+        import inspect
+
+        try:
+            params = list(inspect.signature(self.model.forward).parameters.values())
+        except (TypeError, ValueError):
+            params = []
+        out = list(args)
+        for param in params[len(args):]:
+            if param.name not in kwargs or param.kind not in (param.POSITIONAL_ONLY,
+                                                              param.POSITIONAL_OR_KEYWORD):
+                break
+            out.append(kwargs[param.name])
+        if len(out) - len(args) != len(kwargs):
+            raise InvalidArgumentError(
+                f"keyword argument(s) {sorted(kwargs)} do not fill forward's parameters in "
+                "order; a model compiled without example_inputs takes its tensors "
+                "positionally (or by name, without gaps)")
+        return tuple(out)
 
     def _capture(self, args: tuple[Any, ...], flat: Sequence[Any]) -> Any:
         if len(self.compiled) >= MAX_CAPTURES:

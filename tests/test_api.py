@@ -132,3 +132,22 @@ def test_compiled_model_output_keeps_dict_and_tuple_structure() -> None:
     out = compiled(x, y)
     assert_same_output(out, model(x, y))
     assert isinstance(out["pair"], tuple)
+
+
+def test_inputs_may_be_passed_by_keyword() -> None:
+    import torch
+
+    model, example = models.mlp()
+    compiled = hwsdk.compile(model, example, target="torch")
+    x = torch.randn(4, 32)
+    assert_same_output(compiled(x=x), model(x))
+    lazy = hwsdk.compile(model, target="torch")
+    assert_same_output(lazy(x=x), model(x))
+
+
+def test_fallback_ops_accepts_one_name_or_aten_overloads(subset: str) -> None:
+    model, example = models.mlp()
+    for ops in ("layer_norm", ["aten.layer_norm.default"]):
+        plan = hwsdk.explain(model, example, target=subset, fallback_ops=ops)
+        codes = [plan.nodes[n.id].code for n in plan.graph.nodes if n.op == "layer_norm"]
+        assert codes == [ReasonCode.USER_FALLBACK]

@@ -160,3 +160,24 @@ def test_graph_level_errors_are_hwsdk_errors() -> None:
     with pytest.raises(HwsdkError, match="schema_version"):
         Graph.from_dict({"inputs": []})
     assert not issubclass(UnknownTargetError, AttributeError)
+
+
+def test_unknown_fallback_op_suggests_names() -> None:
+    model, example = models.mlp()
+    with pytest.raises(InvalidArgumentError, match="did you mean layer_norm"):
+        hwsdk.compile(model, example, target="torch", fallback_ops=["layernorm"])
+    with pytest.raises(InvalidArgumentError, match="list of op names"):
+        hwsdk.compile(model, example, target="torch", fallback_ops=[3])
+
+
+def test_call_with_wrong_pytree_structure() -> None:
+    import torch
+
+    class Pair(torch.nn.Module):
+        def forward(self, d: dict[str, torch.Tensor]) -> torch.Tensor:
+            return d["a"] + d["b"]
+
+    example = ({"a": torch.randn(2), "b": torch.randn(2)},)
+    compiled = hwsdk.compile(Pair(), example, target="torch")
+    with pytest.raises(InputMismatchError, match=r"expected 2 input\(s\) \(d_a: f32\[2\]"):
+        compiled({"a": torch.randn(2)})

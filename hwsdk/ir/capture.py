@@ -37,6 +37,8 @@ class Captured:
     :param symbol_names: symbol → where it first appears among the inputs (``"input_ids dim 1"``).
     :param symbol_ranges: symbol → (min, max) sizes torch.export proved the graph valid for;
         max is None when unbounded.
+    :param arg_names: the names of ``forward``'s positional parameters that the example inputs
+        filled, so that calls may pass them by keyword.
     """
 
     graph: Graph
@@ -45,6 +47,7 @@ class Captured:
     input_types: list[TensorType]
     symbol_names: dict[str, str] = field(default_factory=dict)
     symbol_ranges: dict[str, tuple[int, int | None]] = field(default_factory=dict)
+    arg_names: list[str] = field(default_factory=list)
 
 
 def check_example_inputs(example_inputs: Any) -> tuple[Any, ...]:
@@ -200,7 +203,20 @@ def capture(model: Any, example_inputs: Sequence[Any], dynamic_shapes: Any = Non
     input_types = [graph.types[i] for i in graph.inputs]
     return Captured(graph=graph, in_spec=program.call_spec.in_spec,
                     out_spec=program.call_spec.out_spec, input_types=input_types,
-                    symbol_names=_symbol_names(graph), symbol_ranges=_ranges(program, namer))
+                    symbol_names=_symbol_names(graph), symbol_ranges=_ranges(program, namer),
+                    arg_names=_arg_names(model, len(args)))
+
+
+def _arg_names(model: Any, count: int) -> list[str]:
+    import inspect
+
+    try:
+        params = list(inspect.signature(model.forward).parameters.values())
+    except (TypeError, ValueError):
+        return []
+    names = [p.name for p in params[:count]
+             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return names if len(names) == count else []
 
 
 def _symbol_names(graph: Graph) -> dict[str, str]:

@@ -53,6 +53,7 @@ class CompiledModel:
         """
         from torch.utils._pytree import tree_flatten
 
+        args, kwargs = self._bind(args, kwargs)
         flat, spec = tree_flatten((args, kwargs))
         if spec != self.captured.in_spec:
             expected = self.captured.in_spec.num_leaves
@@ -64,6 +65,18 @@ class CompiledModel:
                 "compiled model exactly as the example inputs were passed"
             )
         return flat
+
+    def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]
+              ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """Move keyword arguments naming captured positional parameters into place."""
+        names = self.captured.arg_names
+        if not kwargs or not names or len(args) >= len(names):
+            return args, kwargs
+        missing = names[len(args):]
+        if not all(n in kwargs for n in missing):
+            return args, kwargs
+        rest = {k: v for k, v in kwargs.items() if k not in missing}
+        return (*args, *(kwargs[n] for n in missing)), rest
 
     def run_flat(self, flat: Sequence[Any]) -> list[Any]:
         """Run on flat input tensors; returns flat outputs."""
