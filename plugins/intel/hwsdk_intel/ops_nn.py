@@ -258,3 +258,19 @@ def _full(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
     dtype = DType(node.attrs["dtype"])
     value = lw.const(node.attrs["value"], dtype)
     return [lw.ops.broadcast(value, lw.shape_vector(list(node.attrs["shape"])))]
+
+
+@converter("triu", "tril")
+def _triangle(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    o = lw.ops
+    x = args[0]
+    shape = o.shape_of(x, "i64")
+    rows = o.range(lw.i64(0), o.gather(shape, lw.i64(-2), lw.i64(0)), lw.i64(1), "i64")
+    cols = o.range(lw.i64(0), o.gather(shape, lw.i64(-1), lw.i64(0)), lw.i64(1), "i64")
+    offset = o.subtract(o.unsqueeze(cols, lw.i64(0)), o.unsqueeze(rows, lw.i64(1)))
+    diagonal = lw.i64(int(node.attrs["diagonal"]))
+    keep = o.greater_equal(offset, diagonal) if node.op == "triu" else \
+        o.less_equal(offset, diagonal)
+    zero = lw.const(False if lw.type_of(node.inputs[0]).dtype is DType.bool else 0,
+                    lw.type_of(node.inputs[0]).dtype)
+    return [o.select(keep, x, zero)]

@@ -201,6 +201,10 @@ def cases(op: str, dt: DType) -> list[Case]:
         return [Case([], {"shape": [2, 3], "value": value, "dtype": dt.value})]
     if op == "scaled_dot_product_attention":
         return _sdpa(dt)
+    if op in ("triu", "tril"):
+        return [Case([rand((2, 4, 5), dt)], {"diagonal": 0}),
+                Case([rand((4, 5), dt)], {"diagonal": -1}, label="below"),
+                Case([rand((3, 3), dt)], {"diagonal": 2}, label="above")]
     if op in ("reshape", "permute", "expand", "slice", "select", "squeeze", "unsqueeze", "copy",
               "cat", "split"):
         return _shape(op, dt)

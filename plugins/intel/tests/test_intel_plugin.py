@@ -108,3 +108,24 @@ def test_undeclared_option_is_refused() -> None:
     model, inputs = mlp()
     with pytest.raises(InvalidArgumentError, match="not understood"):
         hwsdk.compile(model, inputs, target="intel", bogus=1)
+
+
+def test_frontend_cross_reference_matches_op_table() -> None:
+    """FRONTEND_MISSING agrees with OpenVINO's op_table.cpp (skipped when it is not at hand)."""
+    import os
+    import re
+    from pathlib import Path
+
+    from hwsdk_intel.capabilities import CLAIMS, FRONTEND_MISSING
+
+    from hwsdk.ir.opdef import get_op
+
+    path = Path(os.environ.get("HWSDK_VENDOR_DATA", "/work/shared/vendor-data")) / "intel" / \
+        "op_table.cpp"
+    if not path.exists():
+        pytest.skip(f"{path} is not available")
+    text = path.read_text()
+    fx = text[text.index("get_supported_ops_fx"):]
+    names = set(re.findall(r'\{"(aten\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+)"', fx))
+    missing = {op for op in CLAIMS if not any(a in names for a in get_op(op).aten)}
+    assert missing == FRONTEND_MISSING
