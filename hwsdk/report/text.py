@@ -108,7 +108,9 @@ def render_report(plan: PartitionPlan) -> str:
         f"hwsdk partition report{f' for {plan.model_name}' if plan.model_name else ''}",
         f"targets (preference order): {' > '.join(plan.targets)}",
         f"nodes: {s['nodes']}   regions: {s['regions']}   boundary crossings: "
-        f"{s['boundary_crossings']} ({format_bytes(s['boundary_bytes'])} across boundaries)",
+        f"{s['boundary_crossings']} ("
+        + (f"{format_bytes(s['boundary_bytes'])} cross them per call)"
+           if s["boundary_bytes"] is not None else "their size depends on dynamic dims)"),
         "coverage:",
     ]
     counts = Counter(info.target for info in plan.nodes.values())
@@ -121,8 +123,9 @@ def render_report(plan: PartitionPlan) -> str:
     fallback = _fallback_lines(plan)
     if fallback:
         lines.append("")
-        lines.append(f"unsupported-op histogram ({len(fallback) - 1} kinds, "
-                     + fallback[0].removeprefix("fallbacks ").removesuffix(":") + "):")
+        moved = sum(1 for i in plan.nodes.values() if i.target == "torch")
+        lines.append(f"unsupported-op histogram ({moved} nodes run in PyTorch, "
+                     f"{len(fallback) - 1} kinds):")
         lines.extend(fallback[1:])
     lines.append("")
     lines.extend(_region_lines(plan))
@@ -138,8 +141,12 @@ def _advice_lines(plan: PartitionPlan) -> list[str]:
                      f"(now {len(plan.regions)}), {advice.crossings} boundary crossings, "
                      f"{advice.folded_nodes} nodes move to PyTorch")
     for missing in op_advice(plan):
-        lines.append(f"  support {missing.op} on {missing.target} [{missing.code}]: "
-                     f"+{missing.nodes} nodes (+{missing.gain:.1%} coverage)")
+        gain = f"+{missing.nodes} nodes (+{missing.gain:.1%} coverage)"
+        if missing.code == "OPAQUE_OP":
+            lines.append(f"  map {missing.op} to a core op (so {missing.target} can claim it): "
+                         f"{gain}")
+        else:
+            lines.append(f"  support {missing.op} on {missing.target} [{missing.code}]: {gain}")
     if len(lines) == 1:
         lines.append("  none: every node runs on the preferred target in one region")
     return lines
