@@ -169,3 +169,31 @@ def test_gpt2_artifacts_full(target: str, tmp_path: Path) -> None:
     families = {json.loads(p.read_text())["kernels"][0]["family"]
                 for p in root.rglob("program.json") if json.loads(p.read_text())["kernels"]}
     assert "row" in families and manifest["arch"] == target.partition(":")[2]
+
+
+def _every_variant() -> list[str]:
+    from hwsdk_nvidia.archs import ARCHS as NV
+    from hwsdk_rocm.archs import ARCHS as AMD
+
+    return [*NV, *AMD]
+
+
+@pytest.mark.parametrize("arch", _every_variant())
+def test_installed_triton_compiles_every_declared_variant(arch: str) -> None:
+    """The plugins declare only archs the installed Triton can compile for."""
+    import torch
+
+    from hwsdk.lower.triton import build_program
+    from hwsdk.lower.triton.aot import _compile_kernel, gpu_target, kernel_signature
+    from hwsdk.lower.triton.loader import load_module
+    from tests.lower.triton.conftest import Build
+
+    b = Build()
+    x = b.input(torch.randn(4, 8))
+    g = b.graph([b.op("relu", b.op("add", x, x))])
+    program = build_program(g, g.nodes, g.inputs, g.outputs, arch)
+    spec = program.kernels[0]
+    ck = _compile_kernel(spec, load_module(program.source, emulate=False),
+                         kernel_signature(spec, g.types), arch)
+    backend = gpu_target(arch)[0]
+    assert ("hsaco" if backend == "hip" else "cubin") in ck.asm
