@@ -8,8 +8,8 @@ __all__ = ["FALLBACK_COLOR", "target_colors"]
 
 FALLBACK_COLOR = "#9e9e9e"
 
-_VENDOR = {"intel": "#0068b5", "nvidia": "#76b900", "rocm": "#e4002b", "cpu": "#f28e2b",
-           "gaudi": "#7b3fbf", "inferentia": "#ff9900"}
+_VENDOR = {"intel": "#0068b5", "nvidia": "#76b900", "rocm": "#e4002b", "cpu": "#a0522d",
+           "gaudi": "#7b3fbf", "inferentia": "#d97706"}
 _PALETTE = ["#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#17becf", "#e377c2", "#bcbd22",
             "#8c564b"]
 
