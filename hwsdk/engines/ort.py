@@ -17,6 +17,7 @@ compiled region serves concurrent callers.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from importlib import metadata
@@ -249,10 +250,13 @@ def compile_lowered(lowered: LoweredModel, providers: Sequence[str] | None = Non
         raise EngineError(f"onnxruntime could not create a session for {label}: "
                           f"{type(exc).__name__}: {exc}") from exc
     graph = lowered.model.graph
+    counts = len(graph.node), len(graph.initializer)
+    # The session holds its own copy of the weights: drop the model's, keep its signature.
+    lowered = dataclasses.replace(lowered, model=None)
     details = {
         "engine": "onnxruntime", "region": label, "onnxruntime": ort.__version__,
         "providers": list(session.get_providers()), "opset": OPSET,
-        "onnx_nodes": len(graph.node), "initializers": len(graph.initializer),
+        "onnx_nodes": counts[0], "initializers": counts[1],
         "num_threads": so.intra_op_num_threads or "default",
         "graph_optimization_level": options.get("graph_optimization_level", "all"),
     }
