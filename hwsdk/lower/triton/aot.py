@@ -36,7 +36,7 @@ from hwsdk.lower.triton.kernels import KernelSpec
 from hwsdk.lower.triton.program import Program, build_program
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "gpu_target", "kernel_signature", "Artifact",
-           "build_artifact", "compile_artifact", "version_info"]
+           "build_artifact", "compile_artifact", "add_region", "version_info"]
 
 FORMAT = "hwsdk-triton-aot"
 FORMAT_VERSION = 1
@@ -86,8 +86,8 @@ class Artifact:
 
     target: str
     arch: str
-    plan_json: str
-    programs: dict[str, Program]
+    plan_json: str | None
+    programs: dict[str, Program] = field(default_factory=dict)
     compiled: dict[str, dict[str, Any]] = field(default_factory=dict)
     signatures: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     out_types: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
@@ -98,8 +98,10 @@ class Artifact:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         backend, _, warp = gpu_target(self.arch)
-        files: list[Path] = [out / "plan.json"]
-        (out / "plan.json").write_text(self.plan_json)
+        files: list[Path] = []
+        if self.plan_json is not None:
+            files.append(out / "plan.json")
+            (out / "plan.json").write_text(self.plan_json)
         regions = []
         for rid, program in self.programs.items():
             rdir = out / "regions" / rid
@@ -163,7 +165,6 @@ def build_artifact(model: Any, example_inputs: Sequence[Any], target: str, *,
     """
     from hwsdk.api import plan_graph
     from hwsdk.ir.capture import capture
-    from hwsdk.lower.triton.loader import load_module
 
     if captured is None:
         captured = capture(model, tuple(example_inputs))
@@ -174,27 +175,33 @@ def build_artifact(model: Any, example_inputs: Sequence[Any], target: str, *,
     gpu_target(arch)
     graph = captured.graph
     nodes = graph.node_by_id()
-    artifact = Artifact(canonical, arch, plan.to_json(), {})
+    artifact = Artifact(canonical, arch, plan.to_json())
     for info in plan.regions:
-        if info.target != canonical:
-            continue
-        program = build_program(graph, [nodes[i] for i in info.node_ids], info.inputs,
-                                info.outputs, arch)
-        module = load_module(program.source, emulate=False)
-        artifact.programs[info.id] = program
-        artifact.compiled[info.id] = {}
-        artifact.signatures[info.id] = {}
-        artifact.out_types[info.id] = {}
-        artifact.boundary[info.id] = {
-            "params": list(info.params),
-            "types": {v: graph.types[v].to_json() for v in [*info.inputs, *info.params]}}
-        for spec in program.kernels:
-            artifact.out_types[info.id][spec.name] = {v: graph.types[v].to_json()
-                                                      for v in spec.outputs}
-            sig = kernel_signature(spec, graph.types)
-            artifact.signatures[info.id][spec.name] = sig
-            artifact.compiled[info.id][spec.name] = _compile_kernel(spec, module, sig, arch)
+        if info.target == canonical:
+            program = build_program(graph, [nodes[i] for i in info.node_ids], info.inputs,
+                                    info.outputs, arch)
+            add_region(artifact, info.id, program, graph, info.params)
     return artifact
+
+
+def add_region(artifact: Artifact, rid: str, program: Program, graph: Any,
+               params: Sequence[str]) -> None:
+    """Compile every kernel of ``program`` (region ``rid``) into ``artifact``."""
+    from hwsdk.lower.triton.loader import load_module
+
+    module = load_module(program.source, emulate=False)
+    artifact.programs[rid] = program
+    artifact.compiled[rid] = {}
+    artifact.signatures[rid] = {}
+    artifact.out_types[rid] = {}
+    artifact.boundary[rid] = {
+        "params": list(params),
+        "types": {v: graph.types[v].to_json() for v in [*program.inputs, *params]}}
+    for spec in program.kernels:
+        artifact.out_types[rid][spec.name] = {v: graph.types[v].to_json() for v in spec.outputs}
+        sig = kernel_signature(spec, graph.types)
+        artifact.signatures[rid][spec.name] = sig
+        artifact.compiled[rid][spec.name] = _compile_kernel(spec, module, sig, artifact.arch)
 
 
 def compile_artifact(model: Any, example_inputs: Sequence[Any], target: str,

@@ -59,7 +59,7 @@ def verify_artifact(root: str | Path) -> dict[str, Any]:
                 f"artifact file {rel} was modified: sha256 {actual[:16]}… does not match the "
                 f"manifest's {digest[:16]}…; refusing to load it. Rebuild the artifact.")
     extra = sorted(str(p.relative_to(root)) for p in root.rglob("*")
-                   if p.is_file() and p.name != "manifest.json"
+                   if p.is_file() and str(p.relative_to(root)) != "manifest.json"
                    and str(p.relative_to(root)) not in listed)
     if extra:
         raise ArtifactError(f"files not in the manifest were added to {root}: {extra}")

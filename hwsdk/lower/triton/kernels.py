@@ -93,7 +93,7 @@ def emit_row(graph: Graph, group: Group, name: str, outputs: list[str]) -> Kerne
     n_rows = b.size(outer, "n_rows")
     width = next_pow2(_numel(inner) or 1)
     rows_total = _numel(outer)
-    per_program = max(1, min(next_pow2(rows_total or 1), _ROW_TILE // width))
+    per_program = max(1, min(next_pow2(rows_total) if rows_total else 64, _ROW_TILE // width))
     block = b.constexpr("BLOCK_N", width)
     rows = b.constexpr("ROWS", per_program)
     b.emit(f"row = tl.program_id(0) * {rows} + tl.arange(0, {rows})[:, None]")

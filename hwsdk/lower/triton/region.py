@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from hwsdk.errors import TargetUnavailableError
@@ -30,7 +31,8 @@ def device_available(backend: str) -> bool:
 class TritonRegion(CompiledRegion):
     """Runs a :class:`Program`'s steps: torch views and Triton kernel launches."""
 
-    def __init__(self, region: Region, program: Program, emulate: bool, target: str) -> None:
+    def __init__(self, region: Region, program: Program, emulate: bool, target: str,
+                 artifact: Any = None) -> None:
         path = write_source(program.source)
         super().__init__({"engine": "Triton", "target": target, "arch": program.arch,
                           "emulated": emulate, "source_file": str(path),
@@ -41,6 +43,11 @@ class TritonRegion(CompiledRegion):
         self.region = region
         self.program = program
         self.emulate = emulate
+        self.artifact = artifact
+        if artifact is not None:
+            self.details["aot"] = True
+            self.details["shared_bytes"] = {
+                name: ck.metadata.shared for name, ck in artifact.compiled[region.id].items()}
         self.module = load_module(program.source, emulate)
         self.device = "cpu" if emulate else "cuda"
         self._params: dict[str, Any] | None = None
@@ -52,7 +59,28 @@ class TritonRegion(CompiledRegion):
                             for p in self.region.params}
         return self._params
 
+    def save(self, directory: Path) -> list[str]:
+        """Write this region's AOT artifact (``hwsdk compile --out``); returns the file names.
+
+        The directory is a complete artifact for :func:`~hwsdk.lower.triton.aot_load.
+        load_artifact` (manifest with sha256 of every file, source, binaries, launch rules).
+        :raises TargetUnavailableError: when the region was not compiled with ``aot=True``.
+        """
+        if self.artifact is None:
+            raise TargetUnavailableError(
+                f"region {self.region.id} was compiled for running, not ahead of time; "
+                "compile with aot=True to save device binaries")
+        manifest = self.artifact.save(directory)
+        import json
+
+        return ["manifest.json", *json.loads(manifest.read_text())["files"]]
+
     def run(self, inputs: Sequence[Any], env: Mapping[str, int]) -> Sequence[Any]:
+        if not self.emulate and not device_available(_backend(self.program.arch)):
+            raise TargetUnavailableError(
+                f"region {self.region.id} was compiled ahead of time for "
+                f"{self.details['target']}, but no such GPU is visible here; save it with "
+                "`hwsdk compile --out DIR` and run it where the GPU is, or use emulate=True")
         values: dict[str, Any] = dict(self._param_values())
         for name, tensor in zip(self.region.inputs, inputs, strict=True):
             values[name] = tensor.to(self.device)
@@ -75,23 +103,37 @@ class TritonRegion(CompiledRegion):
         return [r.cpu() for r in results] if self.device != "cpu" else results
 
 
+def _backend(arch: str) -> str:
+    return "cuda" if arch.startswith("sm_") else "hip"
+
+
 def compile_region(region: Region, arch: str, backend: str, emulate: bool,
-                   target: str) -> TritonRegion:
+                   target: str, aot: bool = False) -> TritonRegion:
     """Lower ``region`` to Triton kernels for ``arch``.
 
     :param arch: ``"sm_90"``, ``"gfx942"`` …: chooses tiles and warps.
     :param backend: ``"cuda"`` or ``"hip"``.
     :param emulate: run the kernels in Triton's interpreter on CPU (a testing aid).
     :param target: the target reference, for messages and details.
-    :raises TargetUnavailableError: without ``emulate`` when no such GPU is present.
+    :param aot: also compile every kernel to a device binary now (no GPU needed), so the
+        region can be saved (:meth:`TritonRegion.save`); it runs only where the GPU is.
+    :raises TargetUnavailableError: without ``emulate`` or ``aot`` when no such GPU is present.
     """
+    if aot and not emulate:
+        from hwsdk.lower.triton.aot import Artifact, add_region
+
+        program = build_program(region.graph, region.nodes, region.inputs, region.outputs,
+                                arch)
+        artifact = Artifact(target, arch, None)
+        add_region(artifact, region.id, program, region.graph, region.params)
+        return TritonRegion(region, program, False, target, artifact)
     if not emulate and not device_available(backend):
         raise TargetUnavailableError(
             f"{target}: no {'ROCm' if backend == 'hip' else 'CUDA'} GPU device is visible to "
             "torch here, so generated kernels cannot run. Pass emulate=True to run them in "
-            "Triton's CPU interpreter (for testing), or build an ahead-of-time artifact with "
-            "`hwsdk compile MODEL --target ... --out DIR` (hwsdk.lower.triton.aot) to run on "
-            "a machine with the GPU."
+            "Triton's CPU interpreter (for testing), or build an ahead-of-time artifact "
+            "(aot=True; `hwsdk compile MODEL --target ... --out DIR`; hwsdk.lower.triton.aot) "
+            "to run on a machine with the GPU."
         )
     program = build_program(region.graph, region.nodes, region.inputs, region.outputs, arch)
     return TritonRegion(region, program, emulate, target)

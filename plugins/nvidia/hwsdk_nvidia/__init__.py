@@ -33,6 +33,8 @@ BACKEND = "cuda"
 OPTIONS = {
     "emulate": "run the generated Triton kernels in Triton's CPU interpreter (testing aid; "
                "no GPU needed; slow)",
+    "aot": "compile every kernel to cubin now, without a GPU, so `hwsdk compile --out DIR` can "
+           "save it (region.save); the result runs only where the GPU is",
 }
 
 
@@ -82,4 +84,4 @@ def hwsdk_compile(target: str, region: Region, options: Mapping[str, Any]) -> Co
     from hwsdk.lower.triton import compile_region
 
     return compile_region(region, arch, BACKEND, bool(options.get("emulate", False)),
-                          f"{NAME}:{arch}")
+                          f"{NAME}:{arch}", aot=bool(options.get("aot", False)))

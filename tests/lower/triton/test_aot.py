@@ -221,3 +221,23 @@ def test_fp8_casts_compile_where_the_table_says_yes(dtype: str, arch: str) -> No
     ck = _compile_kernel(spec, load_module(program.source, emulate=False),
                          kernel_signature(spec, g.types), arch)
     assert ck.metadata.name == spec.name
+
+
+def test_compile_option_aot_saves_through_the_cli_convention(tmp_path: Path) -> None:
+    """``hwsdk.compile(..., aot=True)`` builds binaries without a GPU; each region's
+    ``save(dir)`` (what ``hwsdk compile --out`` calls) writes a loadable artifact."""
+    import hwsdk
+    from hwsdk.cli.artifacts import save_artifacts
+    from hwsdk.lower.triton import device_available
+
+    model, inputs = tiny()
+    compiled = hwsdk.compile(model, inputs, target="rocm:gfx942", aot=True)
+    region = next(r for r in compiled.plan.regions if r.target == "rocm:gfx942")
+    assert region.details["aot"] is True and region.details["num_kernels"] == 1
+    lines = save_artifacts(compiled, tmp_path)
+    assert "saved ahead-of-time artifacts of 1" in lines[0]
+    loaded = load_artifact(tmp_path / region.id, arch="gfx942")
+    assert list(loaded.regions) == [region.id]
+    if not device_available("hip"):
+        with pytest.raises(TargetUnavailableError, match="compiled ahead of time"):
+            compiled(*inputs)
