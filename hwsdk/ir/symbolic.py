@@ -60,6 +60,11 @@ def _compile(expr: str) -> CodeType:
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
             raise IRError(f"symbolic dim {expr!r} uses {type(node).__name__}, which is not allowed")
+        if isinstance(node, ast.Call) and not (
+                isinstance(node.func, ast.Name) and node.func.id in _FUNCS):
+            raise IRError(f"symbolic dim {expr!r} calls a function that is not allowed")
+        if isinstance(node, ast.Name) and node.id.startswith("_"):
+            raise IRError(f"symbolic dim {expr!r} uses the name {node.id}, which is not allowed")
     return compile(tree, f"<dim {expr}>", "eval")
 
 
