@@ -62,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not debug:  # torch's deprecation chatter is not the user's business
         warnings.filterwarnings("ignore", category=FutureWarning)
         warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", module=r"triton(\.|$)")
     try:
         result = cli.main(args=list(argv) if argv is not None else sys.argv[1:],
                           prog_name="hwsdk", standalone_mode=False)

@@ -1,6 +1,13 @@
-"""``hwsdk compile --out DIR``: save ahead-of-time artifacts of the compiled regions.
+"""``hwsdk compile --out DIR``: save ahead-of-time artifacts.
 
-The convention (for plugin authors): a :class:`~hwsdk.plugin.CompiledRegion` that can be
+Two conventions, for plugin authors (docs/cli.md):
+
+1. Whole-model writer. A plugin package with a submodule ``aot`` (``hwsdk_nvidia.aot``)
+   defining ``compile_artifact(model, example_inputs, target, out_dir) -> Path`` builds the
+   artifact itself (no device needed) and returns its manifest path; the CLI calls it and does
+   not compile the model for running.
+2. Per-region writer. Otherwise the model is compiled, and a
+   :class:`~hwsdk.plugin.CompiledRegion` that can be
 saved ahead of time has a method ``save(directory: pathlib.Path) -> list[str]`` that writes its
 artifact (cubin, hsaco, serialized engine …) into ``directory`` (created empty for it, one per
 region) and returns the names of the files it wrote, relative to ``directory``. Regions without
@@ -12,13 +19,33 @@ docs/cli.md).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MANIFEST_SCHEMA", "MANIFEST_SCHEMA_VERSION", "save_artifacts"]
+__all__ = ["MANIFEST_SCHEMA", "MANIFEST_SCHEMA_VERSION", "save_artifacts", "model_writer"]
 
 MANIFEST_SCHEMA = "hwsdk.aot-manifest"
 MANIFEST_SCHEMA_VERSION = 1
+
+
+def model_writer(registry: Any, target: str) -> Callable[..., Any] | None:
+    """The whole-model artifact writer of the plugin serving ``target`` (a single target
+    reference), or None when it has none."""
+    import importlib
+
+    record = registry.record_for(target)
+    plugin = record.plugin
+    if plugin is None:
+        return None
+    aot = getattr(plugin, "aot", None)
+    if aot is None and hasattr(plugin, "__path__"):
+        try:
+            aot = importlib.import_module(f"{plugin.__name__}.aot")
+        except ImportError:
+            return None
+    writer = getattr(aot, "compile_artifact", None)
+    return writer if callable(writer) else None
 
 
 def save_artifacts(compiled: Any, out: Path) -> list[str]:

@@ -206,12 +206,27 @@ def compile_model(loaded: Any, captured: Any, target: str, min_block_size: int,
 def compile_cmd(model: str, target: str, out: Path | None, min_block_size: int,
                 fallback_ops: tuple[str, ...]) -> None:
     """Compile MODEL for a target; with --out, save what the target can build ahead of time."""
-    from hwsdk.cli.artifacts import save_artifacts
+    from hwsdk.cli.artifacts import model_writer, save_artifacts
+    from hwsdk.registry import get_registry
     from hwsdk.report.text import render_summary
 
-    check_targets(target)
+    targets = check_targets(target)
     progress = Progress()
+    writer = None
+    if out is not None and isinstance(targets, str) and targets != "auto":
+        writer = model_writer(get_registry(), get_registry().canonical(targets))
     loaded, captured = prepare(model, progress)
+    if writer is not None:  # the plugin builds the whole artifact itself, no device needed
+        assert out is not None and isinstance(targets, str)
+        canonical = get_registry().canonical(targets)
+        plan = _plan(captured, targets, loaded, min_block_size, fallback_ops)
+        click.echo(render_summary(plan))
+        with progress.stage(f"building the ahead-of-time artifact for {canonical}"):
+            manifest = writer(loaded.model, loaded.example_inputs, canonical, out)
+        click.echo("time: " + ", ".join(f"{k} {v:.2f} s" for k, v in progress.timings.items()))
+        click.echo(f"ahead-of-time artifact for {canonical} written to {out} "
+                   f"(manifest: {manifest})")
+        return
     compiled = compile_model(loaded, captured, target, min_block_size, fallback_ops, progress)
     click.echo(render_summary(compiled.plan))
     click.echo("time: " + ", ".join(f"{k} {v:.2f} s" for k, v in progress.timings.items()))

@@ -154,3 +154,32 @@ def test_preference_list(subset_target: str, factory_file: Path,
     code, out, err = _explain(["explain", f"{factory_file}:factory", "-t",
                                f"{subset_target},nosuch"], capsys)
     assert code == 1 and "unknown target 'nosuch'" in err
+
+
+WHOLE_MODEL = '''
+
+class aot:  # stands in for a plugin's ``aot`` submodule
+    @staticmethod
+    def compile_artifact(model, example_inputs, target, out_dir):
+        import json, pathlib
+        out = pathlib.Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "manifest.json").write_text(json.dumps({"target": target,
+                                                       "model": type(model).__name__}))
+        return out / "manifest.json"
+'''
+
+
+def test_compile_out_prefers_the_whole_model_writer(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    source = subset_plugin_source("whole") + WHOLE_MODEL
+    write_distribution(tmp_path / "dist", "hwsdk-test-whole", "0.1",
+                       {"hwsdk_test_whole": source}, {"whole": "hwsdk_test_whole"})
+    out_dir = tmp_path / "out"
+    with installed(tmp_path / "dist"):
+        code, out, err = _explain(["compile", "mlp", "-t", "whole", "--out", str(out_dir)],
+                                  capsys)
+    assert code == 0, err
+    assert "ahead-of-time artifact for whole written to" in out
+    assert json.loads((out_dir / "manifest.json").read_text()) == {"target": "whole",
+                                                                   "model": "MLP"}
