@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from hwsdk.ir.dtypes import DType
+from hwsdk.testing.case import Case, Input
+from hwsdk.testing.case import d as _d
+from hwsdk.testing.case import p as _p
+from hwsdk.testing.cases_nn import NN_GENERATORS
 
 __all__ = ["Case", "Input", "cases_for", "make_inputs", "PATTERNS", "has_generator"]
 
@@ -23,50 +26,11 @@ float dtype, sqrt(max)/4 of an integer one, so products and short sums stay fini
 range), small magnitudes (a few times the smallest normal float; ±1..16 for integers)."""
 
 
-@dataclass(frozen=True)
-class Input:
-    """One tensor input of a case.
-
-    :param shape: its shape.
-    :param role: ``data`` (the dtype under test), ``cond`` (bool), ``param`` (a weight, given
-        as a graph param like a captured model's).
-    """
-
-    shape: tuple[int, ...]
-    role: str = "data"
-
-
-@dataclass(frozen=True)
-class Case:
-    """One generated call of ``op``.
-
-    :param inputs: the tensor inputs in the op's order; None for an absent optional input.
-    """
-
-    op: str
-    label: str
-    inputs: tuple[Input | None, ...]
-    attrs: dict[str, Any] = field(default_factory=dict)
-    pattern: str = "normal"
-
-    @property
-    def name(self) -> str:
-        return f"{self.label}/{self.pattern}"
-
-
 _UNARY = ("neg", "abs", "exp", "log", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tanh", "erf",
           "sigmoid", "relu", "silu", "gelu", "logical_not")
 _BINARY = ("add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt",
            "ge", "logical_and", "logical_or")
 _REDUCE = ("sum", "mean", "amax", "amin")
-
-
-def _d(*shape: int) -> Input:
-    return Input(tuple(shape))
-
-
-def _p(*shape: int) -> Input:
-    return Input(tuple(shape), "param")
 
 
 def _unary_cases(op: str, dtype: DType) -> list[Case]:
@@ -180,7 +144,7 @@ _GENERATORS: dict[str, _Gen] = {
     "log_softmax": lambda op, dt: _dim_cases(op, dt, keep=False),
     "matmul": _matmul_cases, "linear": _linear_cases, "addmm": _addmm_cases,
     "layer_norm": _norm_cases, "rms_norm": _norm_cases, "where": _where_cases,
-    "clamp": _clamp_cases, "cumsum": _cumsum_cases,
+    "clamp": _clamp_cases, "cumsum": _cumsum_cases, **NN_GENERATORS,
 }
 
 
@@ -195,6 +159,9 @@ def cases_for(op: str, dtype: DType) -> list[Case]:
     if gen is None:
         return []
     cases = gen(op, dtype)
+    if cases and cases[0].inputs and all(c.pattern != "zeros" for c in cases):
+        first = cases[0]
+        cases.append(Case(first.op, first.label, first.inputs, first.attrs, "zeros"))
     if dtype is DType.bool:  # magnitudes mean nothing for booleans
         cases = [c for c in cases if c.pattern not in ("large", "small")]
     return cases
@@ -232,8 +199,12 @@ def make_inputs(case: Case, dtype: DType, seed: int = 0) -> list[Any]:
             continue
         if spec.role == "cond":
             out.append(torch.rand(spec.shape, generator=gen) > 0.5)
-            continue
-        out.append(_values(spec.shape, dtype, tdt, case, gen, large, small))
+        elif spec.role == "index":
+            out.append(torch.randint(0, spec.high, spec.shape, generator=gen))
+        elif spec.role == "variance":
+            out.append((torch.rand(spec.shape, generator=gen) + 0.5).to(tdt))
+        else:
+            out.append(_values(spec.shape, dtype, tdt, case, gen, large, small))
     return out
 
 

@@ -51,10 +51,10 @@ def one_node_graph(case: Case, tensors: Sequence[Any]) -> Built:
         if spec is None or tensor is None:
             node_inputs.append("")
             continue
-        name = f"w{i}" if spec.role == "param" else f"x{i}"
+        name = f"w{i}" if spec.is_param else f"x{i}"
         types[name] = TensorType(from_torch(tensor.dtype), tuple(tensor.shape))
         node_inputs.append(name)
-        if spec.role == "param":
+        if spec.is_param:
             params.append(name)
             param_data[name] = tensor
         else:

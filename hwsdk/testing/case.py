@@ -1,0 +1,61 @@
+"""A generated test case of the conformance kit: one call of a core op."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Case", "Input", "d", "p", "index"]
+
+
+@dataclass(frozen=True)
+class Input:
+    """One tensor input of a case.
+
+    :param shape: its shape.
+    :param role: ``data`` (the dtype under test), ``cond`` (bool), ``param`` (a weight, given
+        as a graph param like a captured model's), ``variance`` (a param of positive values),
+        ``index`` (int64 indices in ``[0, high)``).
+    :param high: exclusive upper bound of an ``index`` input.
+    """
+
+    shape: tuple[int, ...]
+    role: str = "data"
+    high: int = 0
+
+    @property
+    def is_param(self) -> bool:
+        return self.role in ("param", "variance")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One generated call of ``op``.
+
+    :param inputs: the tensor inputs in the op's order; None for an absent optional input.
+    """
+
+    op: str
+    label: str
+    inputs: tuple[Input | None, ...]
+    attrs: dict[str, Any] = field(default_factory=dict)
+    pattern: str = "normal"
+
+    @property
+    def name(self) -> str:
+        return f"{self.label}/{self.pattern}"
+
+
+def d(*shape: int) -> Input:
+    """A data input of ``shape`` (in the dtype under test)."""
+    return Input(tuple(shape))
+
+
+def p(*shape: int) -> Input:
+    """A param (weight) of ``shape`` (in the dtype under test)."""
+    return Input(tuple(shape), "param")
+
+
+def index(high: int, *shape: int) -> Input:
+    """An int64 index input of ``shape`` with values in ``[0, high)``."""
+    return Input(tuple(shape), "index", high)
