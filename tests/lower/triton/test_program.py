@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import subprocess
 import sys
 
@@ -36,21 +37,16 @@ def test_same_region_same_text() -> None:
 
 
 def test_source_is_identical_in_a_fresh_process() -> None:
-    code = ("import torch; from tests.lower.triton.test_program import _block; "
-            "from hwsdk.lower.triton import build_program; b = _block(); "
-            "g = b.graph([b.nodes[-1].outputs[0]]); "
-            "print(build_program(g, g.nodes, g.inputs, g.outputs, 'gfx942').sha256)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env={"PYTHONHASHSEED": "123", **_env()})
     b = _block()
     g = b.graph([b.nodes[-1].outputs[0]])
+    code = ("import sys; from hwsdk.ir.graph import Graph; "
+            "from hwsdk.lower.triton import build_program; "
+            "g = Graph.from_json(sys.stdin.read()); "
+            "print(build_program(g, g.nodes, g.inputs, g.outputs, 'gfx942').sha256)")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
+    out = subprocess.run([sys.executable, "-c", code], input=g.to_json(), capture_output=True,
+                         text=True, check=True, env={**env, "PYTHONHASHSEED": "123"})
     assert out.stdout.strip() == build_program(g, g.nodes, g.inputs, g.outputs, "gfx942").sha256
-
-
-def _env() -> dict[str, str]:
-    import os
-
-    return {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
 
 
 def test_arch_changes_only_tiles() -> None:
