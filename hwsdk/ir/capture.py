@@ -164,18 +164,20 @@ def _renames(program: Any, names: list[dict[int, str]]) -> dict[str, str]:
 def _ranges(program: Any, namer: SymbolNamer) -> dict[str, tuple[int, int | None]]:
     out: dict[str, tuple[int, int | None]] = {}
     for symbol, vr in getattr(program, "range_constraints", {}).items():
-        try:
-            lower = int(vr.lower)
-        except (TypeError, ValueError):
-            lower = 0
-        try:
-            upper: int | None = int(vr.upper)
-        except (TypeError, ValueError, OverflowError):
-            upper = None
-        if upper is not None and upper > 2**62:
-            upper = None
-        out[namer.text(symbol)] = (lower, upper)
+        lower, upper = _finite(vr.lower), _finite(vr.upper)
+        out[namer.text(symbol)] = (lower or 0, upper)
     return out
+
+
+def _finite(bound: Any) -> int | None:
+    """A range bound as an int; None for infinities (sympy's oo, torch's int_oo)."""
+    if getattr(bound, "is_finite", True) is False or getattr(bound, "is_infinite", False):
+        return None
+    try:
+        value = int(bound)
+    except Exception:  # sympy raises assorted types for non-numeric bounds
+        return None
+    return value if abs(value) < 2**62 else None
 
 
 def capture(model: Any, example_inputs: Sequence[Any], dynamic_shapes: Any = None,

@@ -97,3 +97,16 @@ def test_transformer_dynamic_batch_and_seq(name: str, subset: str) -> None:
     subset_calls(subset).clear()
     _run_sizes(on_subset, model, make, sizes)
     assert subset_calls(subset)
+
+
+def test_unbounded_dim_has_no_upper_range() -> None:
+    import torch
+    from torch.export import Dim
+
+    model, example = models.mlp(batch=4)
+    compiled = hwsdk.compile(model, example, target="torch",
+                             dynamic_shapes={"x": {0: Dim("batch")}})
+    assert compiled.captured.symbol_ranges["batch"][1] is None
+    x = torch.randn(100, 32)
+    with torch.no_grad():
+        assert_same_output(compiled(x), model(x))
