@@ -15,6 +15,8 @@ __all__ = ["Summary", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
 _MARK = {"passed": "pass", "failed": "FAIL", "skipped": "skip"}
+_ORDER = {kind: i for i, kind in enumerate(
+    ("targets", "probe", "capabilities", "import", "round_trip", "errors", "unavailable"))}
 
 
 class Summary:
@@ -40,7 +42,9 @@ class Summary:
         return ops, dtypes, cells
 
     def _contracts(self, target: str) -> list[dict[str, Any]]:
-        return [r for r in self.records if r["target"] == target and r["kind"] != "op"]
+        found = [r for r in self.records if r["target"] == target and r["kind"] != "op"]
+        return sorted(found, key=lambda r: (_ORDER.get(r["kind"], len(_ORDER)), r["kind"],
+                                            r.get("dtype", "")))
 
     def _problems(self, target: str) -> list[dict[str, Any]]:
         return [r for r in self.records if r["target"] == target and r["status"] != "passed"]
