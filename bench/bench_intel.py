@@ -74,7 +74,7 @@ def raw_openvino_runner(model: Any, inputs: tuple[Any, ...], threads: int) -> Ru
                 out = torch.from_numpy(np.empty(shape, dtype))
                 request.set_output_tensor(i, ov.Tensor(out.numpy(), shared_memory=True))
                 outs.append(out)
-            request.infer()
+            request.infer(share_outputs=True)
             return _pack(outs)
 
         return call

@@ -45,6 +45,10 @@ class OpenVINORegion(CompiledRegion):
     def __init__(self, region: Region, compiled: Any, lowering: Any,
                  details: Mapping[str, Any]) -> None:
         super().__init__(details)
+        import numpy as np
+        import openvino as ov
+        import torch
+
         from hwsdk.ir.dtypes import to_torch
 
         self.compiled = compiled
@@ -53,12 +57,14 @@ class OpenVINORegion(CompiledRegion):
         self._symbols = list(lowering.symbol_params)
         self._n_inputs = len(region.inputs)
         types = [region.type_of(name) for name in region.outputs]
-        self._out_dtypes = [to_torch(t.dtype) for t in types]
-        self._out_shapes = [t.shape for t in types]
-        self._static: list[list[int] | None] = [
-            [int(d) for d in t.shape] if t.is_static else None for t in types]
+        # (static shape or None, symbolic shape, torch dtype) per output
+        self._outs = [([int(d) for d in t.shape] if t.is_static else None, t.shape,
+                       to_torch(t.dtype)) for t in types]
         self._presized = all("?" not in str(t.shape) for t in types)
         self._passthrough = dict(lowering.passthrough)
+        # bound once: the per-call path is a few attribute loads, not imports
+        self._Tensor, self._empty, self._from_numpy = ov.Tensor, torch.empty, torch.from_numpy
+        self._scalar = lambda value: np.array(value, dtype=np.int64)
 
     def _request(self) -> Any:
         request = getattr(self._local, "request", None)
@@ -67,30 +73,27 @@ class OpenVINORegion(CompiledRegion):
         return request
 
     def run(self, inputs: Sequence[Any], env: Mapping[str, int]) -> Sequence[Any]:
-        import numpy as np
-        import openvino as ov
-        import torch
-
         request = self._request()
+        tensor_of = self._Tensor
+        set_input = request.set_input_tensor
         for i, tensor in enumerate(inputs):
             if not tensor.is_contiguous():
                 tensor = tensor.contiguous()
-            request.set_input_tensor(i, ov.Tensor(tensor.detach().numpy(), shared_memory=True))
+            set_input(i, tensor_of(tensor.detach().numpy(), shared_memory=True))
         for j, symbol in enumerate(self._symbols):
-            request.set_input_tensor(self._n_inputs + j,
-                                     ov.Tensor(np.asarray(env[symbol], dtype=np.int64)))
+            set_input(self._n_inputs + j, tensor_of(self._scalar(env[symbol])))
         if not self._presized:
             request.infer()
             return [inputs[self._passthrough[i]].clone() if i in self._passthrough else
-                    torch.from_numpy(request.get_output_tensor(i).data.copy())
-                    for i in range(len(self._out_dtypes))]
+                    self._from_numpy(request.get_output_tensor(i).data.copy())
+                    for i in range(len(self._outs))]
         outputs = []
-        for i, dtype in enumerate(self._out_dtypes):
-            shape = self._static[i] or evaluate_shape(self._out_shapes[i], env)
-            out = torch.empty(shape, dtype=dtype)
-            request.set_output_tensor(i, ov.Tensor(out.numpy(), shared_memory=True))
+        set_output = request.set_output_tensor
+        for i, (static, shape, dtype) in enumerate(self._outs):
+            out = self._empty(static or evaluate_shape(shape, env), dtype=dtype)
+            set_output(i, tensor_of(out.numpy(), shared_memory=True))
             outputs.append(out)
-        request.infer()
+        request.infer(share_outputs=True)  # the outputs are ours already: no copy
         for k, i in self._passthrough.items():
             outputs[k] = inputs[i].clone()
         return outputs
