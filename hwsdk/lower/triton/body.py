@@ -17,6 +17,8 @@ from hwsdk.ir.graph import Graph, Node
 from hwsdk.ir.symbolic import Dim
 from hwsdk.lower.triton.ops import REDUCTIONS, TL_TYPES, elementwise_expr
 
+FP8 = frozenset({DType.f8e4m3fn, DType.f8e5m2, DType.f8e4m3fnuz, DType.f8e5m2fnuz})
+
 __all__ = ["KernelBuilder"]
 
 _ROW = "axis=1, keep_dims=True"
@@ -109,7 +111,7 @@ class KernelBuilder:
         idx = self.indices(base, shape)
         terms = [f"{i} * {self.stride(value, ptr, shape, d)}"
                  for d, i in enumerate(idx) if i != "0"]
-        return " + ".join(terms) or "0"
+        return " + ".join(terms) or f"{base} * 0"  # a block of offsets even for a scalar
 
     # --- loads and stores ------------------------------------------------------------------
 
@@ -123,7 +125,8 @@ class KernelBuilder:
         var = f"x{len(self.env)}"
         if level == "full":
             off = self.offset(value, ptr, "flat", shape)
-            code = f"tl.load({ptr} + {off}, mask=mask, other=0)"
+            other = "" if dtype in FP8 else ", other=0"  # no fp8 literal in the interpreter
+            code = f"tl.load({ptr} + {off}, mask=mask{other})"
         else:
             code = f"tl.load({ptr} + {self.offset(value, ptr, 'row', shape)}, mask=row_mask)"
         if dtype.is_float:

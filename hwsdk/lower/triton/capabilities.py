@@ -28,6 +28,8 @@ __all__ = ["op_table", "check_node", "FLOAT_COMPUTE", "INT_COMPUTE", "FP8"]
 FLOAT_COMPUTE = (DType.f32, DType.f16, DType.bf16)
 INT_COMPUTE = (DType.i64, DType.i32, DType.bool)
 FP8 = (DType.f8e4m3fn, DType.f8e5m2, DType.f8e4m3fnuz, DType.f8e5m2fnuz)
+_BOOL_OPS = frozenset({"logical_and", "logical_or", "logical_not", "eq", "ne", "where", "cast",
+                       "copy"})
 _INT_OPS = ELEMENTWISE - {"exp", "log", "sqrt", "rsqrt", "sin", "cos", "tanh", "erf",
                           "sigmoid", "silu", "gelu", "reciprocal", "pow"}
 
@@ -39,13 +41,17 @@ def _entry(op: str, hw: Mapping[DType, Support]) -> OpSupport:
             dtypes[dt] = "no"
         elif dt in FLOAT_COMPUTE:
             dtypes[dt] = hw.get(dt, "unknown")
+        elif dt is DType.bool:  # bool arithmetic would wrap in int1: logic and masks only
+            ok = op in _BOOL_OPS or op in VIEW_OPS or op in ATTENTION_OPS
+            dtypes[dt] = "yes" if ok else "no"
         elif dt in INT_COMPUTE:
-            masks = op in ATTENTION_OPS and dt is DType.bool  # a boolean attention mask
-            dtypes[dt] = "yes" if op in _INT_OPS or op in VIEW_OPS or masks else "no"
+            dtypes[dt] = "yes" if op in _INT_OPS or op in VIEW_OPS else "no"
         elif dt in FP8:
             dtypes[dt] = hw.get(dt, "no") if op == "cast" or op in VIEW_OPS else "no"
         else:
             dtypes[dt] = "unknown" if op in _INT_OPS or op in VIEW_OPS else "no"
+    if op == "logical_not":  # the core op set types its result like its input, not bool
+        dtypes = {dt: "yes" if dt is DType.bool else "no" for dt in DType}
     constraints: list[Constraint] = []
     note = ""
     if op in ATTENTION_OPS:

@@ -73,3 +73,20 @@ def test_odd_sizes_span_several_programs() -> None:
     b = Build()
     x = b.input(torch.randn(3, 1031))  # > one BLOCK of 1024, not a multiple
     check(b, [b.op("log", b.op("add", b.op("abs", x), scalar=0.5))])
+
+
+def test_rank0_values() -> None:
+    b = Build()
+    s = b.input(torch.tensor(1.5))
+    x = b.input(torch.randn(4))
+    check(b, [b.op("exp", s), b.op("mul", x, s)])
+
+
+def test_bool_arithmetic_is_not_claimed() -> None:
+    from hwsdk.ir.dtypes import DType
+    from hwsdk.lower.triton.capabilities import op_table
+
+    table = op_table({DType.f32: "yes"})
+    assert table["add"].dtypes[DType.bool] == "no"  # int1 addition would wrap; torch ORs
+    assert table["logical_and"].dtypes[DType.bool] == "yes"
+    assert table["logical_not"].dtypes[DType.f32] == "no"  # the IR types it like its input
