@@ -136,6 +136,7 @@ class OrtRegion(CompiledRegion):
         self._sess = session._sess  # the C session: no per-call wrapper checks
         self._output_names = list(lowered.outputs)
         self.io_binding = False
+        self._keep: list[Any] = []  # weights the session reads in place
         self._static = all(isinstance(d, int) for t in lowered.output_types for d in t.shape)
 
     def run(self, inputs: Sequence[Any], env: Mapping[str, int]) -> list[Any]:
@@ -243,6 +244,9 @@ def compile_lowered(lowered: LoweredModel, providers: Sequence[str] | None = Non
         raise EngineError(f"execution provider(s) {absent} are not in this onnxruntime build "
                           f"(it has {', '.join(available)})")
     so = session_options(options)
+    keep = [ort.OrtValue.ortvalue_from_numpy(a) for a in lowered.external_data.values()]
+    if keep:  # the session reads the weights in place: they must outlive it (OrtRegion._keep)
+        so.add_external_initializers(list(lowered.external_data), keep)
     try:
         session = ort.InferenceSession(lowered.serialize(), sess_options=so, providers=providers,
                                        provider_options=options.get("provider_options"))
@@ -251,8 +255,10 @@ def compile_lowered(lowered: LoweredModel, providers: Sequence[str] | None = Non
                           f"{type(exc).__name__}: {exc}") from exc
     graph = lowered.model.graph
     counts = len(graph.node), len(graph.initializer)
-    # The session holds its own copy of the weights: drop the model's, keep its signature.
+    # The model proto is no longer needed once the session exists (weights stay in keep).
     lowered = dataclasses.replace(lowered, model=None)
+    region = OrtRegion(session, lowered, {})
+    region._keep = keep
     details = {
         "engine": "onnxruntime", "region": label, "onnxruntime": ort.__version__,
         "providers": list(session.get_providers()), "opset": OPSET,
@@ -262,7 +268,8 @@ def compile_lowered(lowered: LoweredModel, providers: Sequence[str] | None = Non
     }
     if lowered.symbols:
         details["symbol_inputs"] = list(lowered.symbols)
-    return OrtRegion(session, lowered, details)
+    region.details.update(details)
+    return region
 
 
 def compile_region(region: Region, providers: Sequence[str] | None = None,
@@ -279,9 +286,9 @@ def compile_region(region: Region, providers: Sequence[str] | None = None,
     :raises LoweringError: when a node of the region has no ONNX form.
     """
     options = dict(options or {})
-    lowered = lower(region.graph, region.nodes, region.inputs, region.outputs,
-                    name=f"hwsdk_{region.id}")
     dump = options.get("dump_onnx")
+    lowered = lower(region.graph, region.nodes, region.inputs, region.outputs,
+                    name=f"hwsdk_{region.id}", external_weights=not dump)
     if dump:
         os.makedirs(dump, exist_ok=True)
         with open(os.path.join(str(dump), f"{region.id}.onnx"), "wb") as fh:

@@ -140,3 +140,19 @@ def test_dump_onnx_writes_the_model(tmp_path: Any) -> None:
 
     compile_region(_region(), options={"dump_onnx": str(tmp_path)})
     onnx.checker.check_model(onnx.load(str(tmp_path / "r0.onnx")))
+
+
+def test_weights_reach_the_session_without_a_copy_into_the_model() -> None:
+    from hwsdk.lower.onnx import lower
+
+    region = _region()
+    lowered = lower(region.graph, region.nodes, region.inputs, region.outputs,
+                    external_weights=True)
+    assert set(lowered.external_data) == {"w", "b"}
+    assert all(not t.raw_data for t in lowered.model.graph.initializer)
+    assert lowered.external_data["w"].ctypes.data == region.param("w").data_ptr()  # shared
+    compiled = compile_region(region)
+    assert len(compiled._keep) == 2
+    x = torch.randn(4, 16)
+    torch.testing.assert_close(compiled.run([x], {})[0], _expected(region, x), atol=1e-5,
+                               rtol=1e-5)

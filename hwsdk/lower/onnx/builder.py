@@ -72,8 +72,10 @@ class Builder:
     :param inputs: the region's input value names (graph inputs of the ONNX model).
     """
 
-    def __init__(self, graph: Graph, inputs: Sequence[str]) -> None:
+    def __init__(self, graph: Graph, inputs: Sequence[str], external: bool = False) -> None:
         self.graph = graph
+        self.external = external
+        self.external_data: dict[str, Any] = {}  # param initializer name → numpy array
         self.nodes: list[Any] = []
         self.initializers: dict[str, Any] = {}
         self.extra_inputs: list[str] = []  # symbols fed as int64 scalars
@@ -141,7 +143,11 @@ class Builder:
             import numpy as np
 
             arr = np.ascontiguousarray(arr.T)
-        self._add_initializer(key, arr)
+        if self.external:
+            self.initializers[key] = _external_placeholder(key, arr)
+            self.external_data[key] = arr
+        else:
+            self._add_initializer(key, arr)
         return key
 
     def _add_initializer(self, name: str, arr: Any) -> None:
@@ -220,6 +226,19 @@ def _floor_div(b: Builder, num: str, den: str) -> str:
     """Python floor division of int64 tensors (ONNX ``Div`` truncates toward zero)."""
     exact = b.op1("Sub", [num, b.op1("Mod", [num, den])])  # Mod takes the divisor's sign
     return b.op1("Div", [exact, den])
+
+
+def _external_placeholder(name: str, arr: Any) -> Any:
+    """An initializer whose data the session receives separately (no copy into the model)."""
+    from onnx import TensorProto, helper
+
+    tensor = TensorProto(name=name, data_type=helper.np_dtype_to_tensor_dtype(arr.dtype),
+                         dims=list(arr.shape), data_location=TensorProto.EXTERNAL)
+    for key, value in (("location", "hwsdk-memory"), ("offset", "0"),
+                       ("length", str(arr.nbytes))):
+        entry = tensor.external_data.add()
+        entry.key, entry.value = key, value
+    return tensor
 
 
 def _to_numpy(tensor: Any) -> Any:

@@ -35,6 +35,8 @@ class LoweredModel:
     :param symbols: symbol names fed as extra scalar inputs, in input order.
     :param outputs: ONNX output names, one per region output.
     :param output_types: the IR types of the outputs (for preallocating results).
+    :param external_data: with ``external_weights=True``, the weights (numpy arrays sharing
+        the params' memory) by initializer name, for ``SessionOptions.add_external_initializers``.
     """
 
     model: Any
@@ -42,6 +44,7 @@ class LoweredModel:
     outputs: list[str]
     output_types: list[TensorType]
     symbols: list[str] = field(default_factory=list)
+    external_data: dict[str, Any] = field(default_factory=dict)
 
     def serialize(self) -> bytes:
         return bytes(self.model.SerializeToString())
@@ -72,7 +75,7 @@ def _value_info(name: str, t: TensorType) -> Any:
 
 
 def lower(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str], outputs: Sequence[str],
-          name: str = "hwsdk_region") -> LoweredModel:
+          name: str = "hwsdk_region", external_weights: bool = False) -> LoweredModel:
     """Lower ``nodes`` (topological) computing ``outputs`` from ``inputs`` to one ONNX model.
 
     :param graph: the whole IR graph (types, params).
@@ -80,6 +83,8 @@ def lower(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str], outputs: S
     :param inputs: values read from outside (not params): the model's inputs, in order.
     :param outputs: values to return: the model's outputs, in order.
     :param name: the ONNX graph name.
+    :param external_weights: leave param data out of the model (placeholders with external
+        data) and return it in ``external_data``: no copy of the weights into the protobuf.
     :raises LoweringError: naming every node that cannot be lowered and why.
     """
     import onnx
@@ -89,7 +94,7 @@ def lower(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str], outputs: S
     if problems:
         raise LoweringError("cannot lower to ONNX: " + "; ".join(
             f"{n.id} ({n.op}): {r}" for n, r in problems))
-    builder = Builder(graph, inputs)
+    builder = Builder(graph, inputs, external=external_weights)
     names: dict[str, str] = {v: v for v in inputs}
     params = set(graph.params)
     for node in nodes:
@@ -118,17 +123,21 @@ def lower(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str], outputs: S
         out = value if value not in taken and value not in out_names else f"{value}::out"
         builder.op("Identity", [names[value]], outputs=[out])
         out_names.append(out)
+    used = {name for n in builder.nodes for name in n.input}
+    initializers = [t for name, t in builder.initializers.items() if name in used]
+    external = {k: v for k, v in builder.external_data.items() if k in used}
     graph_inputs = [_value_info(v, graph.types[v]) for v in inputs]
     graph_inputs += [helper.make_tensor_value_info(SYM_PREFIX + s, onnx_dtype(DType.i64), [])
                      for s in builder.extra_inputs]
     graph_outputs = [_value_info(o, graph.types[v]) for o, v in zip(out_names, outputs,
                                                                      strict=True)]
     onnx_graph = helper.make_graph(builder.nodes, name, graph_inputs, graph_outputs,
-                                   initializer=list(builder.initializers.values()))
+                                   initializer=initializers)
     model = helper.make_model(onnx_graph, opset_imports=[helper.make_opsetid("", OPSET)],
                               producer_name="hwsdk", ir_version=IR_VERSION)
     _ = onnx
     return LoweredModel(model=model,
                         inputs=[*inputs, *(SYM_PREFIX + s for s in builder.extra_inputs)],
                         outputs=out_names, output_types=[graph.types[v] for v in outputs],
-                        symbols=list(builder.extra_inputs))
+                        symbols=list(builder.extra_inputs),
+                        external_data=external)
