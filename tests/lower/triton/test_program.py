@@ -85,3 +85,15 @@ def test_without_gpu_compile_raises_target_unavailable() -> None:
     region = Region("r0", "nvidia:sm_90", g, g.nodes, g.inputs, g.outputs, g.params)
     with pytest.raises(TargetUnavailableError, match=r"no CUDA GPU.*emulate=True"):
         compile_region(region, "sm_90", "cuda", emulate=False, target="nvidia:sm_90")
+
+
+def test_copies_are_elided_unless_they_are_outputs() -> None:
+    b = Build()
+    x = b.input(torch.randn(3, 4))
+    c = b.op("copy", x)
+    y = b.op("exp", c)
+    kept = b.op("copy", y)
+    g = b.graph([kept])
+    program = build_program(g, g.nodes, g.inputs, g.outputs, "sm_90")
+    assert program.elided == [b.nodes[0].id]
+    assert program.kernels[0].ops == ["exp", "copy"] and program.kernels[0].inputs == [x]
