@@ -154,3 +154,20 @@ def test_compile_failure_falls_back_visibly_or_raises_with_require_full(tmp_path
         warnings.simplefilter("ignore")
         with pytest.raises(CompileError, match="Couldn't create directory"):
             hwsdk.compile(model, inputs, target="intel", cache_dir=bad_cache, require_full=True)
+
+
+def test_weights_become_constants_sharing_torch_memory() -> None:
+    import numpy as np
+    from hwsdk_intel.lowering import lower_region
+
+    weight = torch.randn(6, 8)
+    types = {"x": TensorType(DType.f32, (2, 8)), "w": TensorType(DType.f32, (6, 8)),
+             "y": TensorType(DType.f32, (2, 6))}
+    nodes = [Node("n0", "linear", ["x", "w", ""], {}, ["y"])]
+    graph = Graph(inputs=["x"], outputs=["y"], nodes=nodes, types=types, params=["w"],
+                  param_data={"w": weight})
+    lowering = lower_region(Region("r0", "intel:cpu", graph, nodes, ["x"], ["y"], ["w"]))
+    constants = [op for op in lowering.model.get_ops() if op.get_type_name() == "Constant"
+                 and list(op.get_output_shape(0)) == [6, 8]]
+    assert len(constants) == 1
+    assert np.shares_memory(constants[0].get_data(), weight.numpy())
