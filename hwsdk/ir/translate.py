@@ -14,6 +14,7 @@ from hwsdk.errors import CaptureError
 from hwsdk.ir.dtypes import from_torch
 from hwsdk.ir.graph import Graph, Node, Source, TensorType
 from hwsdk.ir.opdef import OPSET_VERSION, TORCH_OP, OpDef, TensorArg, op_for_aten
+from hwsdk.ir.symbolic import symbols_in
 from hwsdk.ir.symbols import SymbolNamer, SymExpr, SymFloatExpr, contains_sym
 
 __all__ = ["Translator", "encode", "overload_name", "DROPPED"]
@@ -26,6 +27,12 @@ DROPPED = frozenset({
 """Runtime assertions torch.export inserts; the input guards cover what they check."""
 
 _FRAME = re.compile(r'File "([^"]+)", line (\d+)')
+_UNBACKED = re.compile(r"u\d+")
+_ITEM = "aten._local_scalar_dense.default"
+
+# Where a data-dependent ("unbacked") symbol gets its value at run time: the size of a value's
+# dim, or (dim None) the value itself (``tensor.item()``).
+Binding = tuple[str, "int | None"]
 
 
 class Translator:
@@ -44,6 +51,7 @@ class Translator:
         self.inputs: list[str] = []
         self.params: list[str] = []
         self.param_data: dict[str, Any] = {}
+        self.unbacked: dict[str, Binding] = {}
 
     def tensor_type(self, val: Any) -> TensorType:
         return TensorType(from_torch(val.dtype), tuple(self.namer.dim(d) for d in val.shape))
@@ -110,10 +118,12 @@ class Translator:
         if node.target is operator.getitem:
             self.values[node.name] = self.values[node.args[0].name][node.args[1]]
             return
-        if isinstance(val, (torch.SymInt, torch.SymFloat, torch.SymBool, int, float)):
-            self.values[node.name] = self.namer.scalar(val)
-            return
         target = overload_name(node.target)
+        if isinstance(val, (torch.SymInt, torch.SymFloat, torch.SymBool, int, float)):
+            self.values[node.name] = scalar = self.namer.scalar(val)
+            if target == _ITEM and isinstance(scalar, SymExpr) and _UNBACKED.fullmatch(scalar):
+                self.unbacked.setdefault(str(scalar), (self.values[node.args[0].name], None))
+            return
         if target in DROPPED:
             return
         source = _source(node, target)
@@ -121,7 +131,7 @@ class Translator:
         kwargs = {k: self.arg(v) for k, v in node.kwargs.items()}
         out_vals = list(val) if isinstance(val, (tuple, list)) else [val]
         multi = isinstance(val, (tuple, list))
-        opdef = op_for_aten(target)
+        opdef = None if self._uses_unbacked((args, kwargs)) else op_for_aten(target)
         converted = self._convert(opdef, target, args, kwargs, node, len(out_vals))
         if converted is None or opdef is None:
             self.torch_op(node, target, args, kwargs, out_vals, source)
@@ -147,7 +157,8 @@ class Translator:
             return None
         attrs = opdef.check_attrs(attrs)
         # A symbolic value in an attr the op cannot evaluate at run time: keep it opaque.
-        if any(contains_sym(v) for k, v in attrs.items() if k not in opdef.sym_attrs):
+        if any(contains_sym(v) for k, v in attrs.items() if k not in opdef.sym_attrs) \
+                or self._uses_unbacked(attrs):
             return None
         n_out = opdef.num_outputs or n_vals
         if n_out < n_vals and not all(
@@ -160,8 +171,8 @@ class Translator:
         import torch
 
         inputs: list[str] = []
-        encoded_args = encode(args, inputs)
-        encoded_kwargs = encode(kwargs, inputs)
+        encoded_args = encode(args, inputs, self.unbacked)
+        encoded_kwargs = encode(kwargs, inputs, self.unbacked)
         if not all(isinstance(v, torch.Tensor) for v in out_vals):
             kinds = ", ".join(type(v).__name__ for v in out_vals)
             raise CaptureError(
@@ -177,9 +188,22 @@ class Translator:
                        outputs=outs, source=source)
         self.add(node, ir_node, out_vals, multi=multi)
 
+    def _uses_unbacked(self, value: Any) -> bool:
+        """True when ``value`` mentions a data-dependent symbol (only torch_op can bind it)."""
+        if isinstance(value, str):
+            return bool(self.unbacked) and not symbols_in(value).isdisjoint(self.unbacked)
+        if isinstance(value, (list, tuple)):
+            return any(self._uses_unbacked(v) for v in value)
+        if isinstance(value, dict):
+            return any(self._uses_unbacked(v) for v in value.values())
+        return False
+
     def add(self, node: Any, ir_node: Node, out_vals: list[Any], multi: bool) -> None:
         for name, val in zip(ir_node.outputs, out_vals, strict=True):
             self.types[name] = self.tensor_type(val)
+            for k, dim in enumerate(self.types[name].shape):
+                if isinstance(dim, str) and _UNBACKED.fullmatch(dim):
+                    self.unbacked.setdefault(dim, (name, k))
         self.values[node.name] = list(ir_node.outputs) if multi else ir_node.outputs[0]
         self.nodes.append(ir_node)
 
@@ -249,27 +273,30 @@ def _is_user_frame(file: str) -> bool:
     return not (file.startswith("<") or "/torch/" in file or "/hwsdk/" in file)
 
 
-def encode(value: Any, inputs: list[str]) -> Any:
+def encode(value: Any, inputs: list[str], unbacked: dict[str, Binding] | None = None) -> Any:
     """Encode ATen call arguments as JSON.
 
     Tensors become ``{"$in": k}`` (index into ``inputs``), symbolic ints ``{"$sym": expr}``,
     symbolic floats ``{"$symf": expr}``, dtypes ``{"$dtype": name}``; a plain string stays a
-    string (``"tanh"``, ``"floor"``).
+    string (``"tanh"``, ``"floor"``). An expression over data-dependent symbols also carries
+    ``"$bind": {symbol: [k, dim]}``: the symbol is dim ``dim`` of input ``k`` (or, with dim
+    None, input ``k``'s value), and that tensor becomes an input of the node.
     """
     import torch
 
     if isinstance(value, TensorArg):
-        if value.name not in inputs:
-            inputs.append(value.name)
-        return {"$in": inputs.index(value.name)}
-    if isinstance(value, SymFloatExpr):
-        return {"$symf": str(value)}
+        return {"$in": _input_index(value.name, inputs)}
     if isinstance(value, SymExpr):
-        return {"$sym": str(value)}
+        out: dict[str, Any] = {"$symf" if isinstance(value, SymFloatExpr) else "$sym": str(value)}
+        used = sorted(symbols_in(value) & set(unbacked or {}))
+        if used and unbacked is not None:
+            out["$bind"] = {s: [_input_index(unbacked[s][0], inputs), unbacked[s][1]]
+                            for s in used}
+        return out
     if isinstance(value, (list, tuple)):
-        return [encode(v, inputs) for v in value]
+        return [encode(v, inputs, unbacked) for v in value]
     if isinstance(value, dict):
-        return {k: encode(v, inputs) for k, v in value.items()}
+        return {k: encode(v, inputs, unbacked) for k, v in value.items()}
     if isinstance(value, torch.dtype):
         return {"$dtype": from_torch(value).value}
     if isinstance(value, torch.device):
@@ -279,3 +306,9 @@ def encode(value: Any, inputs: list[str]) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     raise CaptureError(f"cannot represent argument {value!r} of type {type(value).__name__}")
+
+
+def _input_index(name: str, inputs: list[str]) -> int:
+    if name not in inputs:
+        inputs.append(name)
+    return inputs.index(name)

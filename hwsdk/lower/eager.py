@@ -63,6 +63,8 @@ def decode_args(encoded: Any, inputs: Sequence[Any], env: Mapping[str, int]) -> 
     if isinstance(encoded, dict):
         if "$in" in encoded:
             return inputs[encoded["$in"]]
+        if "$bind" in encoded:
+            env = _bind(encoded["$bind"], inputs, env)
         if "$sym" in encoded:
             return evaluate_dim(encoded["$sym"], env)
         if "$symf" in encoded:
@@ -75,6 +77,16 @@ def decode_args(encoded: Any, inputs: Sequence[Any], env: Mapping[str, int]) -> 
             return getattr(torch, encoded["$torch"])
         return {k: decode_args(v, inputs, env) for k, v in encoded.items()}
     return encoded
+
+
+def _bind(binds: Mapping[str, Any], inputs: Sequence[Any], env: Mapping[str, int]
+          ) -> dict[str, Any]:
+    """``env`` plus the data-dependent symbols, read from this call's input tensors."""
+    out = dict(env)
+    for symbol, (index, dim) in binds.items():
+        tensor = inputs[index]
+        out[symbol] = tensor.item() if dim is None else int(tensor.shape[dim])
+    return out
 
 
 def run_node(node: Node, inputs: Sequence[Any], env: Mapping[str, int]) -> list[Any]:

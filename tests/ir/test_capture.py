@@ -114,3 +114,23 @@ def test_nodes_keep_module_path_and_user_line() -> None:
     assert all(n.source.file.endswith("tests/models.py") and n.source.line > 0 for n in linear)
     assert linear[0].source.aten == "aten.linear.default"
     assert models.VOCAB  # the source file is the shared models module
+
+
+def test_data_dependent_sizes_are_bound_at_run_time() -> None:
+    import torch
+
+    class Masked(torch.nn.Module):
+        def forward(self, x: torch.Tensor) -> Any:
+            y = x[x > 0]  # size u0, known only at run time
+            k = (x > 1).sum().item()  # a data-dependent scalar
+            torch._check(k >= 0)
+            return y.view(-1, 1) * 2, torch.zeros(y.shape[0]), torch.arange(k) + 1
+
+    model = Masked()
+    compiled = hwsdk.compile(model, (torch.randn(8),), target="torch")
+    binds = [n.attrs for n in compiled.captured.graph.nodes
+             if n.op == TORCH_OP and "$bind" in repr(n.attrs)]
+    assert len(binds) == 2
+    for _ in range(3):
+        x = torch.randn(8) * 2
+        assert_same_output(compiled(x), model(x))
