@@ -27,8 +27,9 @@ Converter = Callable[["Lowering", Node, list[Any]], list[Any]]
 CONVERTERS: dict[str, Converter] = {}
 """Core op name → converter; filled by the op modules."""
 
-OPSET_NAMES = ("opset16", "opset15", "opset14", "opset13")
-"""Opsets tried newest first; 13 is the oldest with ScaledDotProductAttention."""
+OPSET_NAMES = ("opset16", "opset15", "opset14")
+"""Opsets tried newest first; 14 is the oldest with torch's ceil_mode pooling (``ceil_torch``)
+and ScaledDotProductAttention (from opset13)."""
 
 _OV_TYPES = {
     DType.f32: "f32", DType.f16: "f16", DType.bf16: "bf16", DType.f64: "f64",
@@ -47,7 +48,7 @@ def opset() -> Any:
         except ImportError:
             continue
     raise ImportError(f"openvino provides none of {', '.join(OPSET_NAMES)}; "
-                      "install openvino>=2023.1")
+                      "install openvino>=2024.4")
 
 
 def ov_type(dtype: DType) -> Any:
@@ -64,8 +65,7 @@ def ov_type(dtype: DType) -> Any:
 
 
 def _ensure_converters() -> None:
-    if not CONVERTERS:
-        from hwsdk_intel import ops_math, ops_nn  # noqa: F401  (register converters)
+    from hwsdk_intel import ops_math, ops_nn  # noqa: F401  (importing registers converters)
 
 
 class Lowering:
