@@ -6,8 +6,9 @@ themselves ``@triton.jit`` functions and are only callable in the interpreter wh
 decorated in interpreter mode. hwsdk decides per compile, so for the duration of an emulated
 launch it swaps each public standard-library JIT function for an interpreted twin and puts the
 originals back afterwards (under a lock; compilation for a GPU in another thread of the same
-process must not overlap an emulated launch). The ``_*_combine`` helpers stay untouched: the
-interpreter recognizes reductions by their identity.
+process must not overlap an emulated launch). The twins also undo the language patches each
+device-function call makes (Triton 3.9 leaks them, which breaks later real compiles). The
+``_*_combine`` helpers stay untouched: the interpreter recognizes reductions by their identity.
 
 One interpreter defect is worked around the same way: Triton 3.9's interpreter stores bf16 as
 raw ``uint16`` bits and its ``dot`` multiplies those bits as integers. During an emulated
@@ -23,6 +24,34 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 __all__ = ["interpreted_stdlib", "widen_bf16"]
+
+_TWIN_CLASS: Any = None
+
+
+def _twin_class() -> Any:
+    """``InterpretedFunction`` whose device-function calls undo their language patches.
+
+    Triton 3.9's ``InterpretedFunction.__call__`` patches ``triton.language`` for the call and
+    never restores it; the leaked patches break later real (GPU/AOT) compilation in the same
+    process. The twin restores them when the call returns.
+    """
+    global _TWIN_CLASS
+    if _TWIN_CLASS is None:
+        from triton.runtime.errors import InterpreterError
+        from triton.runtime.interpreter import InterpretedFunction, _patch_lang
+
+        class Twin(InterpretedFunction):  # type: ignore[misc]
+            def __call__(self, *args: Any, **kwargs: Any) -> Any:
+                scope = _patch_lang(self.fn)
+                try:
+                    return self.rewrite()(*args, **kwargs)
+                except Exception as exc:
+                    raise InterpreterError(repr(exc)) from exc
+                finally:
+                    scope.restore()
+
+        _TWIN_CLASS = Twin
+    return _TWIN_CLASS
 
 _LOCK = threading.RLock()
 _TWINS: dict[int, Any] = {}
@@ -56,7 +85,7 @@ def _dot_with_bf16(original: Any) -> Any:
 def interpreted_stdlib() -> Iterator[None]:
     """Within this block, ``triton.language`` helpers run in Triton's interpreter."""
     import triton.language as tl
-    from triton.runtime.interpreter import InterpretedFunction, InterpreterBuilder
+    from triton.runtime.interpreter import InterpreterBuilder
     from triton.runtime.jit import JITFunction
 
     with suppress(ImportError):  # Triton's launcher imports it lazily: it must see originals
@@ -66,7 +95,7 @@ def interpreted_stdlib() -> Iterator[None]:
         for name, fn in list(vars(tl.standard).items()):
             if name.startswith("_") or not isinstance(fn, JITFunction):
                 continue
-            twin = _TWINS.setdefault(id(fn), InterpretedFunction(fn.fn))
+            twin = _TWINS.setdefault(id(fn), _twin_class()(fn.fn))
             for module in (tl.standard, tl):
                 if getattr(module, name, None) is fn:
                     saved.append((module, name, fn))

@@ -62,6 +62,29 @@ def row_split(node: Node, graph: Graph) -> int:
     return rank - 1
 
 
+MAX_FUSED_ROW = 256
+"""A matmul tile holds whole output rows up to this many columns, so a row op over the last
+dim (layer_norm after the residual add, softmax …) can join the matmul's epilogue."""
+
+
+def _matmul_rows(group: Group, node: Node, graph: Graph) -> str | None:
+    """Level of an elementwise node in a matmul group that already holds row ops."""
+    out = graph.types[node.outputs[0]].shape
+    internal = [v for v in node.inputs if v and v in group.levels]
+    n_out, total, width = _numel(out), _numel(group.shape), group.shape[-1]
+    if n_out is None or total is None or not isinstance(width, int):
+        return None
+    if n_out == total and out and out[-1] == width:
+        ok = all((group.levels[v] == "full" and graph.types[v].shape == out)
+                 or (group.levels[v] == "row" and graph.types[v].shape == (*out[:-1], 1))
+                 for v in internal)
+        return "full" if ok else None
+    if n_out == total // width:
+        ok = all(group.levels[v] == "row" and graph.types[v].shape == out for v in internal)
+        return "row" if ok else None
+    return None
+
+
 def _row_shapes(group: Group) -> tuple[tuple[Dim, ...], tuple[Dim, ...]]:
     outer = group.shape[: group.split]
     return (*outer, *([1] * (len(group.shape) - group.split))), outer
@@ -72,6 +95,8 @@ def _can_join_elementwise(group: Group, node: Node, graph: Graph) -> str | None:
     out = graph.types[node.outputs[0]].shape
     internal = [v for v in node.inputs if v and v in group.levels]
     same_numel = _numel(out) is not None and _numel(out) == _numel(group.shape)
+    if group.kind == "matmul" and group.split:
+        return _matmul_rows(group, node, graph)
     if group.kind in ("pointwise", "matmul"):
         ok = (out == group.shape or same_numel) and all(
             graph.types[v].shape == out and group.levels[v] == "full" for v in internal)
@@ -98,7 +123,10 @@ def _can_join_row_op(group: Group, node: Node, graph: Graph) -> bool:
                                         and _numel(shape) == _numel(group.shape))
     if group.kind == "row":
         return shape == group.shape and split == group.split
-    return False
+    width = group.shape[-1] if group.shape else None
+    return (group.kind == "matmul" and split == len(shape) - 1 and bool(shape)
+            and isinstance(width, int) and width <= MAX_FUSED_ROW and shape[-1] == width
+            and _numel(shape) is not None and _numel(shape) == _numel(group.shape))
 
 
 def _reshape_joins(group: Group, node: Node, graph: Graph) -> bool:
@@ -147,6 +175,8 @@ def _place(node: Node, graph: Graph, groups_of: dict[str, Group], order: list[Gr
                 if g.kind == "pointwise":
                     g.kind, g.shape = "row", graph.types[node.inputs[0]].shape
                     g.split = row_split(node, graph)
+                elif g.kind == "matmul":
+                    g.split = len(g.shape) - 1  # marks "holds whole rows"
                 break
         else:
             g = Group("row", shape=graph.types[node.inputs[0]].shape,

@@ -132,8 +132,13 @@ def emit_matmul(graph: Graph, group: Group, name: str, outputs: list[str],
     a, w, bias, perm = _operands(graph, group)
     k_dim = graph.types[a].shape[-1]
     tiles = matmul_tiles(arch)
-    bm = b.constexpr("BLOCK_M", clamp_tile(tiles.block_m, m_dim))
-    bn = b.constexpr("BLOCK_N", clamp_tile(tiles.block_n, n_dim))
+    rows = any(node.op in ROW_OPS for node in group.nodes)
+    if rows:  # whole output rows per tile, for the row ops in the epilogue
+        bm = b.constexpr("BLOCK_M", clamp_tile(min(tiles.block_m, 64), m_dim))
+        bn = b.constexpr("BLOCK_N", max(16, next_pow2(int(n_dim))))
+    else:
+        bm = b.constexpr("BLOCK_M", clamp_tile(tiles.block_m, m_dim))
+        bn = b.constexpr("BLOCK_N", clamp_tile(tiles.block_n, n_dim))
     bk = b.constexpr("BLOCK_K", clamp_tile(tiles.block_k, k_dim))
     m, n, k = b.size([m_dim], "M"), b.size([n_dim], "N"), b.size([k_dim], "K")
     a_shape = (*batch, m_dim, k_dim)
@@ -166,13 +171,19 @@ def emit_matmul(graph: Graph, group: Group, name: str, outputs: list[str],
     b.emit(f"    acc = tl.dot(a_t.to({TL_TYPES[dt]}), b_t.to({TL_TYPES[dt]}), acc{prec})")
     b.emit(f"flat = pid_b * ({m} * {n}) + rm[:, None] * {n} + rn[None, :]")
     b.emit(f"mask = (rm[:, None] < {m}) & (rn[None, :] < {n})")
+    if rows:
+        b.emit(f"row = pid_b * {m} + rm[:, None]")
+        b.emit(f"row_mask = rm[:, None] < {m}")
     result = "acc"
     if bias:
         result = f"(acc + {b.load(bias, 'full', oshape)})"
     b.emit(f"v_acc = {result}  # {anchor.id}: {anchor.op}")
     b.env[out] = "v_acc"
     for node in group.nodes[1:]:
-        b.fuse(node, group.levels)
+        if node.op in ROW_OPS:
+            b.row_op(node, group.levels, n)
+        else:
+            b.fuse(node, group.levels)
     b.store_outputs(group.nodes, group.levels, outputs)
     grid: list[dict[str, Any]] = [{"cdiv": [[m_dim], b.constexprs["BLOCK_M"]]},
             {"cdiv": [[n_dim], b.constexprs["BLOCK_N"]]}, {"prod": batch}]

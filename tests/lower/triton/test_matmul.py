@@ -61,3 +61,58 @@ def test_tiles_follow_the_arch_table() -> None:
         assert spec.constexprs["BLOCK_K"] == tiles.block_k
         assert spec.num_warps == tiles.num_warps and spec.num_stages == tiles.num_stages
     assert lower_graph(g).program.kernels[0].family == "matmul"
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_residual_layer_norm_joins_the_matmul_epilogue(dtype: torch.dtype) -> None:
+    b = Build()
+    x = b.input(torch.randn(2, 9, 24).to(dtype))
+    w = b.input((torch.randn(40, 24) / 5).to(dtype), param=True)
+    bias = b.input(torch.randn(40).to(dtype), param=True)
+    res = b.input(torch.randn(2, 9, 40).to(dtype))
+    g = b.input(torch.randn(40).to(dtype), param=True)
+    h = b.op("add", b.op("linear", x, w, bias), res)
+    ln = b.op("layer_norm", h, g, "", normalized_shape=[40], eps=1e-5)
+    compiled = check(b, [h, ln])
+    assert families(compiled) == ["matmul"]
+    assert compiled.program.kernels[0].ops == ["linear", "add", "layer_norm"]
+
+
+def test_row_reductions_in_the_matmul_epilogue() -> None:
+    b = Build()
+    a = b.input(torch.randn(37, 20))
+    w = b.input(torch.randn(20, 30), param=True)
+    h = b.op("reshape", b.op("matmul", a, w), shape=[37, 30])
+    s = b.op("sum", h, dims=[1], keepdim=True)
+    centered = b.op("sub", h, b.op("div", s, scalar=30.0))
+    sm = b.op("softmax", centered, dim=-1)
+    compiled = check(b, [sm, s, b.op("amax", centered, dims=[1])])
+    assert families(compiled) == ["matmul"]
+
+
+def test_wide_rows_stay_a_separate_row_kernel() -> None:
+    b = Build()
+    a = b.input(torch.randn(5, 16))
+    w = b.input(torch.randn(16, 300), param=True)  # 300 > 256 columns: not one tile
+    out = b.op("softmax", b.op("matmul", a, w), dim=-1)
+    assert families(check(b, [out])) == ["matmul", "row"]
+
+
+@pytest.mark.parametrize("arch", ["sm_90", "gfx942"])
+def test_matmul_with_row_epilogue_compiles(arch: str) -> None:
+    from hwsdk.lower.triton import build_program
+    from hwsdk.lower.triton.aot import _compile_kernel, kernel_signature
+    from hwsdk.lower.triton.loader import load_module
+
+    b = Build()
+    x = b.input(torch.randn(16, 64))
+    w = b.input(torch.randn(96, 64), param=True)
+    out = b.op("layer_norm", b.op("gelu", b.op("linear", x, w, "")), "", "",
+               normalized_shape=[96], eps=1e-5)
+    g = b.graph([out])
+    program = build_program(g, g.nodes, g.inputs, g.outputs, arch)
+    assert [k.family for k in program.kernels] == ["matmul"]
+    spec = program.kernels[0]
+    ck = _compile_kernel(spec, load_module(program.source, emulate=False),
+                         kernel_signature(spec, g.types), arch)
+    assert ck.metadata.name == spec.name

@@ -97,3 +97,21 @@ def test_copies_are_elided_unless_they_are_outputs() -> None:
     program = build_program(g, g.nodes, g.inputs, g.outputs, "sm_90")
     assert program.elided == [b.nodes[0].id]
     assert program.kernels[0].ops == ["exp", "copy"] and program.kernels[0].inputs == [x]
+
+
+def test_emulation_leaves_real_compilation_working() -> None:
+    """An emulated launch (interpreted tl.max/tl.sum …) must not leak interpreter patches
+    into triton.language: a real compile afterwards in the same process still works."""
+    from hwsdk.lower.triton.aot import _compile_kernel, kernel_signature
+    from hwsdk.lower.triton.loader import load_module
+    from tests.lower.triton.conftest import check
+
+    b = Build()
+    x = b.input(torch.randn(4, 10))
+    check(b, [b.op("softmax", b.op("sigmoid", x), dim=-1)])
+    g = b.graph([b.nodes[-1].outputs[0]])
+    program = build_program(g, g.nodes, g.inputs, g.outputs, "sm_90")
+    spec = program.kernels[0]
+    ck = _compile_kernel(spec, load_module(program.source, emulate=False),
+                         kernel_signature(spec, g.types), "sm_90")
+    assert "cubin" in ck.asm
