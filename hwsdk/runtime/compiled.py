@@ -45,6 +45,7 @@ class CompiledModel:
         self._output_slots = [slot_of[name] for name in graph.outputs]
         self.guard = InputGuard(graph.inputs, captured.input_types, captured.symbol_names,
                                 captured.symbol_ranges)
+        self._n_in, self._out_kind = _fast_paths(captured.in_spec, captured.out_spec)
 
     def flatten_inputs(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
         """The call's tensors in the captured order.
@@ -91,10 +92,18 @@ class CompiledModel:
         return [slots[i] for i in self._output_slots]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # Fast paths skip pytree for the common plain-tensors-in, tensor-or-tuple-out case.
+        if not kwargs and len(args) == self._n_in:
+            outputs = self.run_flat(args)
+        else:
+            outputs = self.run_flat(self.flatten_inputs(args, kwargs))
+        if self._out_kind == "leaf":
+            return outputs[0]
+        if self._out_kind == "tuple":
+            return tuple(outputs)
         from torch.utils._pytree import tree_unflatten
 
-        flat = self.flatten_inputs(args, kwargs)
-        return tree_unflatten(self.run_flat(flat), self.captured.out_spec)
+        return tree_unflatten(outputs, self.captured.out_spec)
 
     def explain(self) -> PartitionPlan:
         """The plan this model was compiled with."""
@@ -103,6 +112,21 @@ class CompiledModel:
     def __repr__(self) -> str:
         targets = sorted({s.target for s in self.steps})
         return f"<hwsdk.CompiledModel {len(self.steps)} steps on {', '.join(targets)}>"
+
+
+def _fast_paths(in_spec: Any, out_spec: Any) -> tuple[int, str]:
+    """(number of positional tensors when the inputs are exactly that, else -1; output kind:
+    ``leaf``, ``tuple`` or ``tree``)."""
+    from torch.utils._pytree import tree_flatten
+
+    n = in_spec.num_leaves
+    n_in = n if tree_flatten((tuple(range(n)), {}))[1] == in_spec else -1
+    m = out_spec.num_leaves
+    if m == 1 and tree_flatten(0)[1] == out_spec:
+        return n_in, "leaf"
+    if tree_flatten(tuple(range(m)))[1] == out_spec:
+        return n_in, "tuple"
+    return n_in, "tree"
 
 
 def _brief(args: tuple[Any, ...]) -> str:
