@@ -25,11 +25,15 @@ def _unary_convert(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Converte
     return [args[0]], {}
 
 
+def _bool_result(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
+    return [with_dtype(types[0], DType.bool)]
+
+
 def _unary(name: str, fn: Callable[[Any], Any], summary: str, aten: tuple[str, ...],
-           float_out: bool = True) -> OpDef:
+           float_out: bool = True, infer: Any = None) -> OpDef:
     return register(OpDef(
         name=name, category="elementwise", summary=summary, inputs=("x",), attrs={},
-        infer=_float_result if float_out else same, reference=fn,
+        infer=infer or (_float_result if float_out else same), reference=fn,
         aten=dict.fromkeys(aten, _unary_convert),
     ))
 
@@ -48,8 +52,8 @@ _unary("erf", lambda x: torch.erf(x), "error function", ("aten.erf.default",))
 _unary("sigmoid", lambda x: torch.sigmoid(x), "logistic sigmoid", ("aten.sigmoid.default",))
 _unary("relu", lambda x: torch.relu(x), "max(x, 0)", ("aten.relu.default",), float_out=False)
 _unary("silu", lambda x: F.silu(x), "x * sigmoid(x) (SiLU / swish)", ("aten.silu.default",))
-_unary("logical_not", lambda x: torch.logical_not(x), "boolean not",
-       ("aten.logical_not.default",), float_out=False)
+_unary("logical_not", lambda x: torch.logical_not(x), "boolean not (bool result)",
+       ("aten.logical_not.default",), infer=_bool_result)
 
 
 def _gelu_convert(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Converted | None:
