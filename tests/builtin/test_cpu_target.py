@@ -234,3 +234,19 @@ def test_auto_prefers_cpu_over_torch() -> None:
 
     infos = {i.name: i for i in hwsdk.targets()}
     assert infos["cpu"].priority > infos["torch"].priority
+
+
+def test_run_failure_at_validation_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hwsdk
+    from hwsdk.engines import ort as engine
+
+    def failing(self: Any, inputs: Any, env: Any) -> Any:
+        raise engine.EngineError("onnxruntime failed running region r0: [ONNXRuntimeError] boom")
+
+    monkeypatch.setattr(engine.OrtRegion, "run", failing)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Tanh()).eval()
+    x = torch.randn(2, 4)
+    with pytest.warns(UserWarning, match="failed to compile"):
+        compiled = hwsdk.compile(model, (x,), target="cpu")
+    assert "COMPILE_FAILED" in compiled.plan.to_json() and "boom" in compiled.plan.to_json()
+    torch.testing.assert_close(compiled(x), model(x))
