@@ -46,14 +46,19 @@ def hwsdk_targets() -> list[TargetInfo] | None:
 
 
 @hookspec(firstresult=True)
-def hwsdk_probe(target: str) -> Availability | None:
+def hwsdk_probe(target: str, deep: bool) -> Availability | None:
     """Find out whether ``target`` can compile and run on this machine.
 
-    Must be cheap and must not raise when the SDK or device is absent: say why in
-    ``Availability.reason`` (a probe that raises anyway reads as unavailable, with the error
-    as reason). Called on demand (``hwsdk targets``, ``target="auto"``, compile).
+    Must not raise when the SDK or device is absent: say why in ``Availability.reason`` (a
+    probe that raises anyway reads as unavailable, with the error as reason).
 
     :param target: the target reference (``"rocm:gfx942"``).
+    :param deep: False for a quick look (``hwsdk targets``): answer from package metadata,
+        the environment and device nodes, without importing the SDK, torch or a device
+        library, in milliseconds; say in the reason what only a deep probe can confirm.
+        True before compiling, for ``target="auto"`` and in ``hwsdk doctor``: the probe may
+        import the SDK and enumerate devices. An implementation may omit this argument and
+        always do its quick look.
     :returns: the availability, or None if this plugin does not serve ``target``.
 
     Stops at first non-None result.

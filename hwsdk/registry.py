@@ -118,6 +118,7 @@ class Registry:
         self.targets: dict[str, tuple[TargetInfo, PluginRecord]] = {}
         self.aliases: dict[str, str] = {}
         self._tables: dict[str, CapabilityTable] = {}
+        self._deep_probes: dict[str, Availability] = {}
         self._canonical: dict[str, str] = {}
         self._allow = _env_list("HWSDK_PLUGINS")
         self._deny = _env_list("HWSDK_DISABLE_PLUGINS") or set()
@@ -276,7 +277,7 @@ class Registry:
         fn, argnames = impl
         if not self.tracing:
             return fn(*[kwargs[a] for a in argnames])
-        args = ", ".join(f"{k}={_brief(v)}" for k, v in kwargs.items())
+        args = ", ".join(f"{k}={_brief(kwargs[k])}" for k in argnames)
         start = time.perf_counter()
         try:
             result = fn(*[kwargs[a] for a in argnames])
@@ -392,20 +393,27 @@ class Registry:
                                       f"{table.target!r}")
         return table
 
-    def probe(self, ref: str) -> Availability:
-        """Probe a target; a raising or malformed probe reads as unavailable, with the error
-        as reason."""
+    def probe(self, ref: str, deep: bool = True) -> Availability:
+        """Probe a target (see the ``hwsdk_probe`` hookspec for ``deep``); a raising or
+        malformed probe reads as unavailable, with the error as reason. Deep results are
+        cached for the registry's lifetime."""
         canonical = self.canonical(ref)
+        if deep and canonical in self._deep_probes:
+            return self._deep_probes[canonical]
         record = self.record_for(canonical)
         try:
-            result = self._call(record, "hwsdk_probe", target=canonical)
+            result = self._call(record, "hwsdk_probe", target=canonical, deep=deep)
             if result is None:
-                return Availability(available=False, reason="the plugin has no probe")
-            return Availability.model_validate(
-                result.model_dump() if isinstance(result, Availability) else result)
+                availability = Availability(available=False, reason="the plugin has no probe")
+            else:
+                availability = Availability.model_validate(
+                    result.model_dump() if isinstance(result, Availability) else result)
         except Exception as exc:
-            return Availability(available=False,
-                                reason=f"probe raised {type(exc).__name__}: {exc}")
+            availability = Availability(available=False,
+                                        reason=f"probe raised {type(exc).__name__}: {exc}")
+        if deep:
+            self._deep_probes[canonical] = availability
+        return availability
 
     def check(self, ref: str, node: Node, graph: Graph) -> Verdict | None:
         """The plugin's ``hwsdk_check`` veto for a node its table accepted, or None.

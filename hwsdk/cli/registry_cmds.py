@@ -29,7 +29,7 @@ def target_refs(registry: Any, include_torch: bool = True) -> list[str]:
     return refs
 
 
-def _target_rows(registry: Any) -> list[dict[str, Any]]:
+def _target_rows(registry: Any, deep: bool = False) -> list[dict[str, Any]]:
     from hwsdk.api import targets
 
     rows = []
@@ -38,7 +38,7 @@ def _target_rows(registry: Any) -> list[dict[str, Any]]:
         variants: list[str | None] = list(info.variants) or [None]
         for variant in variants:
             ref = f"{info.name}:{variant}" if variant else info.name
-            probe = registry.probe(ref)
+            probe = registry.probe(ref, deep=deep)
             rows.append({
                 "target": ref, "vendor": info.vendor, "engine": info.engine,
                 "default": variant is None or variant == info.default_variant,
@@ -58,12 +58,15 @@ def _failed_plugins(registry: Any) -> list[Any]:
 
 @click.command("targets")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def targets_cmd(as_json: bool) -> None:
+@click.option("--deep", is_flag=True,
+              help="Probe with the vendor SDKs (slower; imports them). Default: a quick look at "
+                   "installed packages and device nodes.")
+def targets_cmd(as_json: bool, deep: bool) -> None:
     """Every target and variant: plugin, availability here and why, devices found."""
     from hwsdk.registry import get_registry
 
     registry = get_registry()
-    rows = _target_rows(registry)
+    rows = _target_rows(registry, deep=deep)
     failed = _failed_plugins(registry)
     if as_json:
         click.echo(json.dumps({"targets": rows, "failed_plugins": [

@@ -24,7 +24,7 @@ from hwsdk.plugin import (
     hookimpl,
 )
 from hwsdk_rocm.archs import ARCHS, DEFAULT_ARCH, PROVENANCE, dtype_facts
-from hwsdk_rocm.probe import probe
+from hwsdk_rocm.probe import probe, quick_probe
 
 HWSDK_PLUGIN_API = ">=1,<2"
 NAME = "rocm"
@@ -55,8 +55,10 @@ def hwsdk_targets() -> list[TargetInfo]:
 
 
 @hookimpl
-def hwsdk_probe(target: str) -> Availability | None:
-    return probe(target) if _arch(target) else None
+def hwsdk_probe(target: str, deep: bool) -> Availability | None:
+    if not _arch(target):
+        return None
+    return probe(target) if deep else quick_probe(target)
 
 
 @hookimpl
