@@ -81,7 +81,7 @@ class TargetInfo(BaseModel):
         ``hwsdk.compile`` refuses options no chosen target declares.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_\-]*$")
     vendor: str
@@ -97,7 +97,7 @@ class TargetInfo(BaseModel):
 class Availability(BaseModel):
     """What a probe found: can this target compile and run here, and why not."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     available: bool
     reason: str = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import glob
 import importlib.util
 import sys
@@ -14,6 +15,7 @@ __all__ = ["probe", "quick_probe"]
 _DISTS = ("torch", "triton", "nvidia-ml-py")
 
 
+@functools.cache
 def _version(dist: str) -> str | None:
     try:
         return metadata.version(dist)
