@@ -10,6 +10,8 @@ Runners per model, all with the same thread count:
   ``InferenceSession`` (CPU EP, intra-op threads T, all graph optimizations) fed numpy views of
   the same tensors, outputs wrapped back with ``torch.from_numpy`` (no copies either way).
 - ``torch eager``: the model under ``torch.no_grad()`` with ``torch.set_num_threads(T)``.
+- ``hwsdk cpu: region engine only`` (diagnostic): the compiled model's single region called
+  directly, without hwsdk's per-call runtime (input guards, pytree flattening, slots).
 """
 
 from __future__ import annotations
@@ -21,21 +23,33 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import Runner, machine_info, measure, write_results  # noqa: E402
-from models import MODELS  # noqa: E402
+from harness import Runner, machine_info, measure, write_results
+from models import MODELS
 
 ROUNDS = {"mlp": 400}
 
 
-def hwsdk_runner(model: Any, inputs: tuple[Any, ...], threads: int) -> Runner:
+def hwsdk_runners(model: Any, inputs: tuple[Any, ...], threads: int) -> list[Runner]:
+    """The full CompiledModel call, and (diagnostic) its one region's engine called directly."""
+    state: dict[str, Any] = {}
+
     def setup() -> Any:
         import hwsdk
 
         compiled = hwsdk.compile(model, inputs, target="cpu", num_threads=threads)
+        state["compiled"] = compiled
         setup.plan = compiled.plan.summary()  # type: ignore[attr-defined]
         return lambda: compiled(*inputs)
 
-    return Runner("hwsdk cpu", setup, hwsdk=True)
+    def direct() -> Any:
+        steps = state["compiled"].steps
+        if len(steps) != 1:
+            raise RuntimeError("more than one region")
+        runner = steps[0].runner
+        return lambda: runner(list(inputs), {})
+
+    return [Runner("hwsdk cpu", setup, hwsdk=True),
+            Runner("hwsdk cpu: region engine only", direct, hwsdk=True)]
 
 
 def ort_runner(model: Any, inputs: tuple[Any, ...], threads: int, workdir: str) -> Runner:
@@ -90,8 +104,8 @@ def main() -> None:
             model, inputs = MODELS[name]()
             with torch.no_grad():
                 reference = model(*inputs)
-            hw = hwsdk_runner(model, inputs, args.threads)
-            runners = [hw, ort_runner(model, inputs, args.threads, workdir),
+            hw, direct = hwsdk_runners(model, inputs, args.threads)
+            runners = [hw, direct, ort_runner(model, inputs, args.threads, workdir),
                        eager_runner(model, inputs)]
             print(f"== {name}", flush=True)
             found = measure(name, runners, reference, rounds=ROUNDS.get(name, args.rounds),
