@@ -77,12 +77,12 @@ def hwsdk_targets() -> list[TargetInfo]:
 
 
 @hookimpl
-def hwsdk_probe(target: str) -> Availability | None:
+def hwsdk_probe(target: str, deep: bool) -> Availability | None:
     if target != TARGET:
         return None
     from hwsdk.engines.ort import probe
 
-    found = probe()
+    found = probe(deep=deep)
     versions = dict(found["versions"])
     if found["providers"]:
         versions["providers"] = ", ".join(found["providers"])

@@ -153,11 +153,13 @@ def test_target_info_priority_and_options() -> None:
 def test_probe_reports_providers_and_versions() -> None:
     import onnxruntime
 
-    found = cpu_target.hwsdk_probe("cpu")
+    found = cpu_target.hwsdk_probe("cpu", deep=True)
     assert found is not None and found.available
     assert "CPUExecutionProvider" in found.versions["providers"]
     assert found.versions["onnxruntime"] == onnxruntime.__version__
-    assert cpu_target.hwsdk_probe("intel") is None
+    quick = cpu_target.hwsdk_probe("cpu", deep=False)
+    assert quick is not None and quick.available and "providers" not in quick.versions
+    assert cpu_target.hwsdk_probe("intel", deep=True) is None
 
 
 def test_capability_table_provenance_records_ort_version() -> None:
