@@ -121,8 +121,8 @@ def _binary_convert(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Convert
     return None
 
 
-def _binary_infer(bool_out: bool) -> Callable[[Sequence[TensorType], Mapping[str, Any]],
-                                              list[TensorType]]:
+def _binary_infer(bool_out: bool, true_div: bool = False
+                  ) -> Callable[[Sequence[TensorType], Mapping[str, Any]], list[TensorType]]:
     def infer(types: Sequence[TensorType], attrs: Mapping[str, Any]) -> list[TensorType]:
         if len(types) == 2:
             shape = broadcast_shapes(types[0].shape, types[1].shape)
@@ -130,6 +130,8 @@ def _binary_infer(bool_out: bool) -> Callable[[Sequence[TensorType], Mapping[str
         else:
             shape = types[0].shape
             dtype = promote_scalar(types[0].dtype, attrs.get("scalar"))
+        if true_div and not dtype.is_float:
+            dtype = DType.f32  # true division of integers gives the default float dtype
         return [TensorType(DType.bool if bool_out else dtype, shape)]
 
     return infer
@@ -162,11 +164,12 @@ def _scalar_first_tensor(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], 
 
 
 def _binary(name: str, fn: Callable[[Any, Any], Any], summary: str, aten: tuple[str, ...],
-            bool_out: bool = False, extra_aten: Mapping[str, ConvertFn] | None = None) -> None:
+            bool_out: bool = False, extra_aten: Mapping[str, ConvertFn] | None = None,
+            true_div: bool = False) -> None:
     register(OpDef(
         name=name, category="elementwise", summary=summary,
         inputs=("a", "b?"), attrs={"scalar": None, "scalar_first": False},
-        infer=_binary_infer(bool_out), reference=_binary_reference(fn),
+        infer=_binary_infer(bool_out, true_div), reference=_binary_reference(fn),
         aten={**dict.fromkeys(aten, _binary_convert), **(extra_aten or {})},
         notes="With one tensor input, the other operand is the scalar attr "
               "(first operand when scalar_first).",
@@ -192,7 +195,7 @@ _binary("sub", lambda a, b: a - b, "a - b", ("aten.sub.Tensor", "aten.sub.Scalar
         extra_aten={"aten.rsub.Scalar": _rsub_convert})
 _binary("mul", lambda a, b: a * b, "a * b", ("aten.mul.Tensor", "aten.mul.Scalar"))
 _binary("div", lambda a, b: a / b, "a / b (true division)",
-        ("aten.div.Tensor", "aten.div.Scalar", "aten.div.Tensor_mode"))
+        ("aten.div.Tensor", "aten.div.Scalar", "aten.div.Tensor_mode"), true_div=True)
 _binary("pow", lambda a, b: a ** b, "a ** b",
         ("aten.pow.Tensor_Scalar", "aten.pow.Tensor_Tensor", "aten.pow.Scalar"))
 _binary("maximum", _scalar_first_tensor(lambda a, b: torch.maximum(a, b)), "elementwise max",
