@@ -77,6 +77,22 @@ def gpt2_small() -> tuple[Any, tuple[Any, ...]]:
     return _Tuple.wrap(model), (torch.randint(0, 50000, (1, SEQ)),)
 
 
+def llama_small() -> tuple[Any, tuple[Any, ...]]:
+    """transformers LlamaForCausalLM from a small config (4 layers, 512 wide, 8 heads of which 4
+    key/value heads: RMSNorm, rotary embeddings, SiLU-gated MLP, grouped-query attention),
+    seq 128."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=32000, hidden_size=512, intermediate_size=1376,
+                         num_hidden_layers=4, num_attention_heads=8, num_key_value_heads=4,
+                         max_position_embeddings=512, use_cache=False,
+                         attn_implementation="sdpa")
+    return _Tuple.wrap(LlamaForCausalLM(config).eval()), (torch.randint(0, 32000, (1, SEQ)),)
+
+
 MODELS: dict[str, Callable[[], tuple[Any, tuple[Any, ...]]]] = {
     "mlp": mlp, "resnet18": resnet18, "bert-base": bert_base, "gpt2-small": gpt2_small,
+    "llama-small": llama_small,
 }
