@@ -70,7 +70,7 @@ def hwsdk_compile(target: str, region: Region, options: Mapping[str, Any]) -> Co
     variant = _variant(target)
     if variant is None:
         return None
-    from hwsdk.errors import TargetUnavailableError
+    from hwsdk.errors import CompileError, TargetUnavailableError
     from hwsdk_intel.options import parse_options
     from hwsdk_intel.probe import probe
     from hwsdk_intel.runtime import compile_region
@@ -78,4 +78,10 @@ def hwsdk_compile(target: str, region: Region, options: Mapping[str, Any]) -> Co
     availability = probe(variant)
     if not availability.available:
         raise TargetUnavailableError(f"intel:{variant} is unavailable: {availability.reason}")
-    return compile_region(region, DEVICES[variant], parse_options(options))
+    parsed = parse_options(options)
+    try:
+        return compile_region(region, DEVICES[variant], parsed)
+    except Exception as exc:  # OpenVINO raises RuntimeError; keep its message whole
+        raise CompileError(f"OpenVINO could not lower or compile region {region.id} "
+                           f"({len(region.nodes)} nodes) for {DEVICES[variant]}: "
+                           f"{type(exc).__name__}: {exc}") from exc

@@ -4,7 +4,7 @@ Every ``yes`` for ``intel:cpu`` is exercised by ``plugins/intel/tests/test_ops.p
 lowers the op, compiles it for OpenVINO's CPU device and compares it with the op's PyTorch
 reference; the test builds its cases from :data:`CLAIMS`, so a claim without a case fails.
 The GPU and NPU tables reuse the same lowering; where those devices are known to differ
-(NPU compiles static shapes only; GPU runs i64 as i32) it is a constraint or ``unknown``.
+(NPU compiles static shapes only) it is a constraint or ``unknown``.
 """
 
 from __future__ import annotations
@@ -31,33 +31,38 @@ DEVICES = {"cpu": "CPU", "gpu": "GPU", "npu": "NPU"}
 """Variant → OpenVINO device name."""
 
 _F = (DType.f32, DType.f16)
-_FI = (*_F, DType.i64, DType.i32)
+_FI = (*_F, DType.i32)
 _ALL = (*_FI, DType.bool)
 
 CLAIMS: dict[str, tuple[DType, ...]] = {
     **dict.fromkeys(("neg", "abs", "relu", "clamp", "add", "sub", "mul", "maximum", "minimum",
-                     "eq", "ne", "lt", "le", "gt", "ge", "where"), _FI),
+                     "eq", "ne", "lt", "le", "gt", "ge", "where", "amax", "amin", "index_select",
+                     "gather"), _FI),
     **dict.fromkeys(("exp", "log", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tanh", "erf",
                      "sigmoid", "silu", "gelu", "div", "pow", "softmax", "log_softmax",
                      "layer_norm", "rms_norm", "batch_norm", "linear", "matmul", "addmm",
                      "conv", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "embedding",
-                     "mean"), _F),
+                     "mean", "sum", "cumsum"), _F),
     "scaled_dot_product_attention": (*_F, DType.bool),
     **dict.fromkeys(("logical_not", "logical_and", "logical_or"), (DType.bool,)),
     **dict.fromkeys(("reshape", "permute", "expand", "slice", "select", "squeeze", "unsqueeze",
                      "copy", "cat", "split", "cast", "triu", "tril"), _ALL),
-    **dict.fromkeys(("sum", "amax", "amin", "index_select", "gather"), _FI),
-    "argmax": (DType.f32, DType.i64),
-    "cumsum": (DType.f32, DType.i64),
-    "arange": (DType.i64, DType.f32),
-    "full": (DType.f32, DType.i64, DType.bool),
+    "argmax": (DType.f32, DType.i32),
+    "arange": (DType.f32, DType.i32),
+    "full": (DType.f32, DType.i32, DType.bool),
 }
-"""Core op → the dtypes the lowering implements and the tests verify on the CPU device."""
+"""Core op → the dtypes the lowering implements and the tests verify on the CPU device.
 
-_NOT_BOUND = (DType.f64, DType.bf16, DType.f8e4m3fn, DType.f8e5m2, DType.f8e4m3fnuz,
-              DType.f8e5m2fnuz)
-_NOTE_NOT_BOUND = ("f64 runs as f32 on OpenVINO CPU and bf16 tensors are not bound by this "
-                   "lowering (ask for precision='bf16' instead); fp8 is not lowered.")
+No i64: OpenVINO's CPU plugin computes i64 tensors as i32, so values beyond ±2^31 wrap, even
+through a reshape (``test_i64_is_computed_as_i32`` shows it). Integer ``sum``/``cumsum`` are
+left out too: torch accumulates them in i64. Index inputs (embedding ids, gather indices) are
+not data dtypes and stay accepted."""
+
+_NOT_BOUND = (DType.f64, DType.bf16, DType.i64, DType.f8e4m3fn, DType.f8e5m2,
+              DType.f8e4m3fnuz, DType.f8e5m2fnuz)
+_NOTE_NOT_BOUND = ("i64 runs as i32 and f64 as f32 on OpenVINO CPU (values beyond i32/f32 "
+                   "change); bf16 tensors are not bound by this lowering (ask for "
+                   "precision='bf16' instead); fp8 is not lowered.")
 
 FRONTEND_MISSING = frozenset({"layer_norm"})
 """Claimed ops none of whose ATen overloads is in OpenVINO's own torch.export frontend table
@@ -83,9 +88,8 @@ _PROVENANCE = [
 _VARIANT_NOTES = {
     "cpu": "Verified on this lowering's tests on the CPU device. f32 by default "
            "(INFERENCE_PRECISION_HINT=f32); bf16/f16 only through the precision option.",
-    "gpu": "Same lowering as intel:cpu; not run on a GPU here. OpenVINO's GPU plugin computes "
-           "i64 as i32, so integer support is unknown; a region the GPU plugin rejects falls "
-           "back to PyTorch with COMPILE_FAILED.",
+    "gpu": "Same lowering as intel:cpu; not run on a GPU here, so i32 is unknown (i64 is no, as "
+           "on CPU); a region the GPU plugin rejects falls back to PyTorch with COMPILE_FAILED.",
     "npu": "Same lowering as intel:cpu; not run on an NPU here. The NPU plugin compiles static "
            "shapes only and computes in f16 internally; integer support is unknown.",
 }
@@ -96,7 +100,7 @@ def _dtypes(op: str, variant: str) -> dict[DType, Support]:
     result: dict[DType, Support] = {}
     for dtype in DType:
         if dtype in claimed:
-            int_unknown = variant != "cpu" and dtype in (DType.i64, DType.i32)
+            int_unknown = variant != "cpu" and dtype is DType.i32
             result[dtype] = "unknown" if int_unknown else "yes"
         elif dtype in _NOT_BOUND:
             result[dtype] = "no"

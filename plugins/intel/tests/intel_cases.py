@@ -35,7 +35,10 @@ def rand(shape: tuple[int, ...], dtype: DType, low: float = -3.0, high: float = 
         return torch.rand(shape) > 0.5
     if dtype.is_float:
         return (torch.rand(shape) * (high - low) + low).to(to_torch(dtype))
-    return torch.randint(int(low), int(high) + 1, shape, dtype=to_torch(dtype))
+    ints = torch.randint(int(low), int(high) + 1, shape, dtype=to_torch(dtype))
+    if dtype is DType.i64:  # beyond i32, where OpenVINO CPU's internal i32 would show
+        ints = ints * 2**33 + torch.randint(0, 5, shape)
+    return ints
 
 
 def _scalar(dtype: DType, value: float) -> Any:
@@ -197,7 +200,7 @@ def cases(op: str, dt: DType) -> list[Case]:
             return [Case([], {"start": 0.5, "end": 3.0, "step": 0.5, "dtype": dt.value})]
         return [Case([], {"start": 1, "end": 9, "step": 2, "dtype": dt.value})]
     if op == "full":
-        value = {DType.bool: True, DType.i64: 3}.get(dt, 1.5)
+        value = {DType.bool: True, DType.i64: 3, DType.i32: 3}.get(dt, 1.5)
         return [Case([], {"shape": [2, 3], "value": value, "dtype": dt.value})]
     if op == "scaled_dot_product_attention":
         return _sdpa(dt)

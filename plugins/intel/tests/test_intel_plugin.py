@@ -49,7 +49,8 @@ def test_tables_carry_provenance_and_variant_constraints() -> None:
     npu = hwsdk.capabilities("intel:npu")
     assert any(isinstance(c, StaticShape) for c in npu.constraints)
     gpu = hwsdk.capabilities("intel:gpu")
-    assert gpu.support("add", "i64") == "unknown" and gpu.support("add", "f32") == "yes"
+    assert gpu.support("add", "i32") == "unknown" and gpu.support("add", "f32") == "yes"
+    assert cpu.support("add", "i64") == "no" and gpu.support("add", "i64") == "no"
     assert type(cpu).model_validate_json(cpu.model_dump_json()) == cpu
 
 

@@ -134,8 +134,9 @@ def test_openvino_rejection_keeps_its_message() -> None:
     types = {"a": TensorType(DType.f32, (2, 3)), "b": TensorType(DType.f32, (4, 5)),
              "c": TensorType(DType.f32, (2, 5))}
     region = _region([Node("n0", "matmul", ["a", "b"], {}, ["c"])], types, ["a", "b"], ["c"])
-    with pytest.raises(RuntimeError, match="MatMul"):
+    with pytest.raises(CompileError, match=r"(?s)RuntimeError: .*Incompatible MatMul") as info:
         hwsdk_compile(target="intel:cpu", region=region, options={})
+    assert isinstance(info.value.__cause__, RuntimeError)
 
 
 def test_compile_failure_falls_back_visibly_or_raises_with_require_full(tmp_path: Path) -> None:
@@ -171,3 +172,18 @@ def test_weights_become_constants_sharing_torch_memory() -> None:
                  and list(op.get_output_shape(0)) == [6, 8]]
     assert len(constants) == 1
     assert np.shares_memory(constants[0].get_data(), weight.numpy())
+
+
+def test_i64_is_computed_as_i32() -> None:
+    """Why the tables say i64 "no": OpenVINO CPU keeps i64 tensors as i32 inside, so large
+    values change even through a reshape. If this starts failing, OpenVINO kept i64: revisit
+    CLAIMS."""
+    types = {"x": TensorType(DType.i64, (4,)), "y": TensorType(DType.i64, (2, 2))}
+    region = _region([Node("n0", "reshape", ["x"], {"shape": [2, 2]}, ["y"])], types, ["x"],
+                     ["y"])
+    compiled = hwsdk_compile(target="intel:cpu", region=region, options={})
+    assert compiled is not None
+    x = torch.tensor([1, 2**40 + 3, -(2**35), 7])
+    (y,) = compiled.run([x], {})
+    assert not torch.equal(y, x.reshape(2, 2))
+    assert torch.equal(y[0, 0], x[0]) and torch.equal(y[1, 1], x[3])  # small values survive
