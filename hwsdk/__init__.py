@@ -3,17 +3,31 @@
 >>> cm = hwsdk.compile(model, example_inputs, target="auto")   # doctest: +SKIP
 >>> plan = hwsdk.explain(model, example_inputs, target="gaudi")  # doctest: +SKIP
 
-Importing hwsdk does not import torch.
+Importing hwsdk does not import torch, and loads its own submodules on first use.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from hwsdk._version import __version__
-from hwsdk.api import capabilities, compile, explain, targets
-from hwsdk.errors import (
-    CaptureError, CompileError, HwsdkError, InputMismatchError, InvalidArgumentError,
-    PluginLoadError, TargetUnavailableError, UnknownTargetError, UnsupportedDtypeError,
-    UnsupportedOpsError,
-)
-from hwsdk.export import export_onnx  # imports neither onnx nor torch until called
+
+if TYPE_CHECKING:
+    from hwsdk.api import capabilities, compile, explain, targets
+    from hwsdk.errors import (
+        CaptureError,
+        CompileError,
+        HwsdkError,
+        InputMismatchError,
+        InvalidArgumentError,
+        PluginLoadError,
+        TargetUnavailableError,
+        UnknownTargetError,
+        UnsupportedDtypeError,
+        UnsupportedOpsError,
+    )
+    from hwsdk.export import export_onnx
 
 __all__ = [
     "__version__", "compile", "explain", "targets", "capabilities", "HwsdkError",
@@ -21,3 +35,23 @@ __all__ = [
     "PluginLoadError", "TargetUnavailableError", "UnknownTargetError", "UnsupportedDtypeError",
     "UnsupportedOpsError", "export_onnx",
 ]
+
+_HOME = {
+    "compile": "hwsdk.api", "explain": "hwsdk.api", "targets": "hwsdk.api",
+    "capabilities": "hwsdk.api", "export_onnx": "hwsdk.export",
+    **dict.fromkeys([n for n in __all__ if n.endswith("Error")], "hwsdk.errors"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load public names on first access (PEP 562), so ``import hwsdk`` stays cheap."""
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hwsdk' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -61,7 +61,7 @@ OPTIONS: dict[str, str] = {}
 
 def _options() -> dict[str, str]:
     if not OPTIONS:
-        from hwsdk.engines.ort import OPTIONS as ENGINE_OPTIONS
+        from hwsdk.engines.ort_info import OPTIONS as ENGINE_OPTIONS
 
         OPTIONS.update(ENGINE_OPTIONS)
         OPTIONS["engine"] = f"engine running the regions; one of {', '.join(ENGINES)}"
@@ -80,7 +80,7 @@ def hwsdk_targets() -> list[TargetInfo]:
 def hwsdk_probe(target: str, deep: bool) -> Availability | None:
     if target != TARGET:
         return None
-    from hwsdk.engines.ort import probe
+    from hwsdk.engines.ort_info import probe
 
     found = probe(deep=deep)
     versions = dict(found["versions"])

@@ -20,9 +20,9 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping, Sequence
-from importlib import metadata
 from typing import Any
 
+from hwsdk.engines.ort_info import OPTIONS, available_providers, probe
 from hwsdk.errors import HwsdkError, InvalidArgumentError
 from hwsdk.ir.symbolic import evaluate_shape
 from hwsdk.lower.onnx import OPSET, LoweredModel, lower
@@ -32,67 +32,12 @@ from hwsdk.plugin import CompiledRegion, Region
 __all__ = ["EngineError", "OPTIONS", "OrtRegion", "compile_region", "compile_lowered",
            "available_providers", "probe", "session_options"]
 
-OPTIONS: dict[str, str] = {
-    "num_threads": "ONNX Runtime intra-op threads (int; 0 = ONNX Runtime's default)",
-    "inter_op_threads": "ONNX Runtime inter-op threads (int; used with parallel execution)",
-    "graph_optimization_level": "ONNX Runtime graph optimizations: disable, basic, extended, all",
-    "providers": "execution providers in preference order (default: CPUExecutionProvider)",
-    "provider_options": "one dict of options per provider, passed to InferenceSession",
-    "io_binding": "run through an IOBinding with preallocated outputs (default False: numpy "
-                  "views in, ONNX Runtime's buffers adopted out; both copy-free on CPU)",
-    "validate": "run each static-shaped region once on zeros at compile time (default True), "
-                "so run failures fall back at compile time",
-    "dump_onnx": "directory to write each region's ONNX model into (<region id>.onnx)",
-}
-"""Compile options this engine reads; targets using it declare them in ``TargetInfo.options``."""
-
 _LEVELS = {"disable": "ORT_DISABLE_ALL", "basic": "ORT_ENABLE_BASIC",
            "extended": "ORT_ENABLE_EXTENDED", "all": "ORT_ENABLE_ALL"}
 
 
 class EngineError(HwsdkError):
     """ONNX Runtime could not create a session for, or run, a lowered region."""
-
-
-def _version(dist: str) -> str | None:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def available_providers() -> list[str]:
-    """``onnxruntime.get_available_providers()``, or ``[]`` when onnxruntime is missing."""
-    try:
-        import onnxruntime
-    except ImportError:
-        return []
-    return list(onnxruntime.get_available_providers())
-
-
-def probe(required: Sequence[str] = ("CPUExecutionProvider",), deep: bool = True
-          ) -> dict[str, Any]:
-    """What this engine can do here: versions, providers, and why it is unusable if it is.
-
-    :param required: providers that must be available for ``available`` to be True.
-    :param deep: import onnxruntime to list its providers; False answers from package
-        metadata alone (then the providers are not listed and ``required`` is not checked).
-    :returns: ``{"available", "reason", "versions", "providers"}`` (feeds an ``Availability``).
-    """
-    versions = {d: v for d in ("onnx", "onnxruntime") if (v := _version(d))}
-    missing = [d for d in ("onnx", "onnxruntime") if d not in versions]
-    if missing:
-        return {"available": False, "versions": versions, "providers": [],
-                "reason": f"{' and '.join(missing)} not installed: pip install 'hwsdk[onnx]'"}
-    if not deep:
-        return {"available": True, "versions": versions, "providers": [],
-                "reason": "installed; a deep probe (hwsdk doctor) lists the execution providers"}
-    providers = available_providers()
-    absent = [p for p in required if p not in providers]
-    reason = f"onnxruntime here has {', '.join(providers)}; missing {', '.join(absent)}" \
-        if absent else ""
-    return {"available": not absent, "reason": reason, "versions": versions,
-            "providers": providers}
 
 
 def _int_option(options: Mapping[str, Any], key: str) -> int | None:

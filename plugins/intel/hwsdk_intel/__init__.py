@@ -50,13 +50,13 @@ def hwsdk_targets() -> list[TargetInfo]:
 
 
 @hookimpl
-def hwsdk_probe(target: str) -> Availability | None:
+def hwsdk_probe(target: str, deep: bool) -> Availability | None:
     variant = _variant(target)
     if variant is None:
         return None
-    from hwsdk_intel.probe import probe
+    from hwsdk_intel.probe import probe, quick_probe
 
-    return probe(variant)
+    return probe(variant) if deep else quick_probe(variant)
 
 
 @hookimpl
