@@ -9,7 +9,7 @@ PIP=".venv/bin/pip"
 # The CPU build of torch 2.13.0 (any other torch request pulls a multi-GB CUDA build).
 "$PIP" install -q torch==2.13.0
 editables=(-e ".[dev,onnx]")
-for plugin in plugins/*/ examples/*/; do
+for plugin in plugins/*/; do
   [ -f "${plugin}pyproject.toml" ] && editables+=(-e "${plugin%/}")
 done
 "$PIP" install -q "${editables[@]}"

@@ -93,15 +93,23 @@ def check_targets(registry: Any, ref: str) -> Outcome:
 
 
 def check_probe(registry: Any, ref: str) -> Outcome:
-    """``hwsdk_probe``: returns an Availability without raising; unavailable says why."""
+    """``hwsdk_probe``, quick and deep: returns an Availability without raising; unavailable
+    says why."""
+    import inspect
+
     hook = getattr(registry.record_for(ref).plugin, "hwsdk_probe", None)
-    try:
-        raw = hook(target=registry.canonical(ref)) if callable(hook) else None
-    except Exception as exc:
-        return _fail(f"hwsdk_probe raised {type(exc).__name__}: {exc}; a probe must say why "
-                     "in Availability.reason instead")
-    if raw is None:
-        return _fail("hwsdk_probe is missing or returned None for a target the plugin serves")
+    if not callable(hook):
+        return _fail("the plugin has no hwsdk_probe")
+    takes_deep = "deep" in inspect.signature(hook).parameters
+    for deep in (False, True):
+        kwargs = {"target": registry.canonical(ref), **({"deep": deep} if takes_deep else {})}
+        try:
+            raw = hook(**kwargs)
+        except Exception as exc:
+            return _fail(f"hwsdk_probe(deep={deep}) raised {type(exc).__name__}: {exc}; a "
+                         "probe must say why in Availability.reason instead")
+        if raw is None:
+            return _fail("hwsdk_probe returned None for a target the plugin serves")
     probe = registry.probe(ref)
     if not probe.available and not probe.reason:
         return _fail("the target is unavailable but Availability.reason is empty")
