@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import Runner, machine_info, measure, write_results
+from harness import Runner, eager_runner, machine_info, measure, write_results
 from models import MODELS
 
 ROUNDS = {"mlp": 400}
@@ -72,19 +72,6 @@ def ort_runner(model: Any, inputs: tuple[Any, ...], threads: int, workdir: str) 
         return call
 
     return Runner("onnxruntime (torch.onnx dynamo)", setup)
-
-
-def eager_runner(model: Any, inputs: tuple[Any, ...]) -> Runner:
-    def setup() -> Any:
-        import torch
-
-        def call() -> Any:
-            with torch.no_grad():
-                return model(*inputs)
-
-        return call
-
-    return Runner("torch eager", setup)
 
 
 def main() -> None:

@@ -21,7 +21,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Runner", "Result", "measure", "machine_info", "write_results", "max_abs_error"]
+__all__ = ["Runner", "Result", "measure", "machine_info", "write_results", "max_abs_error",
+           "eager_runner", "hwsdk_runner"]
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -48,6 +49,35 @@ class Result:
     error: str = ""
     samples: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def eager_runner(model: Any, inputs: tuple[Any, ...]) -> Runner:
+    """The model itself under ``torch.no_grad()``."""
+
+    def setup() -> Callable[[], Any]:
+        import torch
+
+        def call() -> Any:
+            with torch.no_grad():
+                return model(*inputs)
+
+        return call
+
+    return Runner("torch eager", setup)
+
+
+def hwsdk_runner(model: Any, inputs: tuple[Any, ...], target: str, **options: Any) -> Runner:
+    """``hwsdk.compile(model, inputs, target=target, **options)``; its plan summary is kept on
+    ``runner.setup.plan`` after setup."""
+
+    def setup() -> Callable[[], Any]:
+        import hwsdk
+
+        compiled = hwsdk.compile(model, inputs, target=target, **options)
+        setup.plan = compiled.plan  # type: ignore[attr-defined]
+        return lambda: compiled(*inputs)
+
+    return Runner(f"hwsdk {target}", setup, hwsdk=True)
 
 
 def _rss_mb() -> float:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import RESULTS, machine_info  # noqa: E402
+from harness import RESULTS, machine_info
 
 
 def _time_us(fn: Callable[[], Any], repeat: int) -> float:
@@ -47,9 +47,9 @@ def per_call_overhead(target: str, repeat: int = 2000) -> dict[str, Any]:
     x = torch.randn(8, 16)
     compiled = hwsdk.compile(OneOp(), (x,), target=target)
     step = compiled.steps[0]
-    direct = lambda: step.runner([x], {})  # noqa: E731
-    full = lambda: compiled(x)  # noqa: E731
-    eager = lambda: x + 1.0  # noqa: E731
+    direct = lambda: step.runner([x], {})
+    full = lambda: compiled(x)
+    eager = lambda: x + 1.0
     rounds = {"direct": [], "full": [], "eager": []}
     for _ in range(5):  # interleave blocks so drift hits all three
         rounds["direct"].append(_time_us(direct, repeat // 5))
