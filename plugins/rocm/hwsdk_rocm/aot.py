@@ -18,15 +18,13 @@ __all__ = ["compile_artifact", "load_artifact"]
 
 def compile_artifact(model: Any, example_inputs: Sequence[Any], target: str,
                      out_dir: str | Path) -> Path:
-    """Build and save an artifact for ``target`` (``"rocm:gfx942"``); returns the manifest path.
+    """Build and save an artifact for ``target`` (``"rocm:..."``); returns the manifest path.
 
     :raises ValueError: for a target this plugin does not serve.
     """
-    if target.partition(":")[0] != "rocm":
-        raise ValueError(f"hwsdk_rocm builds rocm targets only, not {target!r}")
-    from hwsdk.lower.triton.aot import compile_artifact as build
+    from hwsdk_rocm import TARGET
 
-    return build(model, example_inputs, target, out_dir)
+    return TARGET.compile_artifact(model, example_inputs, target, out_dir)
 
 
 def load_artifact(root: str | Path, arch: str | None = None) -> Any:

@@ -1,0 +1,117 @@
+"""A Triton-backed GPU target: the hook bodies a vendor plugin built on
+:mod:`hwsdk.lower.triton` needs, parameterized by vendor (public API, used by hwsdk-nvidia and
+hwsdk-rocm; a third-party Triton-backed plugin can use it the same way).
+
+A plugin module builds one :class:`TritonTarget` and delegates each ``@hookimpl`` to it.
+Importing this module imports neither torch nor triton.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hwsdk.capability import Provenance, Support
+from hwsdk.ir.dtypes import DType
+from hwsdk.ir.graph import Graph, Node
+from hwsdk.ir.opdef import OPSET_VERSION
+from hwsdk.lower.triton.capabilities import check_node, op_table
+from hwsdk.plugin import Availability, CapabilityTable, CompiledRegion, Region, TargetInfo, Verdict
+
+__all__ = ["TritonTarget"]
+
+
+@dataclass(frozen=True)
+class TritonTarget:
+    """One vendor's GPU target compiled through generated Triton kernels.
+
+    :param name: the target name (``"nvidia"``).
+    :param vendor: shown by ``hwsdk targets``.
+    :param backend: Triton's backend name (``"cuda"``, ``"hip"``).
+    :param binary: what AOT builds (``"cubin"``, ``"hsaco"``).
+    :param archs: the variants, Triton arch names (``"sm_90"``, ``"gfx942"``).
+    :param default_arch: the variant the bare name means.
+    :param provenance: sources of the dtype facts.
+    :param dtype_facts: arch → float dtype support.
+    :param probe: the deep probe, ``probe(target)``.
+    :param quick_probe: the quick probe, ``quick_probe(target)`` (no SDK import).
+    """
+
+    name: str
+    vendor: str
+    backend: str
+    binary: str
+    archs: Sequence[str]
+    default_arch: str
+    provenance: list[Provenance]
+    dtype_facts: Callable[[str], dict[DType, Support]]
+    probe: Callable[[str], Availability]
+    quick_probe: Callable[[str], Availability]
+    priority: int = 30
+
+    def arch(self, target: str) -> str | None:
+        """The arch a target reference means, or None for another vendor's target."""
+        name, _, variant = target.partition(":")
+        if name != self.name:
+            return None
+        return variant or self.default_arch
+
+    def options(self) -> dict[str, str]:
+        return {
+            "emulate": "run the generated Triton kernels in Triton's CPU interpreter (testing "
+                       "aid; no GPU needed; slow)",
+            "aot": f"compile every kernel to {self.binary} now, without a GPU, so `hwsdk compile "
+                   "--out DIR` can save it (region.save); the result runs only where the GPU is",
+        }
+
+    def targets(self) -> list[TargetInfo]:
+        return [TargetInfo(
+            name=self.name, vendor=self.vendor, variants=list(self.archs),
+            default_variant=self.default_arch, priority=self.priority,
+            engine="Triton (generated kernels)", options=self.options(),
+            description=f"{self.vendor} GPUs via generated Triton kernels; AOT {self.binary}; "
+                        "emulate=True for Triton's interpreter")]
+
+    def probe_target(self, target: str, deep: bool) -> Availability | None:
+        if not self.arch(target):
+            return None
+        return self.probe(target) if deep else self.quick_probe(target)
+
+    def capabilities(self, target: str) -> CapabilityTable | None:
+        arch = self.arch(target)
+        if arch is None:
+            return None
+        return CapabilityTable(
+            target=f"{self.name}:{arch}", version=f"hwsdk.lower.triton opset {OPSET_VERSION}",
+            opset_version=OPSET_VERSION, provenance=self.provenance,
+            ops=op_table(self.dtype_facts(arch)),
+            note=f"Generated Triton kernels for {arch}. Ops outside the kernel families "
+                 "(embedding, cat, indexing …) run in PyTorch.")
+
+    def check(self, target: str, node: Node, graph: Graph) -> Verdict | None:
+        return check_node(target, node, graph) if self.arch(target) else None
+
+    def compile(self, target: str, region: Region,
+                options: Mapping[str, Any]) -> CompiledRegion | None:
+        arch = self.arch(target)
+        if arch is None:
+            return None
+        from hwsdk.lower.triton import compile_region
+
+        return compile_region(region, arch, self.backend, bool(options.get("emulate", False)),
+                              f"{self.name}:{arch}", aot=bool(options.get("aot", False)))
+
+    def compile_artifact(self, model: Any, example_inputs: Sequence[Any], target: str,
+                         out_dir: str | Path) -> Path:
+        """Build and save an AOT artifact for ``target``; returns the manifest path.
+
+        :raises ValueError: for another vendor's target.
+        """
+        if target.partition(":")[0] != self.name:
+            raise ValueError(f"the {self.name} plugin builds {self.name} targets only, "
+                             f"not {target!r}")
+        from hwsdk.lower.triton.aot import compile_artifact as build
+
+        return build(model, example_inputs, target, out_dir)
