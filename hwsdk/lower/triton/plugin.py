@@ -8,8 +8,11 @@ Importing this module imports neither torch nor triton.
 
 from __future__ import annotations
 
+import glob
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +38,9 @@ class TritonTarget:
     :param default_arch: the variant the bare name means.
     :param provenance: sources of the dtype facts.
     :param dtype_facts: arch → float dtype support.
-    :param probe: the deep probe, ``probe(target)``.
-    :param quick_probe: the quick probe, ``quick_probe(target)`` (no SDK import).
+    :param probe: the deep probe, ``probe(target)`` (may import torch and device libraries).
+    :param device_nodes: glob of the driver's device nodes, for the quick probe.
+    :param dists: distributions whose versions the quick probe reports.
     """
 
     name: str
@@ -48,7 +52,8 @@ class TritonTarget:
     provenance: list[Provenance]
     dtype_facts: Callable[[str], dict[DType, Support]]
     probe: Callable[[str], Availability]
-    quick_probe: Callable[[str], Availability]
+    device_nodes: str
+    dists: tuple[str, ...] = ("torch", "triton")
     priority: int = 30
 
     def arch(self, target: str) -> str | None:
@@ -77,7 +82,24 @@ class TritonTarget:
     def probe_target(self, target: str, deep: bool) -> Availability | None:
         if not self.arch(target):
             return None
-        return self.probe(target) if deep else self.quick_probe(target)
+        # torch already imported: its device query is free, so the quick look uses it too
+        return self.probe(target) if deep or "torch" in sys.modules else self.quick_probe()
+
+    def quick_probe(self) -> Availability:
+        """Package versions and the driver's device nodes; imports nothing."""
+        versions = {d: v for d in self.dists if (v := _version(d)) is not None}
+        offline = "triton" in versions
+        nodes = sorted(glob.glob(self.device_nodes))
+        if nodes:
+            return Availability(available=True, devices=nodes, versions=versions,
+                                can_compile_offline=offline,
+                                reason=f"quick look: {self.vendor} device node present; "
+                                       "`hwsdk targets --deep` asks the driver")
+        reasons = [f"no {self.vendor} device node ({self.device_nodes}) here"]
+        if offline:
+            reasons.append(f"ahead-of-time {self.binary} builds and emulate=True still work")
+        return Availability(available=False, reason="; ".join(reasons), versions=versions,
+                            can_compile_offline=offline)
 
     def capabilities(self, target: str) -> CapabilityTable | None:
         arch = self.arch(target)
@@ -115,3 +137,10 @@ class TritonTarget:
         from hwsdk.lower.triton.aot import compile_artifact as build
 
         return build(model, example_inputs, target, out_dir)
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None

@@ -23,13 +23,14 @@ from hwsdk.plugin import (
     hookimpl,
 )
 from hwsdk_nvidia.archs import ARCHS, DEFAULT_ARCH, PROVENANCE, dtype_facts
-from hwsdk_nvidia.probe import probe, quick_probe
+from hwsdk_nvidia.probe import DISTS, probe
 
 HWSDK_PLUGIN_API = ">=1,<2"
 
 TARGET = TritonTarget(name="nvidia", vendor="NVIDIA", backend="cuda", binary="cubin",
                       archs=ARCHS, default_arch=DEFAULT_ARCH, provenance=PROVENANCE,
-                      dtype_facts=dtype_facts, probe=probe, quick_probe=quick_probe)
+                      dtype_facts=dtype_facts, probe=probe, device_nodes="/dev/nvidia[0-9]*",
+                      dists=DISTS)
 NAME = TARGET.name
 OPTIONS = TARGET.options()
 

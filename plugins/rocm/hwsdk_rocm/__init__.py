@@ -23,13 +23,14 @@ from hwsdk.plugin import (
     hookimpl,
 )
 from hwsdk_rocm.archs import ARCHS, DEFAULT_ARCH, PROVENANCE, dtype_facts
-from hwsdk_rocm.probe import probe, quick_probe
+from hwsdk_rocm.probe import DISTS, probe
 
 HWSDK_PLUGIN_API = ">=1,<2"
 
 TARGET = TritonTarget(name="rocm", vendor="AMD", backend="hip", binary="hsaco",
                       archs=ARCHS, default_arch=DEFAULT_ARCH, provenance=PROVENANCE,
-                      dtype_facts=dtype_facts, probe=probe, quick_probe=quick_probe)
+                      dtype_facts=dtype_facts, probe=probe, device_nodes="/dev/kfd",
+                      dists=DISTS)
 NAME = TARGET.name
 OPTIONS = TARGET.options()
 

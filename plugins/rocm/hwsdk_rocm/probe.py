@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import functools
-import glob
 import importlib.util
-import sys
 from importlib import metadata
 
 from hwsdk.plugin import Availability
 
-__all__ = ["probe", "quick_probe"]
+__all__ = ["probe", "DISTS"]
 
-_DISTS = ("torch", "triton", "amdsmi")
+DISTS = ("torch", "triton", "amdsmi")
 
 
 @functools.cache
@@ -58,29 +56,9 @@ def _torch_devices() -> tuple[list[str], str]:
     return out, ""
 
 
-def quick_probe(target: str) -> Availability:
-    """Package versions and device nodes only: imports neither torch nor a device library
-    (unless torch is already imported, when its answer is free)."""
-    if "torch" in sys.modules:
-        return probe(target)
-    versions = {k: v for k in _DISTS if (v := _version(k)) is not None}
-    offline = "triton" in versions
-    nodes = sorted(glob.glob("/dev/kfd"))
-    if nodes:
-        return Availability(available=True, devices=nodes, versions=versions,
-                            can_compile_offline=offline,
-                            reason="quick look: AMD (ROCm KFD) device node present; "
-                                   "`hwsdk targets --deep` asks the driver")
-    reasons = ["no AMD (ROCm KFD) device node (/dev/kfd) here"]
-    if offline:
-        reasons.append("ahead-of-time hsaco builds and emulate=True still work")
-    return Availability(available=False, reason="; ".join(reasons), versions=versions,
-                        can_compile_offline=offline)
-
-
 def probe(target: str) -> Availability:
     """Devices, versions, and whether ahead-of-time compilation works without a device."""
-    versions = {k: v for k in _DISTS if (v := _version(k)) is not None}
+    versions = {k: v for k in DISTS if (v := _version(k)) is not None}
     devices, why = _torch_devices()
     smi, smi_why = _smi_devices()
     if not devices and smi:
