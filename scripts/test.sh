@@ -10,7 +10,7 @@ mkdir -p reports
 kit() {
   local name=$1; shift
   echo "== conformance kit: $name"
-  "$PY" -m pytest -n 2 -q -p no:cacheprovider -p hwsdk.testing.pytest_plugin \
+  "$PY" -m pytest -n 2 -q -p no:cacheprovider \
     --hwsdk-report "reports/conformance-${name//:/-}.md" "$@"
 }
 kit cpu --hwsdk-target cpu
