@@ -11,9 +11,27 @@ Public API (importing this package does not import torch or triton):
 
 from __future__ import annotations
 
-from hwsdk.lower.triton.ops import SUPPORTED_OPS, unsupported_reason
-from hwsdk.lower.triton.program import Program, build_program
-from hwsdk.lower.triton.region import TritonRegion, compile_region, device_available
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hwsdk.lower.triton.ops import SUPPORTED_OPS, unsupported_reason
+    from hwsdk.lower.triton.program import Program, build_program
+    from hwsdk.lower.triton.region import TritonRegion, compile_region, device_available
 
 __all__ = ["SUPPORTED_OPS", "unsupported_reason", "Program", "build_program", "TritonRegion",
            "compile_region", "device_available"]
+
+_HOME = {"SUPPORTED_OPS": "ops", "unsupported_reason": "ops", "Program": "program",
+         "build_program": "program", "TritonRegion": "region", "compile_region": "region",
+         "device_available": "region"}
+
+
+def __getattr__(name: str) -> Any:
+    """Load the generator's modules on first use, so plugins that import
+    :mod:`hwsdk.lower.triton.plugin` at start-up stay cheap."""
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+    globals()[name] = value
+    return value
