@@ -21,7 +21,15 @@ from hwsdk.ir.dtypes import DType
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.ir.opdef import OPSET_VERSION
 from hwsdk.lower.triton.capabilities import check_node, op_table
-from hwsdk.plugin import Availability, CapabilityTable, CompiledRegion, Region, TargetInfo, Verdict
+from hwsdk.plugin import (
+    Availability,
+    CapabilityTable,
+    CompiledRegion,
+    Region,
+    TargetInfo,
+    Verdict,
+    hookimpl,
+)
 
 __all__ = ["TritonTarget"]
 
@@ -124,6 +132,34 @@ class TritonTarget:
 
         return compile_region(region, arch, self.backend, bool(options.get("emulate", False)),
                               f"{self.name}:{arch}", aot=bool(options.get("aot", False)))
+
+    def hooks(self) -> dict[str, Callable[..., Any]]:
+        """This target's ``@hookimpl`` functions, by hook name; a plugin module exposes them
+        with ``globals().update(TARGET.hooks())``."""
+
+        @hookimpl
+        def hwsdk_targets() -> list[TargetInfo]:
+            return self.targets()
+
+        @hookimpl
+        def hwsdk_probe(target: str, deep: bool) -> Availability | None:
+            return self.probe_target(target, deep)
+
+        @hookimpl
+        def hwsdk_capabilities(target: str) -> CapabilityTable | None:
+            return self.capabilities(target)
+
+        @hookimpl
+        def hwsdk_check(target: str, node: Node, graph: Graph) -> Verdict | None:
+            return self.check(target, node, graph)
+
+        @hookimpl
+        def hwsdk_compile(target: str, region: Region,
+                          options: Mapping[str, Any]) -> CompiledRegion | None:
+            return self.compile(target, region, options)
+
+        return {fn.__name__: fn for fn in (hwsdk_targets, hwsdk_probe, hwsdk_capabilities,
+                                           hwsdk_check, hwsdk_compile)}
 
     def compile_artifact(self, model: Any, example_inputs: Sequence[Any], target: str,
                          out_dir: str | Path) -> Path:

@@ -8,20 +8,7 @@ artifacts with no GPU present. Importing this module imports neither torch nor t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from hwsdk.ir.graph import Graph, Node
 from hwsdk.lower.triton.plugin import TritonTarget
-from hwsdk.plugin import (
-    Availability,
-    CapabilityTable,
-    CompiledRegion,
-    Region,
-    TargetInfo,
-    Verdict,
-    hookimpl,
-)
 from hwsdk_nvidia.archs import ARCHS, DEFAULT_ARCH, PROVENANCE, dtype_facts
 from hwsdk_nvidia.probe import DISTS, probe
 
@@ -34,27 +21,5 @@ TARGET = TritonTarget(name="nvidia", vendor="NVIDIA", backend="cuda", binary="cu
 NAME = TARGET.name
 OPTIONS = TARGET.options()
 
-
-@hookimpl
-def hwsdk_targets() -> list[TargetInfo]:
-    return TARGET.targets()
-
-
-@hookimpl
-def hwsdk_probe(target: str, deep: bool) -> Availability | None:
-    return TARGET.probe_target(target, deep)
-
-
-@hookimpl
-def hwsdk_capabilities(target: str) -> CapabilityTable | None:
-    return TARGET.capabilities(target)
-
-
-@hookimpl
-def hwsdk_check(target: str, node: Node, graph: Graph) -> Verdict | None:
-    return TARGET.check(target, node, graph)
-
-
-@hookimpl
-def hwsdk_compile(target: str, region: Region, options: Mapping[str, Any]) -> CompiledRegion | None:
-    return TARGET.compile(target, region, options)
+# hwsdk_targets, hwsdk_probe, hwsdk_capabilities, hwsdk_check, hwsdk_compile
+globals().update(TARGET.hooks())
