@@ -7,8 +7,10 @@ A plugin is a module (found through the ``hwsdk.plugins`` entry-point group) tha
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import Any
 
 import pluggy
@@ -30,8 +32,8 @@ from hwsdk.capability import (
 from hwsdk.ir.graph import Graph, Node, TensorType
 
 __all__ = [
-    "PLUGIN_API_VERSION", "api_refusal", "hookimpl", "TargetInfo", "Availability", "Region",
-    "CompiledRegion",
+    "PLUGIN_API_VERSION", "api_refusal", "hookimpl", "package_versions", "TargetInfo",
+    "Availability", "Region", "CompiledRegion",
     "CapabilityTable", "OpSupport", "Provenance", "Verdict", "ReasonCode", "MaxRank",
     "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize", "ConstantInput",
 ]
@@ -64,6 +66,20 @@ def api_refusal(declared: object) -> str:
 
 hookimpl = pluggy.HookimplMarker("hwsdk")
 """Marker for hook implementations: ``@hookimpl def hwsdk_targets(): ...``."""
+
+
+@functools.cache
+def _package_version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def package_versions(dists: Iterable[str]) -> dict[str, str]:
+    """Versions of the installed distributions among ``dists`` (absent ones left out), read
+    from package metadata without importing them and cached: what a quick probe reports."""
+    return {d: v for d in dists if (v := _package_version(d)) is not None}
 
 
 class TargetInfo(BaseModel):

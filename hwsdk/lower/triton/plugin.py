@@ -12,7 +12,6 @@ import glob
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from hwsdk.plugin import (
     TargetInfo,
     Verdict,
     hookimpl,
+    package_versions,
 )
 
 __all__ = ["TritonTarget"]
@@ -95,7 +95,7 @@ class TritonTarget:
 
     def quick_probe(self) -> Availability:
         """Package versions and the driver's device nodes; imports nothing."""
-        versions = {d: v for d in self.dists if (v := _version(d)) is not None}
+        versions = package_versions(self.dists)
         offline = "triton" in versions
         nodes = sorted(glob.glob(self.device_nodes))
         if nodes:
@@ -173,10 +173,3 @@ class TritonTarget:
         from hwsdk.lower.triton.aot import compile_artifact as build
 
         return build(model, example_inputs, target, out_dir)
-
-
-def _version(dist: str) -> str | None:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import importlib.util
-from importlib import metadata
 
-from hwsdk.plugin import Availability
+from hwsdk.plugin import Availability, package_versions
 
 __all__ = ["probe", "DISTS"]
 
 DISTS = ("torch", "triton", "amdsmi")
-
-
-@functools.cache
-def _version(dist: str) -> str | None:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def _smi_devices() -> tuple[list[str], str]:
@@ -58,7 +48,7 @@ def _torch_devices() -> tuple[list[str], str]:
 
 def probe(target: str) -> Availability:
     """Devices, versions, and whether ahead-of-time compilation works without a device."""
-    versions = {k: v for k in DISTS if (v := _version(k)) is not None}
+    versions = package_versions(DISTS)
     devices, why = _torch_devices()
     smi, smi_why = _smi_devices()
     if not devices and smi:
