@@ -38,8 +38,8 @@ def capabilities(target: str, registry: Registry | None = None) -> CapabilityTab
     return (registry or get_registry()).capabilities(target)
 
 
-def resolve_targets(target: str | Sequence[str], registry: Registry,
-                    need_available: bool) -> tuple[list[str], list[str], dict[str, Any]]:
+def resolve_targets(target: str | Sequence[str], registry: Registry
+                    ) -> tuple[list[str], list[str], dict[str, Any]]:
     """Expand ``auto`` and canonicalize: (requested, preference list without torch,
     availability per target)."""
     requested = [target] if isinstance(target, str) else (
@@ -65,7 +65,6 @@ def resolve_targets(target: str | Sequence[str], registry: Registry,
         probe = registry.probe(canonical)
         availability[canonical] = probe.model_dump()
         prefs.append(canonical)
-    _ = need_available
     return requested, prefs, availability
 
 
@@ -84,13 +83,12 @@ def _check_options(options: Mapping[str, Any], prefs: Sequence[str], registry: R
 
 def plan_graph(captured: Any, target: str | Sequence[str] = "auto", *, min_block_size: int = 1,
                fallback_ops: Collection[str] = (), options: Mapping[str, Any] | None = None,
-               registry: Registry | None = None, model_name: str = "",
-               for_compile: bool = False) -> PartitionPlan:
+               registry: Registry | None = None, model_name: str = "") -> PartitionPlan:
     """Assign and partition a captured graph (no compilation)."""
     if not isinstance(min_block_size, int) or min_block_size < 1:
         raise InvalidArgumentError(f"min_block_size must be an int >= 1, got {min_block_size!r}")
     reg = registry or get_registry()
-    requested, prefs, availability = resolve_targets(target, reg, for_compile)
+    requested, prefs, availability = resolve_targets(target, reg)
     options = dict(options or {})
     _check_options(options, prefs, reg)
     tables = {ref: reg.capabilities(ref) for ref in prefs}
@@ -257,7 +255,7 @@ def _check_settings(settings: Mapping[str, Any]) -> None:
             f"min_block_size must be an int >= 1, got {settings['min_block_size']!r}")
     normalize_fallback_ops(settings.get("fallback_ops", ()))
     registry = get_registry()
-    _, prefs, _ = resolve_targets(settings["target"], registry, True)
+    _, prefs, _ = resolve_targets(settings["target"], registry)
     _check_options(settings["options"], prefs, registry)
 
 
@@ -269,8 +267,7 @@ def _compile_now(model: Any, example_inputs: Sequence[Any], *, target: Any, min_
     registry = get_registry()
     captured = capture(model, example_inputs, dynamic_shapes=dynamic_shapes)
     plan = plan_graph(captured, target, min_block_size=min_block_size, fallback_ops=fallback_ops,
-                      options=options, registry=registry, model_name=type(model).__name__,
-                      for_compile=True)
+                      options=options, registry=registry, model_name=type(model).__name__)
     if require_full:
         _raise_if_not_full(plan)
     return build_compiled(captured, plan, registry, options, require_full)

@@ -80,7 +80,7 @@ for name in sys.argv[1:]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            plan = plan_graph(captured, name, registry=registry, for_compile=True)
+            plan = plan_graph(captured, name, registry=registry)
             cm = build_compiled(captured, plan, registry, {}, require_full=False)
         ok = torch.allclose(cm(x), model(x), atol=1e-6)
         out["use"][name] = ["ok" if ok else "wrong", sorted({r.target for r in cm.plan.regions})]

@@ -84,13 +84,13 @@ def check_targets(target: str) -> str | list[str]:
 
 
 def _plan(captured: Any, target: Any, loaded: Any, min_block_size: int,
-          fallback_ops: tuple[str, ...], for_compile: bool = False) -> Any:
+          fallback_ops: tuple[str, ...]) -> Any:
     from hwsdk.api import plan_graph
 
     targets = check_targets(target) if isinstance(target, str) else target
     return plan_graph(captured, targets, min_block_size=min_block_size,
                       fallback_ops=fallback_ops, model_name=type(loaded.model).__name__
-                      if loaded.program is None else loaded.name, for_compile=for_compile)
+                      if loaded.program is None else loaded.name)
 
 
 def write_reports(plan: Any, html: Path | None, json_path: Path | None,
@@ -189,7 +189,7 @@ def compile_model(loaded: Any, captured: Any, target: str, min_block_size: int,
     from hwsdk.api import build_compiled
     from hwsdk.registry import get_registry
 
-    plan = _plan(captured, target, loaded, min_block_size, fallback_ops, for_compile=True)
+    plan = _plan(captured, target, loaded, min_block_size, fallback_ops)
     registry = CompileProgressRegistry(get_registry(), progress, len(plan.regions))
     with progress.stage(f"compiling {len(plan.regions)} regions", total=len(plan.regions)):
         return build_compiled(captured, plan, registry,  # type: ignore[arg-type]

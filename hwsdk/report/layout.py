@@ -100,13 +100,13 @@ def layout_plan(plan: PartitionPlan) -> Layout:
         for slot, block in enumerate(layer):
             blocks[block].x = MARGIN + (span - row) / 2 + slot * (BLOCK_W + GAP_X)
             blocks[block].y = MARGIN + index * (BLOCK_H + GAP_Y)
-    lanes_used = _route(blocks, edges, layers)
+    lanes_used = _route(blocks, edges)
     width = 2 * MARGIN + span + (lanes_used + 2) * LANE + 160
     height = 2 * MARGIN + len(layers) * BLOCK_H + (len(layers) - 1) * GAP_Y
     return Layout(blocks, edges, width, height, layers)
 
 
-def _route(blocks: dict[str, Block], edges: list[Edge], layers: list[list[str]]) -> int:
+def _route(blocks: dict[str, Block], edges: list[Edge]) -> int:
     """Set each edge's path; returns the number of side lanes used."""
     lane_ends: list[int] = []  # per lane, the last layer it is busy until
     right = max(b.x for b in blocks.values()) + BLOCK_W
@@ -141,5 +141,4 @@ def _route(blocks: dict[str, Block], edges: list[Edge], layers: list[list[str]])
                      f"L{x_lane:.1f},{yb - r:.1f} Q{x_lane:.1f},{yb:.1f} {x_lane - r:.1f},{yb:.1f} "
                      f"L{xd + 1:.1f},{yb:.1f}")
         edge.label_x, edge.label_y = x_lane + 4, (ya + yb) / 2
-    _ = layers
     return len(lane_ends)

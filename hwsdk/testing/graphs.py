@@ -113,7 +113,7 @@ def compile_graph(graph: Graph, target: str, registry: Any,
                         out_spec=tree_flatten(tuple(outs))[1],
                         input_types=[graph.types[n] for n in graph.inputs])
     plan = plan_graph(captured, [target], registry=registry, options=options,
-                      model_name="conformance", for_compile=True)
+                      model_name="conformance")
     return build_compiled(captured, plan, registry, options or {}, require_full=False)
 
 

@@ -34,7 +34,7 @@ def compile_captured(captured: Any, target: Any, **settings: Any) -> Any:
     from hwsdk.registry import get_registry
 
     registry = get_registry()
-    plan = plan_graph(captured, target, registry=registry, for_compile=True, **settings)
+    plan = plan_graph(captured, target, registry=registry, **settings)
     return build_compiled(captured, plan, registry, {}, require_full=False)
 
 

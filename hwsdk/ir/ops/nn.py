@@ -8,7 +8,6 @@ from typing import Any
 
 from hwsdk._lazy import F, torch
 from hwsdk.errors import IRError
-from hwsdk.ir.dtypes import DType, from_torch
 from hwsdk.ir.graph import TensorType
 from hwsdk.ir.opdef import Converted, OpDef, is_tensor, register
 from hwsdk.ir.ops._infer import broadcast_shapes, norm_dim, same
@@ -354,5 +353,3 @@ register(OpDef(
     aten={"aten.scaled_dot_product_attention.default": _sdpa_convert},
     notes="Dropout must be 0 (inference).",
 ))
-
-_ = (DType, from_torch)

@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hwsdk._lazy import torch
-from hwsdk.errors import IRError
 from hwsdk.ir.dtypes import DType, from_torch, to_torch
 from hwsdk.ir.graph import TensorType
 from hwsdk.ir.opdef import Converted, OpDef, is_tensor, register
@@ -380,5 +379,3 @@ register(OpDef(
     reference=lambda x, diagonal: torch.tril(x, diagonal),
     aten={"aten.tril.default": _tri_convert},
 ))
-
-_ = IRError

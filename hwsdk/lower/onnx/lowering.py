@@ -87,7 +87,6 @@ def lower(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str], outputs: S
         data) and return it in ``external_data``: no copy of the weights into the protobuf.
     :raises LoweringError: naming every node that cannot be lowered and why.
     """
-    import onnx
     from onnx import helper
 
     problems = [(n, r) for n in nodes if (r := unsupported_reason(n, graph))]
@@ -135,7 +134,6 @@ def lower(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str], outputs: S
                                    initializer=initializers)
     model = helper.make_model(onnx_graph, opset_imports=[helper.make_opsetid("", OPSET)],
                               producer_name="hwsdk", ir_version=IR_VERSION)
-    _ = onnx
     return LoweredModel(model=model,
                         inputs=[*inputs, *(SYM_PREFIX + s for s in builder.extra_inputs)],
                         outputs=out_names, output_types=[graph.types[v] for v in outputs],
