@@ -29,8 +29,7 @@ MAX_CAPTURES = 8
 
 def targets(registry: Registry | None = None) -> list[TargetInfo]:
     """Every registered target, highest ``auto`` priority first. Does not import torch."""
-    reg = registry or get_registry()
-    return sorted((info for info, _ in reg.targets.values()), key=lambda i: (-i.priority, i.name))
+    return (registry or get_registry()).ordered_targets()
 
 
 def capabilities(target: str, registry: Registry | None = None) -> CapabilityTable:
@@ -55,7 +54,7 @@ def resolve_targets(target: str | Sequence[str], registry: Registry
                 if info.name == FALLBACK or info.name in prefs:
                     continue
                 probe = registry.probe(info.name)
-                availability[registry.canonical(info.name)] = probe.model_dump()
+                availability[registry.canonical(info.name)] = probe.to_dict()
                 if probe.available:
                     prefs.append(registry.canonical(info.name))
             continue
@@ -63,7 +62,7 @@ def resolve_targets(target: str | Sequence[str], registry: Registry
         if canonical == FALLBACK or canonical in prefs:
             continue
         probe = registry.probe(canonical)
-        availability[canonical] = probe.model_dump()
+        availability[canonical] = probe.to_dict()
         prefs.append(canonical)
     return requested, prefs, availability
 

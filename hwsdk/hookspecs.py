@@ -16,13 +16,15 @@ accept a subset of the arguments a spec lists.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from hwsdk.capability import CapabilityTable, Verdict
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.plugin import Availability, CompiledRegion, Region, TargetInfo
+
+if TYPE_CHECKING:
+    from hwsdk.capability import CapabilityTable, Verdict
 
 hookspec = pluggy.HookspecMarker("hwsdk")
 
@@ -76,7 +78,11 @@ def hwsdk_capabilities(target: str) -> CapabilityTable | None:
     """Return the capability table of ``target``.
 
     The table must validate, carry provenance, and name ops of the core op set; it must not
-    need the SDK or device (``explain`` works offline). hwsdk caches the result.
+    need the SDK or device (``explain`` works offline). It must depend only on installed code,
+    not on environment variables or devices found: hwsdk caches it per process, and
+    ``hwsdk caps`` keeps its JSON form on disk keyed by the installed distributions and the
+    plugin's files (:mod:`hwsdk.capability_cache`). Import the capability classes inside this
+    hook rather than at module level, so loading the plugin stays free of pydantic.
 
     :param target: the target reference (``"gaudi:gaudi2"``).
     :returns: the table, or None if this plugin does not serve ``target``.

@@ -3,40 +3,64 @@
 A plugin is a module (found through the ``hwsdk.plugins`` entry-point group) that declares
 ``HWSDK_PLUGIN_API`` (a version specifier such as ``">=1,<2"``) and implements hooks from
 :mod:`hwsdk.hookspecs`, marked with :data:`hookimpl`.
+
+Importing this module imports neither torch nor pydantic: :class:`TargetInfo` and
+:class:`Availability` are checked dataclasses, and the capability classes (pydantic models,
+re-exported here) load on first use. A plugin that imports them inside its
+``hwsdk_capabilities`` hook, not at module level, keeps ``hwsdk targets`` fast.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
-from pydantic import BaseModel, ConfigDict, Field
 
-from hwsdk.capability import (
-    AttrIn,
-    CapabilityTable,
-    ConstantInput,
-    LastDimMultiple,
-    MaxDimSize,
-    MaxRank,
-    OpSupport,
-    Provenance,
-    ReasonCode,
-    StaticShape,
-    Verdict,
-)
+from hwsdk.errors import PluginContractError
 from hwsdk.ir.graph import Graph, Node, TensorType
+from hwsdk.packaged_tables import PackagedTables
+
+if TYPE_CHECKING:
+    from hwsdk.capability import (
+        AttrIn,
+        CapabilityTable,
+        ConstantInput,
+        LastDimMultiple,
+        MaxDimSize,
+        MaxRank,
+        OpSupport,
+        Provenance,
+        ReasonCode,
+        StaticShape,
+        Verdict,
+    )
 
 __all__ = [
     "PLUGIN_API_VERSION", "api_refusal", "hookimpl", "package_versions", "TargetInfo",
     "Availability", "Region", "CompiledRegion",
     "CapabilityTable", "OpSupport", "Provenance", "Verdict", "ReasonCode", "MaxRank",
-    "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize", "ConstantInput",
+    "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize", "ConstantInput", "from_hook",
+    "PackagedTables",
 ]
+
+_CAPABILITY_NAMES = frozenset({
+    "CapabilityTable", "OpSupport", "Provenance", "Verdict", "ReasonCode", "MaxRank",
+    "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize", "ConstantInput"})
+
+
+def __getattr__(name: str) -> Any:
+    """The capability classes (pydantic models) are imported on first use, so that loading a
+    plugin and probing it does not import pydantic; see :mod:`hwsdk.capability`."""
+    if name in _CAPABILITY_NAMES:
+        from hwsdk import capability
+
+        return getattr(capability, name)
+    raise AttributeError(f"module 'hwsdk.plugin' has no attribute {name!r}")
 
 PLUGIN_API_VERSION = "1.0"
 """The plugin API this hwsdk implements; plugins declare the range they support."""
@@ -82,8 +106,74 @@ def package_versions(dists: Iterable[str]) -> dict[str, str]:
     return {d: v for d in dists if (v := _package_version(d)) is not None}
 
 
-class TargetInfo(BaseModel):
+def _fail(owner: object, message: str) -> PluginContractError:
+    return PluginContractError(f"{type(owner).__name__}: {message}")
+
+
+def _check_str(owner: object, *names: str) -> None:
+    for name in names:
+        value = getattr(owner, name)
+        if not isinstance(value, str):
+            raise _fail(owner, f"{name} must be a str, got {value!r}")
+
+
+def _check_str_list(owner: object, *names: str) -> None:
+    for name in names:
+        value = getattr(owner, name)
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise _fail(owner, f"{name} must be a list of str, got {value!r}")
+        object.__setattr__(owner, name, list(value))
+
+
+def _check_str_dict(owner: object, name: str) -> None:
+    value = getattr(owner, name)
+    if not isinstance(value, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise _fail(owner, f"{name} must map str to str, got {value!r}")
+    object.__setattr__(owner, name, dict(value))
+
+
+def _check_bool(owner: object, *names: str) -> None:
+    for name in names:
+        if not isinstance(getattr(owner, name), bool):
+            raise _fail(owner, f"{name} must be a bool, got {getattr(owner, name)!r}")
+
+
+_T = TypeVar("_T", "TargetInfo", "Availability")
+
+
+def from_hook(cls: type[_T], raw: object) -> _T:
+    """``raw`` as a ``cls``: an instance passes through, a mapping is checked field by field.
+
+    :raises PluginContractError: naming the unknown, missing or mistyped field.
+    """
+    if isinstance(raw, cls):
+        return raw
+    if not isinstance(raw, Mapping):
+        raise PluginContractError(
+            f"expected a {cls.__name__} (or a mapping of its fields), got {type(raw).__name__}")
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(str(k) for k in raw if k not in known)
+    if unknown:
+        raise PluginContractError(f"{cls.__name__} has no field {', '.join(unknown)}; its "
+                                  f"fields are {', '.join(sorted(known))}")
+    missing = sorted(f.name for f in fields(cls) if f.name not in raw
+                     and f.default is MISSING and f.default_factory is MISSING)
+    if missing:
+        raise PluginContractError(f"{cls.__name__} needs {', '.join(missing)}")
+    return cls(**raw)
+
+
+_TARGET_NAME = re.compile(r"^[a-z][a-z0-9_\-]*$")
+
+
+@dataclass(frozen=True)
+class TargetInfo:
     """A target a plugin serves.
+
+    Checked on construction (a plain frozen dataclass, so that ``hwsdk targets`` starts
+    without a validation library); a wrong field raises
+    :class:`~hwsdk.errors.PluginContractError` naming it.
 
     :param name: the target name users pass (``"rocm"``); lower case, no colon.
     :param vendor: who makes the hardware (``"AMD"``).
@@ -97,29 +187,56 @@ class TargetInfo(BaseModel):
         ``hwsdk.compile`` refuses options no chosen target declares.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-    name: str = Field(pattern=r"^[a-z][a-z0-9_\-]*$")
+    name: str
     vendor: str
     description: str = ""
-    variants: list[str] = Field(default_factory=list)
+    variants: list[str] = field(default_factory=list)
     default_variant: str | None = None
-    aliases: list[str] = Field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
     priority: int = 10
     engine: str = ""
-    options: dict[str, str] = Field(default_factory=dict)
+    options: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_str(self, "name", "vendor", "description", "engine")
+        if not _TARGET_NAME.match(self.name):
+            raise _fail(self, f"name {self.name!r} must be lower case letters, digits, '_' or "
+                              "'-', starting with a letter")
+        _check_str_list(self, "variants", "aliases")
+        _check_str_dict(self, "options")
+        if self.default_variant is not None and self.default_variant not in self.variants:
+            raise _fail(self, f"default_variant {self.default_variant!r} is not one of the "
+                              f"variants {self.variants}")
+        if not isinstance(self.priority, int) or isinstance(self.priority, bool):
+            raise _fail(self, f"priority must be an int, got {self.priority!r}")
 
 
-class Availability(BaseModel):
-    """What a probe found: can this target compile and run here, and why not."""
+@dataclass(frozen=True)
+class Availability:
+    """What a probe found: can this target compile and run here, and why not.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    :param available: the target can compile and run on this machine.
+    :param reason: why not (empty when available).
+    :param devices: devices found (``["CPU: AMD EPYC 7B13"]``).
+    :param versions: versions of the SDK packages found, name → version.
+    :param can_compile_offline: ahead-of-time compilation works without a device.
+    """
 
     available: bool
     reason: str = ""
-    devices: list[str] = Field(default_factory=list)
-    versions: dict[str, str] = Field(default_factory=dict)
+    devices: list[str] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)
     can_compile_offline: bool = False
+
+    def __post_init__(self) -> None:
+        _check_bool(self, "available", "can_compile_offline")
+        _check_str(self, "reason")
+        _check_str_list(self, "devices")
+        _check_str_dict(self, "versions")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-ready dict (what plans record)."""
+        return asdict(self)
 
 
 @dataclass

@@ -23,15 +23,24 @@ import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from hwsdk import hookspecs
-from hwsdk.capability import CapabilityTable, Verdict
 from hwsdk.errors import PluginContractError, PluginLoadError, UnknownTargetError
 from hwsdk.ir.graph import Graph, Node
-from hwsdk.plugin import Availability, CompiledRegion, Region, TargetInfo, api_refusal
+from hwsdk.plugin import (
+    Availability,
+    CompiledRegion,
+    Region,
+    TargetInfo,
+    api_refusal,
+    from_hook,
+)
+
+if TYPE_CHECKING:
+    from hwsdk.capability import CapabilityTable, Verdict
 
 __all__ = ["PluginRecord", "Registry", "get_registry", "reset_registry", "ENTRY_POINT_GROUP",
            "HOOK_NAMES"]
@@ -87,13 +96,19 @@ def _env_list(name: str) -> set[str] | None:
     return {item.strip() for item in raw.split(",") if item.strip()}
 
 
+def _is_table(value: Any) -> bool:
+    """Whether ``value`` is a CapabilityTable (without importing pydantic to find out)."""
+    capability = sys.modules.get("hwsdk.capability")
+    return capability is not None and isinstance(value, capability.CapabilityTable)
+
+
 def _brief(value: Any) -> str:
     """A short form of a hook argument or result for the trace."""
     if isinstance(value, (Node, Region)):
         return f"<{type(value).__name__.lower()} {value.id}>"
-    if isinstance(value, (Graph, CapabilityTable)):
+    if isinstance(value, Graph) or _is_table(value):
         name = getattr(value, "target", "")
-        size = len(value.ops) if isinstance(value, CapabilityTable) else len(value.nodes)
+        size = len(value.nodes) if isinstance(value, Graph) else len(value.ops)
         return f"<{type(value).__name__} {name}{' ' if name else ''}{size} entries>"
     if isinstance(value, list) and value and not isinstance(value[0], (str, int, float)):
         return f"[{len(value)} x {type(value[0]).__name__}]"
@@ -124,10 +139,10 @@ class Registry:
         self._deny = _env_list("HWSDK_DISABLE_PLUGINS") or set()
         if entry_points is None:
             entry_points = list(metadata.entry_points(group=ENTRY_POINT_GROUP))
-        ordered = sorted(entry_points, key=lambda ep: (_dist_name(ep) != BUILTIN_DISTRIBUTION,
-                                                       ep.name, _dist_name(ep)))
-        for ep in ordered:
-            self._load(ep)
+        found = [(ep, *_distribution(ep)) for ep in entry_points]
+        found.sort(key=lambda item: (item[1] != BUILTIN_DISTRIBUTION, item[0].name, item[1]))
+        for ep, dist, version in found:
+            self._load(ep, dist, version)
 
     def _trace(self, text: str) -> None:
         if self.tracing:
@@ -136,9 +151,8 @@ class Registry:
 
     # -- loading --------------------------------------------------------------------------------
 
-    def _load(self, ep: metadata.EntryPoint) -> None:
-        record = PluginRecord(name=ep.name, value=ep.value, distribution=_dist_name(ep),
-                              version=_dist_version(ep))
+    def _load(self, ep: metadata.EntryPoint, dist: str, version: str) -> None:
+        record = PluginRecord(name=ep.name, value=ep.value, distribution=dist, version=version)
         if ep.name in self.plugins:
             other = self.plugins[ep.name]
             record.name = f"{ep.name}@{record.distribution or ep.value}"
@@ -227,8 +241,7 @@ class Registry:
         if not isinstance(raw, (list, tuple)):
             raise PluginContractError(
                 f"hwsdk_targets must return a list of TargetInfo, got {type(raw).__name__}")
-        return [TargetInfo.model_validate(i.model_dump() if isinstance(i, TargetInfo) else i)
-                for i in raw]
+        return [from_hook(TargetInfo, i) for i in raw]
 
     def _duplicate(self, infos: list[TargetInfo]) -> PluginContractError | None:
         claimed: dict[str, str] = {}
@@ -325,6 +338,11 @@ class Registry:
             )
         return info, (variant or info.default_variant or None)
 
+    def ordered_targets(self) -> list[TargetInfo]:
+        """Every registered target, highest ``auto`` priority first (ties by name)."""
+        return sorted((info for info, _ in self.targets.values()),
+                      key=lambda i: (-i.priority, i.name))
+
     def canonical(self, ref: str) -> str:
         """``"rocm"`` → ``"rocm:gfx942"`` when that is its default variant (cached)."""
         canonical = self._canonical.get(ref)
@@ -381,6 +399,8 @@ class Registry:
         return table
 
     def _validate_table(self, raw: Any, canonical: str) -> CapabilityTable:
+        from hwsdk.capability import CapabilityTable
+
         if raw is None:
             raise PluginContractError(f"hwsdk_capabilities returned None for {canonical}, "
                                       "a target the plugin declared")
@@ -406,8 +426,7 @@ class Registry:
             if result is None:
                 availability = Availability(available=False, reason="the plugin has no probe")
             else:
-                availability = Availability.model_validate(
-                    result.model_dump() if isinstance(result, Availability) else result)
+                availability = from_hook(Availability, result)
         except Exception as exc:
             availability = Availability(available=False,
                                         reason=f"probe raised {type(exc).__name__}: {exc}")
@@ -429,6 +448,8 @@ class Registry:
             result = self._call(record, "hwsdk_check", target=canonical, node=node, graph=graph)
             if result is None:
                 return None
+            from hwsdk.capability import Verdict
+
             verdict = result if isinstance(result, Verdict) else Verdict.model_validate(result)
         except Exception as exc:
             self._fail(record, f"hwsdk_check({canonical!r}, {node.id}) failed: "
@@ -467,12 +488,12 @@ class Registry:
                         break
 
 
-def _dist_name(ep: metadata.EntryPoint) -> str:
-    return str(ep.dist.metadata["Name"]) if ep.dist is not None else ""
-
-
-def _dist_version(ep: metadata.EntryPoint) -> str:
-    return str(ep.dist.version) if ep.dist is not None else ""
+def _distribution(ep: metadata.EntryPoint) -> tuple[str, str]:
+    """(name, version) of the distribution declaring ``ep`` (one metadata read)."""
+    if ep.dist is None:
+        return "", ""
+    meta = ep.dist.metadata
+    return str(meta["Name"]), str(meta["Version"])
 
 
 _DEFAULT: Registry | None = None

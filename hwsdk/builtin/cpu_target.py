@@ -11,23 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hwsdk.ir.dtypes import DType
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.ir.opdef import OPSET_VERSION
-from hwsdk.plugin import (
-    Availability,
-    CapabilityTable,
-    CompiledRegion,
-    OpSupport,
-    Provenance,
-    ReasonCode,
-    Region,
-    TargetInfo,
-    Verdict,
-    hookimpl,
-)
+from hwsdk.plugin import Availability, CompiledRegion, Region, TargetInfo, hookimpl
+
+if TYPE_CHECKING:
+    from hwsdk.plugin import CapabilityTable, Verdict
 
 HWSDK_PLUGIN_API = ">=1,<2"
 
@@ -102,6 +94,8 @@ def _ort_version() -> str:
 def hwsdk_capabilities(target: str) -> CapabilityTable | None:
     if target != TARGET:
         return None
+    from hwsdk.plugin import CapabilityTable, OpSupport, Provenance
+
     ops = {op: OpSupport(dtypes={DType(d): "yes" for d in dtypes},
                          note="lowered by hwsdk.lower.onnx")
            for op, dtypes in sorted(_CLAIMS.items())}
@@ -127,6 +121,7 @@ def hwsdk_check(target: str, node: Node, graph: Graph) -> Verdict | None:
     if target != TARGET:
         return None
     from hwsdk.lower.onnx import unsupported_reason
+    from hwsdk.plugin import ReasonCode, Verdict
 
     reason = unsupported_reason(node, graph)
     if reason is None:

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hwsdk.ir.dtypes import DType
 from hwsdk.ir.opdef import OPSET_VERSION, all_ops
-from hwsdk.plugin import (
-    Availability,
-    CapabilityTable,
-    CompiledRegion,
-    OpSupport,
-    Provenance,
-    Region,
-    TargetInfo,
-    hookimpl,
-)
+from hwsdk.plugin import Availability, CompiledRegion, Region, TargetInfo, hookimpl
+
+if TYPE_CHECKING:
+    from hwsdk.plugin import CapabilityTable
 
 HWSDK_PLUGIN_API = ">=1,<2"
 
@@ -57,6 +51,8 @@ def hwsdk_probe(target: str) -> Availability | None:
 def hwsdk_capabilities(target: str) -> CapabilityTable | None:
     if target != "torch":
         return None
+    from hwsdk.plugin import CapabilityTable, OpSupport, Provenance
+
     ops = {op.name: OpSupport(dtypes=dict.fromkeys(_DTYPES, "yes")) for op in all_ops()}
     return CapabilityTable(
         target="torch", version=str(OPSET_VERSION), opset_version=OPSET_VERSION,

@@ -3,7 +3,8 @@
 hwsdk-rocm; a third-party Triton-backed plugin can use it the same way).
 
 A plugin module builds one :class:`TritonTarget` and delegates each ``@hookimpl`` to it.
-Importing this module imports neither torch nor triton.
+Importing this module imports neither torch, triton nor pydantic (the capability classes load
+when a table is asked for).
 """
 
 from __future__ import annotations
@@ -13,23 +14,22 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hwsdk.capability import Provenance, Support
 from hwsdk.ir.dtypes import DType
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.ir.opdef import OPSET_VERSION
-from hwsdk.lower.triton.capabilities import check_node, op_table
 from hwsdk.plugin import (
     Availability,
-    CapabilityTable,
     CompiledRegion,
     Region,
     TargetInfo,
-    Verdict,
     hookimpl,
     package_versions,
 )
+
+if TYPE_CHECKING:
+    from hwsdk.capability import CapabilityTable, Support, Verdict
 
 __all__ = ["TritonTarget"]
 
@@ -44,7 +44,8 @@ class TritonTarget:
     :param binary: what AOT builds (``"cubin"``, ``"hsaco"``).
     :param archs: the variants, Triton arch names (``"sm_90"``, ``"gfx942"``).
     :param default_arch: the variant the bare name means.
-    :param provenance: sources of the dtype facts.
+    :param provenance: sources of the dtype facts, each a mapping of
+        :class:`~hwsdk.capability.Provenance` fields.
     :param dtype_facts: arch → float dtype support.
     :param probe: the deep probe, ``probe(target)`` (may import torch and device libraries).
     :param device_nodes: glob of the driver's device nodes, for the quick probe.
@@ -57,7 +58,7 @@ class TritonTarget:
     binary: str
     archs: Sequence[str]
     default_arch: str
-    provenance: list[Provenance]
+    provenance: Sequence[Mapping[str, str]]
     dtype_facts: Callable[[str], dict[DType, Support]]
     probe: Callable[[str], Availability]
     device_nodes: str
@@ -113,15 +114,23 @@ class TritonTarget:
         arch = self.arch(target)
         if arch is None:
             return None
+        from hwsdk.capability import CapabilityTable, Provenance
+        from hwsdk.lower.triton.capabilities import op_table
+
         return CapabilityTable(
             target=f"{self.name}:{arch}", version=f"hwsdk.lower.triton opset {OPSET_VERSION}",
-            opset_version=OPSET_VERSION, provenance=self.provenance,
+            opset_version=OPSET_VERSION,
+            provenance=[Provenance(**dict(p)) for p in self.provenance],
             ops=op_table(self.dtype_facts(arch)),
             note=f"Generated Triton kernels for {arch}. Ops outside the kernel families "
                  "(embedding, cat, indexing …) run in PyTorch.")
 
     def check(self, target: str, node: Node, graph: Graph) -> Verdict | None:
-        return check_node(target, node, graph) if self.arch(target) else None
+        if not self.arch(target):
+            return None
+        from hwsdk.lower.triton.capabilities import check_node
+
+        return check_node(target, node, graph)
 
     def compile(self, target: str, region: Region,
                 options: Mapping[str, Any]) -> CompiledRegion | None:

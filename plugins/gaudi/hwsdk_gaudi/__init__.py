@@ -10,10 +10,13 @@ compiled with ``torch.compile(backend="hpu_backend")`` on the ``hpu`` device.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hwsdk.plugin import Availability, CapabilityTable, CompiledRegion, Region, TargetInfo, hookimpl
+from hwsdk.plugin import Availability, CompiledRegion, Region, TargetInfo, hookimpl
 from hwsdk_gaudi import tables, vendor
+
+if TYPE_CHECKING:
+    from hwsdk.plugin import CapabilityTable
 
 __all__ = ["HWSDK_PLUGIN_API", "hwsdk_targets", "hwsdk_probe", "hwsdk_capabilities",
            "hwsdk_compile", "variant_of"]
@@ -23,12 +26,9 @@ NAME = "gaudi"
 
 
 def variant_of(target: str) -> str | None:
-    """``"gaudi:gaudi3"`` → ``"gaudi3"``; ``"gaudi"`` → the default; None if not ours."""
-    name, _, variant = target.partition(":")
-    if name != NAME:
-        return None
-    variant = variant or tables.DEFAULT_VARIANT
-    return variant if variant in tables.VARIANTS else None
+    """The variant a target reference means (the default for the bare name), or None when
+    the reference is not this plugin's."""
+    return tables.TABLES.variant_of(target)
 
 
 @hookimpl

@@ -6,28 +6,12 @@ Pytorch_Operators.rst; each holds the CapabilityTable and per-op provenance ("en
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from importlib import resources
-from typing import Any
+from hwsdk.plugin import PackagedTables
 
-from hwsdk.plugin import CapabilityTable
+__all__ = ["TABLES", "VARIANTS", "DEFAULT_VARIANT", "document", "table"]
 
-__all__ = ["VARIANTS", "DEFAULT_VARIANT", "document", "table"]
-
-VARIANTS = ["gaudi", "gaudi2", "gaudi3"]
-DEFAULT_VARIANT = "gaudi2"
-
-
-@cache
-def document(variant: str) -> dict[str, Any]:
-    """The whole generated document of one variant (table, entries, schema)."""
-    text = resources.files(__package__).joinpath("tables", f"{variant}.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
-
-
-@cache
-def table(variant: str) -> CapabilityTable:
-    """The capability table of one variant (``gaudi``, ``gaudi2``, ``gaudi3``)."""
-    return CapabilityTable.model_validate(document(variant)["table"])
+TABLES = PackagedTables(__package__, "gaudi", ["gaudi", "gaudi2", "gaudi3"], "gaudi2")
+VARIANTS = TABLES.variants
+DEFAULT_VARIANT = TABLES.default_variant
+document = TABLES.document
+table = TABLES.table

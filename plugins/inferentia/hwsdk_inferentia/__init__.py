@@ -9,10 +9,13 @@ Capability tables are generated from the Neuron documentation (see docs/vendor-t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hwsdk.plugin import Availability, CapabilityTable, CompiledRegion, Region, TargetInfo, hookimpl
+from hwsdk.plugin import Availability, CompiledRegion, Region, TargetInfo, hookimpl
 from hwsdk_inferentia import tables, vendor
+
+if TYPE_CHECKING:
+    from hwsdk.plugin import CapabilityTable
 
 __all__ = ["HWSDK_PLUGIN_API", "hwsdk_targets", "hwsdk_probe", "hwsdk_capabilities",
            "hwsdk_compile", "variant_of"]
@@ -22,12 +25,9 @@ NAME = "inferentia"
 
 
 def variant_of(target: str) -> str | None:
-    """``"inferentia:trn2"`` → ``"trn2"``; ``"inferentia"`` → the default; None if not ours."""
-    name, _, variant = target.partition(":")
-    if name != NAME:
-        return None
-    variant = variant or tables.DEFAULT_VARIANT
-    return variant if variant in tables.VARIANTS else None
+    """The variant a target reference means (the default for the bare name), or None when
+    the reference is not this plugin's."""
+    return tables.TABLES.variant_of(target)
 
 
 @hookimpl

@@ -10,18 +10,14 @@ nor openvino.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hwsdk.plugin import (
-    Availability,
-    CapabilityTable,
-    CompiledRegion,
-    Region,
-    TargetInfo,
-    hookimpl,
-)
-from hwsdk_intel.capabilities import DEVICES, VARIANTS, table
+from hwsdk.plugin import Availability, CompiledRegion, Region, TargetInfo, hookimpl
+from hwsdk_intel.devices import DEVICES, VARIANTS
 from hwsdk_intel.options import OPTIONS
+
+if TYPE_CHECKING:
+    from hwsdk.plugin import CapabilityTable
 
 __all__ = ["HWSDK_PLUGIN_API", "hwsdk_targets", "hwsdk_probe", "hwsdk_capabilities",
            "hwsdk_compile"]
@@ -62,7 +58,11 @@ def hwsdk_probe(target: str, deep: bool) -> Availability | None:
 @hookimpl
 def hwsdk_capabilities(target: str) -> CapabilityTable | None:
     variant = _variant(target)
-    return None if variant is None else table(variant)
+    if variant is None:
+        return None
+    from hwsdk_intel.capabilities import table
+
+    return table(variant)
 
 
 @hookimpl

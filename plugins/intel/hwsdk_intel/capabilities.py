@@ -20,15 +20,13 @@ from hwsdk.capability import (
 )
 from hwsdk.ir.dtypes import DType
 from hwsdk.ir.opdef import OPSET_VERSION
+from hwsdk_intel.devices import DEVICES, VARIANTS
 
 __all__ = ["CLAIMS", "TESTED_OPENVINO", "table", "VARIANTS", "DEVICES", "FRONTEND_MISSING"]
 
 TESTED_OPENVINO = "2026.4.1"
 """The OpenVINO release the claims were tested with (``openvino.get_version()`` prefix)."""
 
-VARIANTS = ("cpu", "gpu", "npu")
-DEVICES = {"cpu": "CPU", "gpu": "GPU", "npu": "NPU"}
-"""Variant → OpenVINO device name."""
 
 _F = (DType.f32, DType.f16)
 _FI = (*_F, DType.i32)

@@ -9,7 +9,7 @@ from functools import lru_cache
 from importlib import metadata
 
 from hwsdk.plugin import Availability
-from hwsdk_intel.capabilities import DEVICES
+from hwsdk_intel.devices import DEVICES
 
 __all__ = ["probe", "quick_probe", "device_present"]
 

@@ -8,25 +8,28 @@ Which sm_* Triton can compile for was checked against the installed Triton (test
 
 from __future__ import annotations
 
-from hwsdk.capability import Support
+from typing import TYPE_CHECKING
+
 from hwsdk.ir.dtypes import DType
-from hwsdk.plugin import Provenance
+
+if TYPE_CHECKING:
+    from hwsdk.capability import Support
 
 __all__ = ["ARCHS", "DEFAULT_ARCH", "compute_capability", "dtype_facts", "PROVENANCE"]
 
 ARCHS = ["sm_80", "sm_86", "sm_89", "sm_90", "sm_100", "sm_120"]
 DEFAULT_ARCH = "sm_80"
 
-PROVENANCE = [
-    Provenance(
+PROVENANCE: list[dict[str, str]] = [
+    dict(
         source="TensorRT-LLM support matrix, Precision per GPU arch (vendor-data/nvidia/"
                "support-matrix.md)",
         version="TensorRT-LLM docs, NGC 26.04 / TensorRT 10.16",
         url_or_repo_path="NVIDIA/TensorRT-LLM:docs/source/legacy/reference/support-matrix.md"
                          "@17552a447517c3110b3fe07cffd73204fb22b615",
         retrieved="see ../shared/vendor-data/SOURCES.md"),
-    Provenance(source="hwsdk.lower.triton kernel tests (Triton interpreter) and AOT compiles",
-               url_or_repo_path="tests/lower/triton, plugins/nvidia/tests"),
+    dict(source="hwsdk.lower.triton kernel tests (Triton interpreter) and AOT compiles",
+         url_or_repo_path="tests/lower/triton, plugins/nvidia/tests"),
 ]
 
 

@@ -10,9 +10,12 @@ gfx1100 is not in the precision tables: its bf16 and fp8 stay "unknown".
 
 from __future__ import annotations
 
-from hwsdk.capability import Support
+from typing import TYPE_CHECKING
+
 from hwsdk.ir.dtypes import DType
-from hwsdk.plugin import Provenance
+
+if TYPE_CHECKING:
+    from hwsdk.capability import Support
 
 __all__ = ["ARCHS", "DEFAULT_ARCH", "dtype_facts", "PROVENANCE", "warp_size"]
 
@@ -20,17 +23,17 @@ ARCHS = ["gfx90a", "gfx942", "gfx950", "gfx1100", "gfx1200"]
 DEFAULT_ARCH = "gfx942"
 
 _COMMIT = "e396b4898f459db094bfd60b876f419f77eb9f09"
-PROVENANCE = [
-    Provenance(source="ROCm precision support (vendor-data/rocm/precision-support.rst)",
-               version="ROCm docs 6.3.3",
-               url_or_repo_path=f"ROCm/ROCm:docs/reference/precision-support.rst@{_COMMIT}",
-               retrieved="see ../shared/vendor-data/SOURCES.md"),
-    Provenance(source="ROCm GPU architecture specs (vendor-data/rocm/gpu-arch-specs.rst)",
-               version="ROCm docs 6.3.3",
-               url_or_repo_path=f"ROCm/ROCm:docs/reference/gpu-arch-specs.rst@{_COMMIT}",
-               retrieved="see ../shared/vendor-data/SOURCES.md"),
-    Provenance(source="hwsdk.lower.triton kernel tests (Triton interpreter) and AOT compiles",
-               url_or_repo_path="tests/lower/triton, plugins/rocm/tests"),
+PROVENANCE: list[dict[str, str]] = [
+    dict(source="ROCm precision support (vendor-data/rocm/precision-support.rst)",
+         version="ROCm docs 6.3.3",
+         url_or_repo_path=f"ROCm/ROCm:docs/reference/precision-support.rst@{_COMMIT}",
+         retrieved="see ../shared/vendor-data/SOURCES.md"),
+    dict(source="ROCm GPU architecture specs (vendor-data/rocm/gpu-arch-specs.rst)",
+         version="ROCm docs 6.3.3",
+         url_or_repo_path=f"ROCm/ROCm:docs/reference/gpu-arch-specs.rst@{_COMMIT}",
+         retrieved="see ../shared/vendor-data/SOURCES.md"),
+    dict(source="hwsdk.lower.triton kernel tests (Triton interpreter) and AOT compiles",
+         url_or_repo_path="tests/lower/triton, plugins/rocm/tests"),
 ]
 
 _INSTINCT = {"gfx90a": "MI200", "gfx942": "MI300"}

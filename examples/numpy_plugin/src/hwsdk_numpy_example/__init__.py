@@ -12,20 +12,14 @@ import functools
 import importlib.util
 from collections.abc import Mapping
 from importlib import metadata, resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hwsdk.errors import CompileError, TargetUnavailableError
 from hwsdk.ir.graph import Graph, Node
-from hwsdk.plugin import (
-    Availability,
-    CapabilityTable,
-    CompiledRegion,
-    ReasonCode,
-    Region,
-    TargetInfo,
-    Verdict,
-    hookimpl,
-)
+from hwsdk.plugin import Availability, CompiledRegion, Region, TargetInfo, hookimpl
+
+if TYPE_CHECKING:  # pydantic models: imported inside the hooks, so loading stays cheap
+    from hwsdk.plugin import CapabilityTable, Verdict
 
 __all__ = ["HWSDK_PLUGIN_API", "TARGET", "MAX_ELEMENTS", "hwsdk_targets", "hwsdk_probe",
            "hwsdk_capabilities", "hwsdk_check", "hwsdk_compile"]
@@ -70,6 +64,8 @@ def hwsdk_capabilities(target: str) -> CapabilityTable | None:
     """The table shipped as ``capabilities.json`` beside this module."""
     if target != TARGET:
         return None
+    from hwsdk.plugin import CapabilityTable
+
     text = resources.files(__name__).joinpath("capabilities.json").read_text()
     return CapabilityTable.model_validate_json(text)
 
@@ -85,6 +81,8 @@ def hwsdk_check(target: str, node: Node, graph: Graph) -> Verdict | None:
     for name in node.outputs:
         count = graph.types[name].numel()
         if count is not None and count > MAX_ELEMENTS:
+            from hwsdk.plugin import ReasonCode, Verdict
+
             return Verdict(target=target, node_id=node.id, ok=False, code=ReasonCode.CONSTRAINT,
                            reason=f"{name} has {count} elements; the NumPy engine keeps at most "
                                   f"{MAX_ELEMENTS} per node in host memory, so PyTorch runs it")

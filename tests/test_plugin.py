@@ -1,0 +1,80 @@
+"""The plugin API's value types: TargetInfo and Availability checked on construction, and
+hook results given as mappings."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from hwsdk.errors import PluginContractError
+from hwsdk.plugin import Availability, TargetInfo, from_hook
+
+
+def test_target_info_keeps_its_fields_and_copies_lists() -> None:
+    variants = ["a", "b"]
+    info = TargetInfo(name="acme", vendor="Acme", variants=variants, default_variant="b",
+                      aliases=("acme-npu",), options={"fast": "go fast"})
+    variants.append("c")
+    assert info.variants == ["a", "b"] and info.aliases == ["acme-npu"]
+    assert info.priority == 10 and info.engine == "" and info.options == {"fast": "go fast"}
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"name": "Acme"}, "name 'Acme' must be lower case"),
+    ({"name": "acme:npu"}, "must be lower case"),
+    ({"vendor": 3}, "vendor must be a str"),
+    ({"variants": "ab"}, "variants must be a list of str"),
+    ({"variants": ["a"], "default_variant": "b"}, "default_variant 'b' is not one of"),
+    ({"priority": "high"}, "priority must be an int"),
+    ({"priority": True}, "priority must be an int"),
+    ({"options": {"fast": 1}}, "options must map str to str"),
+])
+def test_target_info_rejects_bad_fields(fields: dict[str, Any], message: str) -> None:
+    with pytest.raises(PluginContractError, match=message):
+        TargetInfo(**{"name": "acme", "vendor": "Acme", **fields})
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"available": "yes"}, "available must be a bool"),
+    ({"available": True, "devices": [1]}, "devices must be a list of str"),
+    ({"available": True, "versions": {"sdk": 2}}, "versions must map str to str"),
+    ({"available": False, "reason": None}, "reason must be a str"),
+])
+def test_availability_rejects_bad_fields(fields: dict[str, Any], message: str) -> None:
+    with pytest.raises(PluginContractError, match=message):
+        Availability(**fields)
+
+
+def test_availability_to_dict() -> None:
+    found = Availability(available=True, devices=["npu0"], versions={"sdk": "1.2"})
+    assert found.to_dict() == {"available": True, "reason": "", "devices": ["npu0"],
+                               "versions": {"sdk": "1.2"}, "can_compile_offline": False}
+
+
+def test_from_hook_accepts_instances_and_mappings() -> None:
+    info = TargetInfo(name="acme", vendor="Acme")
+    assert from_hook(TargetInfo, info) is info
+    assert from_hook(TargetInfo, {"name": "acme", "vendor": "Acme"}) == info
+    assert from_hook(Availability, {"available": False, "reason": "no card"}).reason == "no card"
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ({"name": "acme", "vendor": "Acme", "colour": "red"}, "TargetInfo has no field colour"),
+    ({"name": "acme"}, "TargetInfo needs vendor"),
+    (["acme"], "expected a TargetInfo .* got list"),
+])
+def test_from_hook_names_the_problem(raw: object, message: str) -> None:
+    with pytest.raises(PluginContractError, match=message):
+        from_hook(TargetInfo, raw)
+
+
+def test_importing_the_plugin_api_imports_neither_torch_nor_pydantic() -> None:
+    code = ("import sys, hwsdk.plugin, hwsdk.registry; "
+            "print(sorted(m for m in ('torch', 'pydantic') if m in sys.modules)); "
+            "hwsdk.plugin.CapabilityTable; print('pydantic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=60).stdout.split()
+    assert out == ["[]", "True"]
