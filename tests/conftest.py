@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# hwsdk's on-disk caches (capability views, generated Triton modules) go to a throwaway
+# directory, not the user's ~/.cache/hwsdk.
+os.environ.setdefault("HWSDK_CACHE_DIR", tempfile.mkdtemp(prefix="hwsdk-test-cache-"))
 
 
 @pytest.fixture(autouse=True)

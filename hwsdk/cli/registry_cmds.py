@@ -19,10 +19,8 @@ VERSIONED_PACKAGES = ("torch", "triton", "openvino", "onnxruntime", "onnx", "tra
 
 def target_refs(registry: Any, include_torch: bool = True) -> list[str]:
     """Every target and every variant, ``auto`` priority first: ``intel``, ``intel:cpu`` …"""
-    from hwsdk.api import targets
-
     refs: list[str] = []
-    for info in targets(registry):
+    for info in registry.ordered_targets():
         if info.name == "torch" and not include_torch:
             continue
         refs.extend([f"{info.name}:{v}" for v in info.variants] if info.variants else [info.name])
@@ -30,10 +28,8 @@ def target_refs(registry: Any, include_torch: bool = True) -> list[str]:
 
 
 def _target_rows(registry: Any, deep: bool = False) -> list[dict[str, Any]]:
-    from hwsdk.api import targets
-
     rows = []
-    for info in targets(registry):
+    for info in registry.ordered_targets():
         record = registry.targets[info.name][1]
         variants: list[str | None] = list(info.variants) or [None]
         for variant in variants:
@@ -101,8 +97,8 @@ def _dtype(value: str | None) -> Any:
             param_hint="--dtype") from None
 
 
-def _constraints(entry: Any) -> str:
-    return "; ".join(c.describe() for c in entry.constraints) or "-"
+def _constraints(entry: dict[str, Any]) -> str:
+    return "; ".join(c["description"] for c in entry["constraints"]) or "-"
 
 
 @click.command("caps")
@@ -113,13 +109,14 @@ def _constraints(entry: Any) -> str:
 def caps_cmd(target: str | None, op: str | None, dtype: str | None, as_json: bool) -> None:
     """The capability registry: per target, ops, dtypes (yes/no/unknown), constraints,
     provenance."""
+    from hwsdk.capability_cache import capability_views
     from hwsdk.registry import get_registry
 
     registry = get_registry()
     wanted = _dtype(dtype)
     refs = [registry.canonical(target)] if target else target_refs(registry)
-    tables = {ref: registry.capabilities(ref) for ref in refs}
-    if op is not None and not any(op in t.ops for t in tables.values()):
+    tables = capability_views(registry, refs)
+    if op is not None and not any(op in t["ops"] for t in tables.values()):
         from hwsdk.ir.opdef import all_ops
 
         known = {o.name for o in all_ops()}
@@ -132,14 +129,14 @@ def caps_cmd(target: str | None, op: str | None, dtype: str | None, as_json: boo
                                               else ""), param_hint="--op")
     if as_json:
         out = {}
-        for ref, table in tables.items():
-            data = table.model_dump(mode="json")
+        for ref, view in tables.items():
+            data = dict(view)
             if op is not None:
                 data["ops"] = {k: v for k, v in data["ops"].items() if k == op}
             if wanted is not None:
-                for entry in data["ops"].values():
-                    entry["dtypes"] = {k: v for k, v in entry["dtypes"].items()
-                                       if k == wanted.value}
+                data["ops"] = {k: {**v, "dtypes": {d: s for d, s in v["dtypes"].items()
+                                                   if d == wanted.value}}
+                               for k, v in data["ops"].items()}
             out[ref] = data
         click.echo(json.dumps(out, indent=2))
         return
@@ -152,53 +149,59 @@ def caps_cmd(target: str | None, op: str | None, dtype: str | None, as_json: boo
     click.echo(_target_table(refs[0], tables[refs[0]], op, wanted))
 
 
-def _overview(tables: dict[str, Any], wanted: Any) -> str:
+def _overview(tables: dict[str, dict[str, Any]], wanted: Any) -> str:
     rows = [["target", "version", "ops", f"ops with {wanted} yes" if wanted else "dtypes",
              "provenance"]]
     for ref, table in tables.items():
+        ops = table["ops"].values()
         if wanted is not None:
-            third = str(sum(1 for e in table.ops.values() if e.dtypes.get(wanted) == "yes"))
+            third = str(sum(1 for e in ops if e["dtypes"].get(wanted) == "yes"))
         else:
-            third = ",".join(sorted({str(d) for e in table.ops.values()
-                                     for d, s in e.dtypes.items() if s == "yes"}))
-        rows.append([ref, table.version, str(len(table.ops)), third or "-",
-                     "; ".join(p.source for p in table.provenance)])
+            third = ",".join(sorted({d for e in ops for d, s in e["dtypes"].items()
+                                     if s == "yes"}))
+        rows.append([ref, table["version"], str(len(table["ops"])), third or "-",
+                     "; ".join(p["source"] for p in table["provenance"])])
     return render_table(rows) + "\n(`hwsdk caps --target T` for one table, `--op OP` for a " \
                                 "matrix)"
 
 
-def _op_matrix(tables: dict[str, Any], op: str, wanted: Any) -> str:
+def _dtypes_in(entries: Any, wanted: Any) -> list[str]:
+    """``wanted`` alone, or every dtype some entry mentions, in the IR's dtype order."""
     from hwsdk.ir.dtypes import DType
 
-    dtypes = [wanted] if wanted is not None else [
-        d for d in DType if any(op in t.ops and d in t.ops[op].dtypes for t in tables.values())]
-    rows = [["target", *[str(d) for d in dtypes], "constraints"]]
+    if wanted is not None:
+        return [str(wanted)]
+    return [d.value for d in DType if any(d.value in e["dtypes"] for e in entries)]
+
+
+def _op_matrix(tables: dict[str, dict[str, Any]], op: str, wanted: Any) -> str:
+    dtypes = _dtypes_in([t["ops"][op] for t in tables.values() if op in t["ops"]], wanted)
+    rows = [["target", *dtypes, "constraints"]]
     for ref, table in tables.items():
-        entry = table.ops.get(op)
+        entry = table["ops"].get(op)
         if entry is None:
             rows.append([ref, *(["no"] * len(dtypes)), "no kernel"])
             continue
-        rows.append([ref, *[entry.dtypes.get(d, "unknown") for d in dtypes], _constraints(entry)])
+        rows.append([ref, *[entry["dtypes"].get(d, "unknown") for d in dtypes],
+                     _constraints(entry)])
     return f"{op} across targets:\n" + render_table(rows)
 
 
-def _target_table(ref: str, table: Any, op: str | None, wanted: Any) -> str:
-    from hwsdk.ir.dtypes import DType
-
-    ops = {k: v for k, v in sorted(table.ops.items()) if op is None or k == op}
-    dtypes = [wanted] if wanted is not None else [
-        d for d in DType if any(d in e.dtypes for e in ops.values())]
-    lines = [f"{ref}: capability table version {table.version}, op set {table.opset_version}"]
-    for p in table.provenance:
-        lines.append(f"  source: {p.source} {p.version} {p.url_or_repo_path} {p.retrieved}"
-                     .rstrip())
-    if table.constraints:
-        lines.append("  every op: " + "; ".join(c.describe() for c in table.constraints))
-    if table.note:
-        lines.append(f"  note: {table.note}")
-    rows = [["op", *[str(d) for d in dtypes], "constraints"]]
+def _target_table(ref: str, table: dict[str, Any], op: str | None, wanted: Any) -> str:
+    ops = {k: v for k, v in sorted(table["ops"].items()) if op is None or k == op}
+    dtypes = _dtypes_in(ops.values(), wanted)
+    lines = [f"{ref}: capability table version {table['version']}, "
+             f"op set {table['opset_version']}"]
+    for p in table["provenance"]:
+        lines.append(f"  source: {p['source']} {p['version']} {p['url_or_repo_path']} "
+                     f"{p['retrieved']}".rstrip())
+    if table["constraints"]:
+        lines.append("  every op: " + "; ".join(c["description"] for c in table["constraints"]))
+    if table["note"]:
+        lines.append(f"  note: {table['note']}")
+    rows = [["op", *dtypes, "constraints"]]
     for name, entry in ops.items():
-        rows.append([name, *[entry.dtypes.get(d, "unknown") for d in dtypes],
+        rows.append([name, *[entry["dtypes"].get(d, "unknown") for d in dtypes],
                      _constraints(entry)])
     if op is not None and not ops:
         lines.append(f"  {op}: no (not in the table)")

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
-import tempfile
 import threading
 from pathlib import Path
 from types import ModuleType
+
+from hwsdk.cache import cache_dir as shared_cache_dir
+from hwsdk.cache import write_atomically
 
 __all__ = ["cache_dir", "write_source", "load_module"]
 
@@ -26,11 +27,7 @@ _MODULES: dict[tuple[str, bool], ModuleType] = {}
 
 def cache_dir() -> Path:
     """Where generated modules are written."""
-    root = os.environ.get("HWSDK_CACHE_DIR")
-    base = Path(root) if root else Path.home() / ".cache" / "hwsdk"
-    path = base / "triton"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return shared_cache_dir("triton")
 
 
 def write_source(source: str, directory: Path | None = None) -> Path:
@@ -39,10 +36,7 @@ def write_source(source: str, directory: Path | None = None) -> Path:
     target = (directory or cache_dir()) / f"hwsdk_triton_{digest}.py"
     if target.exists() and target.read_text() == source:
         return target
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(source)
-    os.replace(tmp, target)
+    write_atomically(target, source)
     return target
 
 
