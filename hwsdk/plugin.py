@@ -13,7 +13,9 @@ re-exported here) load on first use. A plugin that imports them inside its
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from importlib import metadata
@@ -41,7 +43,8 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "PLUGIN_API_VERSION", "api_refusal", "hookimpl", "package_versions", "TargetInfo",
+    "PLUGIN_API_VERSION", "api_refusal", "hookimpl", "package_versions", "module_present",
+    "TargetInfo",
     "Availability", "Region", "CompiledRegion",
     "CapabilityTable", "OpSupport", "Provenance", "Verdict", "ReasonCode", "MaxRank",
     "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize", "ConstantInput", "from_hook",
@@ -98,6 +101,21 @@ def _package_version(dist: str) -> str | None:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
         return None
+
+
+def module_present(name: str) -> bool:
+    """Whether module ``name`` can be imported, found without importing it: what a quick
+    probe asks of an SDK. A module already imported counts; one set to None in
+    ``sys.modules`` (how tests hide a module) does not.
+
+    :param name: a top-level module name (``find_spec`` of a dotted name imports its parents).
+    """
+    if name in sys.modules:
+        return sys.modules[name] is not None
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def package_versions(dists: Iterable[str]) -> dict[str, str]:

@@ -78,3 +78,11 @@ def test_importing_the_plugin_api_imports_neither_torch_nor_pydantic() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=60).stdout.split()
     assert out == ["[]", "True"]
+
+
+def test_module_present_finds_without_importing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hwsdk.plugin import module_present
+
+    assert module_present("json") and not module_present("no_such_module_xyz")
+    monkeypatch.setitem(sys.modules, "json", None)  # how tests hide a module
+    assert not module_present("json")

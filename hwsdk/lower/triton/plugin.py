@@ -47,7 +47,11 @@ class TritonTarget:
     :param provenance: sources of the dtype facts, each a mapping of
         :class:`~hwsdk.capability.Provenance` fields.
     :param dtype_facts: arch → float dtype support.
-    :param probe: the deep probe, ``probe(target)`` (may import torch and device libraries).
+    :param torch_devices: the deep look through torch (what the kernels run on): the GPUs
+        torch sees, or ``([], why not)``; may import torch.
+    :param smi_devices: the deep look through the vendor's management library: the GPUs it
+        lists, or ``([], why not)``.
+    :param smi_name: that library's name for messages (``"NVML"``, ``"amdsmi"``).
     :param device_nodes: glob of the driver's device nodes, for the quick probe.
     :param dists: distributions whose versions the quick probe reports.
     """
@@ -60,7 +64,9 @@ class TritonTarget:
     default_arch: str
     provenance: Sequence[Mapping[str, str]]
     dtype_facts: Callable[[str], dict[DType, Support]]
-    probe: Callable[[str], Availability]
+    torch_devices: Callable[[], tuple[list[str], str]]
+    smi_devices: Callable[[], tuple[list[str], str]]
+    smi_name: str
     device_nodes: str
     dists: tuple[str, ...] = ("torch", "triton")
     priority: int = 30
@@ -92,7 +98,26 @@ class TritonTarget:
         if not self.arch(target):
             return None
         # torch already imported: its device query is free, so the quick look uses it too
-        return self.probe(target) if deep or "torch" in sys.modules else self.quick_probe()
+        return self.deep_probe() if deep or "torch" in sys.modules else self.quick_probe()
+
+    def _offline_note(self) -> str:
+        return f"ahead-of-time {self.binary} builds and emulate=True still work"
+
+    def deep_probe(self) -> Availability:
+        """Devices torch can use (else why not, and what the management library lists),
+        package versions, and whether ahead-of-time builds work without a device."""
+        versions = package_versions(self.dists)
+        devices, why = self.torch_devices()
+        listed, smi_why = self.smi_devices()
+        if not devices and listed:
+            why = f"{why}; {self.smi_name} lists {', '.join(listed)} but torch cannot use it"
+        offline = "triton" in versions
+        if devices:
+            return Availability(available=True, devices=devices, versions=versions,
+                                can_compile_offline=offline)
+        reasons = [why, smi_why, self._offline_note() if offline else ""]
+        return Availability(available=False, reason="; ".join(r for r in reasons if r),
+                            versions=versions, can_compile_offline=offline)
 
     def quick_probe(self) -> Availability:
         """Package versions and the driver's device nodes; imports nothing."""
@@ -106,7 +131,7 @@ class TritonTarget:
                                        "`hwsdk targets --deep` asks the driver")
         reasons = [f"no {self.vendor} device node ({self.device_nodes}) here"]
         if offline:
-            reasons.append(f"ahead-of-time {self.binary} builds and emulate=True still work")
+            reasons.append(self._offline_note())
         return Availability(available=False, reason="; ".join(reasons), versions=versions,
                             can_compile_offline=offline)
 

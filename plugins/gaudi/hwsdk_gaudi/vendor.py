@@ -1,7 +1,7 @@
 """Every touch of the Intel Gaudi software stack, in one place a test double can replace.
 
 Nothing here imports torch or habana_frameworks at module import. The checks use
-``importlib.util.find_spec`` and ``shutil.which`` so probing a machine without Gaudi is fast.
+``hwsdk.plugin.module_present`` and ``shutil.which`` so probing a machine without Gaudi is fast.
 """
 
 from __future__ import annotations
@@ -10,11 +10,10 @@ import importlib
 import importlib.util
 import shutil
 import subprocess
-import sys
-from importlib import metadata
 from typing import Any
 
 from hwsdk.errors import TargetUnavailableError
+from hwsdk.plugin import module_present, package_versions
 
 __all__ = ["BRIDGE", "BACKEND", "DEVICE", "bridge_present", "load_bridge", "smi_devices",
            "versions", "compile_graph", "unavailable"]
@@ -28,18 +27,9 @@ DEVICE = "hpu"
 _DISTRIBUTIONS = ("habana-torch-plugin", "habana-pyhlml", "torch")
 
 
-def _module_present(name: str) -> bool:
-    if name in sys.modules:
-        return sys.modules[name] is not None
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
-
-
 def bridge_present() -> bool:
     """True when ``habana_frameworks`` can be imported (without importing it)."""
-    return _module_present(BRIDGE.partition(".")[0])
+    return module_present(BRIDGE.partition(".")[0])
 
 
 def unavailable(target: str, missing: str) -> TargetUnavailableError:
@@ -74,7 +64,7 @@ def smi_devices(timeout: float = 10.0) -> list[str]:
             return [line.strip() for line in out.stdout.splitlines() if line.strip()]
         except (OSError, subprocess.SubprocessError):
             return []
-    if _module_present("pyhlml"):
+    if module_present("pyhlml"):
         try:
             hlml = importlib.import_module("pyhlml")
             hlml.hlmlInit()
@@ -91,13 +81,7 @@ def smi_devices(timeout: float = 10.0) -> list[str]:
 
 def versions() -> dict[str, str]:
     """Installed versions of the Gaudi Python distributions that are present."""
-    found = {}
-    for dist in _DISTRIBUTIONS:
-        try:
-            found[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            continue
-    return found
+    return package_versions(_DISTRIBUTIONS)
 
 
 def compile_graph(module: Any, options: dict[str, Any]) -> Any:

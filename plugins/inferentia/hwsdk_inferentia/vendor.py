@@ -1,7 +1,7 @@
 """Every touch of the AWS Neuron SDK, in one place a test double can replace.
 
 Nothing here imports torch or torch_neuronx at module import. The checks use
-``importlib.util.find_spec`` and ``shutil.which`` so probing a machine without Neuron is fast.
+``hwsdk.plugin.module_present`` and ``shutil.which`` so probing a machine without Neuron is fast.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ import importlib.util
 import json
 import shutil
 import subprocess
-import sys
-from importlib import metadata
 from typing import Any
 
 from hwsdk.errors import TargetUnavailableError
+from hwsdk.plugin import module_present, package_versions
 
 __all__ = ["SDK", "sdk_present", "load_sdk", "neuron_ls_devices", "versions", "trace",
            "unavailable"]
@@ -27,12 +26,7 @@ _DISTRIBUTIONS = ("torch-neuronx", "neuronx-cc", "libneuronxla")
 
 def sdk_present() -> bool:
     """True when ``torch_neuronx`` can be imported (without importing it)."""
-    if SDK in sys.modules:
-        return sys.modules[SDK] is not None
-    try:
-        return importlib.util.find_spec(SDK) is not None
-    except (ImportError, ValueError):
-        return False
+    return module_present(SDK)
 
 
 def unavailable(target: str, missing: str) -> TargetUnavailableError:
@@ -76,13 +70,7 @@ def neuron_ls_devices(timeout: float = 10.0) -> list[str]:
 
 def versions() -> dict[str, str]:
     """Installed versions of the Neuron Python distributions that are present."""
-    found = {}
-    for dist in _DISTRIBUTIONS:
-        try:
-            found[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            continue
-    return found
+    return package_versions(_DISTRIBUTIONS)
 
 
 def trace(sdk: Any, module: Any, example_inputs: tuple[Any, ...],

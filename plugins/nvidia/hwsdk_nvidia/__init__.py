@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from hwsdk.lower.triton.plugin import TritonTarget
 from hwsdk_nvidia.archs import ARCHS, DEFAULT_ARCH, PROVENANCE, dtype_facts
-from hwsdk_nvidia.probe import DISTS, probe
+from hwsdk_nvidia.probe import DISTS, nvml_devices, torch_devices
 
 HWSDK_PLUGIN_API = ">=1,<2"
 
 TARGET = TritonTarget(name="nvidia", vendor="NVIDIA", backend="cuda", binary="cubin",
                       archs=ARCHS, default_arch=DEFAULT_ARCH, provenance=PROVENANCE,
-                      dtype_facts=dtype_facts, probe=probe, device_nodes="/dev/nvidia[0-9]*",
-                      dists=DISTS)
+                      dtype_facts=dtype_facts, torch_devices=torch_devices,
+                      smi_devices=nvml_devices, smi_name="NVML",
+                      device_nodes="/dev/nvidia[0-9]*", dists=DISTS)
 NAME = TARGET.name
 OPTIONS = TARGET.options()
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
+from hwsdk.plugin import module_present
 
-from hwsdk.plugin import Availability, package_versions
-
-__all__ = ["probe", "DISTS"]
+__all__ = ["torch_devices", "nvml_devices", "DISTS"]
 
 DISTS = ("torch", "triton", "nvidia-ml-py")
 
 
-def _nvml_devices() -> tuple[list[str], str]:
-    if importlib.util.find_spec("pynvml") is None:
+def nvml_devices() -> tuple[list[str], str]:
+    """GPUs NVML (nvidia-ml-py) lists, or ([], why not); no driver is a reason, not an error."""
+    if not module_present("pynvml"):
         return [], "nvidia-ml-py is not installed (no NVML probe)"
     try:
         import pynvml
@@ -34,8 +33,9 @@ def _nvml_devices() -> tuple[list[str], str]:
         return [], f"NVML: {type(exc).__name__}: {exc}"
 
 
-def _torch_devices() -> tuple[list[str], str]:
-    if importlib.util.find_spec("torch") is None:
+def torch_devices() -> tuple[list[str], str]:
+    """GPUs this torch build can run kernels on, or ([], why not). Imports torch."""
+    if not module_present("torch"):
         return [], "torch is not installed"
     import torch
 
@@ -48,21 +48,3 @@ def _torch_devices() -> tuple[list[str], str]:
         major, minor = torch.cuda.get_device_capability(i)
         out.append(f"cuda:{i} {torch.cuda.get_device_name(i)} (sm_{major}{minor})")
     return out, ""
-
-
-def probe(target: str) -> Availability:
-    """Devices, versions, and whether ahead-of-time compilation works without a device."""
-    versions = package_versions(DISTS)
-    devices, why = _torch_devices()
-    nvml, nvml_why = _nvml_devices()
-    if not devices and nvml:
-        why = f"{why}; NVML lists {', '.join(nvml)} but torch cannot use it"
-    offline = "triton" in versions
-    if devices:
-        return Availability(available=True, devices=devices, versions=versions,
-                            can_compile_offline=offline)
-    reasons = [why, nvml_why]
-    if offline:
-        reasons.append("ahead-of-time cubin builds and emulate=True still work")
-    return Availability(available=False, reason="; ".join(r for r in reasons if r),
-                        versions=versions, can_compile_offline=offline)

@@ -41,9 +41,9 @@ def test_dtype_facts_per_compute_capability(arch: str, bf16: str, fp8: str) -> N
 
 
 def test_probe_gives_a_reason_without_a_gpu() -> None:
-    from hwsdk_nvidia.probe import probe
+    from hwsdk_nvidia import TARGET
 
-    result = probe("nvidia:sm_90")
+    result = TARGET.deep_probe()
     if not result.available:
         assert result.reason and result.can_compile_offline
 

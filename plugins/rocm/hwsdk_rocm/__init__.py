@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from hwsdk.lower.triton.plugin import TritonTarget
 from hwsdk_rocm.archs import ARCHS, DEFAULT_ARCH, PROVENANCE, dtype_facts
-from hwsdk_rocm.probe import DISTS, probe
+from hwsdk_rocm.probe import DISTS, smi_devices, torch_devices
 
 HWSDK_PLUGIN_API = ">=1,<2"
 
 TARGET = TritonTarget(name="rocm", vendor="AMD", backend="hip", binary="hsaco",
                       archs=ARCHS, default_arch=DEFAULT_ARCH, provenance=PROVENANCE,
-                      dtype_facts=dtype_facts, probe=probe, device_nodes="/dev/kfd",
+                      dtype_facts=dtype_facts, torch_devices=torch_devices,
+                      smi_devices=smi_devices, smi_name="amdsmi", device_nodes="/dev/kfd",
                       dists=DISTS)
 NAME = TARGET.name
 OPTIONS = TARGET.options()

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
+from hwsdk.plugin import module_present
 
-from hwsdk.plugin import Availability, package_versions
-
-__all__ = ["probe", "DISTS"]
+__all__ = ["torch_devices", "smi_devices", "DISTS"]
 
 DISTS = ("torch", "triton", "amdsmi")
 
 
-def _smi_devices() -> tuple[list[str], str]:
-    if importlib.util.find_spec("amdsmi") is None:
+def smi_devices() -> tuple[list[str], str]:
+    """GPUs amdsmi lists, or ([], why not); a missing driver is a reason, not an error."""
+    if not module_present("amdsmi"):
         return [], "amdsmi is not installed (no SMI probe)"
     try:
         import amdsmi
@@ -30,8 +29,9 @@ def _smi_devices() -> tuple[list[str], str]:
         return [], f"amdsmi: {type(exc).__name__}: {exc}"
 
 
-def _torch_devices() -> tuple[list[str], str]:
-    if importlib.util.find_spec("torch") is None:
+def torch_devices() -> tuple[list[str], str]:
+    """GPUs this torch build can run kernels on, or ([], why not). Imports torch."""
+    if not module_present("torch"):
         return [], "torch is not installed"
     import torch
 
@@ -44,21 +44,3 @@ def _torch_devices() -> tuple[list[str], str]:
         arch = torch.cuda.get_device_properties(i).gcnArchName.split(":")[0]
         out.append(f"cuda:{i} {torch.cuda.get_device_name(i)} ({arch})")
     return out, ""
-
-
-def probe(target: str) -> Availability:
-    """Devices, versions, and whether ahead-of-time compilation works without a device."""
-    versions = package_versions(DISTS)
-    devices, why = _torch_devices()
-    smi, smi_why = _smi_devices()
-    if not devices and smi:
-        why = f"{why}; amdsmi lists {', '.join(smi)} but torch cannot use it"
-    offline = "triton" in versions
-    if devices:
-        return Availability(available=True, devices=devices, versions=versions,
-                            can_compile_offline=offline)
-    reasons = [why, smi_why]
-    if offline:
-        reasons.append("ahead-of-time hsaco builds and emulate=True still work")
-    return Availability(available=False, reason="; ".join(r for r in reasons if r),
-                        versions=versions, can_compile_offline=offline)

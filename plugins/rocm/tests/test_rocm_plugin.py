@@ -40,9 +40,9 @@ def test_dtype_facts_per_arch(arch: str, bf16: str, fnuz: str) -> None:
 
 
 def test_probe_gives_a_reason_without_a_gpu() -> None:
-    from hwsdk_rocm.probe import probe
+    from hwsdk_rocm import TARGET
 
-    result = probe("rocm:gfx942")
+    result = TARGET.deep_probe()
     if not result.available:
         assert "hip" in result.reason.lower() or "rocm" in result.reason.lower()
 
