@@ -30,7 +30,8 @@ from harness import RESULTS, machine_info
 
 
 def _commands() -> dict[str, tuple[list[str], dict[str, str]]]:
-    hwsdk = shutil.which("hwsdk") or str(Path(sys.executable).with_name("hwsdk"))
+    beside = Path(sys.executable).with_name("hwsdk")  # this venv's, not whatever PATH has
+    hwsdk = str(beside) if beside.exists() else (shutil.which("hwsdk") or "hwsdk")
     return {
         "python -c pass": ([sys.executable, "-c", "pass"], {}),
         "python -c 'import click'": ([sys.executable, "-c", "import click"], {}),
