@@ -1,6 +1,6 @@
 """The intel target's capability tables: what the OpenVINO lowering implements, per op and dtype.
 
-Every ``yes`` for ``intel:cpu`` is exercised by ``plugins/intel/tests/test_ops.py``, which
+Every ``yes`` for ``intel:cpu`` is exercised by ``plugins/intel/tests/test_intel_ops.py``, which
 lowers the op, compiles it for OpenVINO's CPU device and compares it with the op's PyTorch
 reference; the test builds its cases from :data:`CLAIMS`, so a claim without a case fails.
 The GPU and NPU tables reuse the same lowering; where those devices are known to differ
@@ -75,7 +75,7 @@ _PROVENANCE = [
     Provenance(source="hwsdk-intel op tests: each claimed op x dtype lowered, compiled for the "
                       "OpenVINO CPU device and compared with the op's PyTorch reference",
                version=f"OpenVINO {TESTED_OPENVINO}",
-               url_or_repo_path="plugins/intel/tests/test_ops.py", retrieved="2026-11-22"),
+               url_or_repo_path="plugins/intel/tests/test_intel_ops.py", retrieved="2026-11-22"),
     Provenance(source="OpenVINO PyTorch frontend op table (cross-check of op names; no dtypes)",
                version="OpenVINO master",
                url_or_repo_path="openvinotoolkit/openvino:src/frontends/pytorch/src/op_table.cpp"
