@@ -14,6 +14,7 @@ from hwsdk.errors import (
     TargetUnavailableError,
     UnsupportedOpsError,
 )
+from hwsdk.ir.saved import is_exported_program, unpack_program
 from hwsdk.partition.assign import FALLBACK, assign
 from hwsdk.partition.plan import PartitionPlan
 from hwsdk.partition.regions import cut_regions
@@ -196,8 +197,10 @@ def compile(model: Any, example_inputs: Sequence[Any] | None = None,
             **target_options: Any) -> Any:
     """Compile ``model`` for ``target``; the result is called like the model.
 
-    :param model: a ``torch.nn.Module`` (call ``.eval()`` first for inference).
-    :param example_inputs: a tuple of example tensors. When None, the model is captured and
+    :param model: a ``torch.nn.Module`` (call ``.eval()`` first for inference), or a
+        ``torch.export.ExportedProgram`` (its dynamic dims stay dynamic).
+    :param example_inputs: a tuple of example tensors (for a program: its saved example
+        inputs when None). When None, the model is captured and
         compiled on its first call, and captured again (with a warning naming the changed input)
         when a later call's inputs fall outside what earlier captures cover, up to
         :data:`MAX_CAPTURES` times.
@@ -216,6 +219,8 @@ def compile(model: Any, example_inputs: Sequence[Any] | None = None,
                     require_full=require_full, dynamic_shapes=dynamic_shapes,
                     options={**(options or {}), **target_options})
     _check_settings(settings)  # before capture: fail fast on bad targets and options
+    if example_inputs is None and is_exported_program(model):
+        example_inputs = unpack_program(model).example_inputs or None
     if example_inputs is None:
         return LazyCompiledModel(model, settings)
     return _compile_now(model, example_inputs, **settings)

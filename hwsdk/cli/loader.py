@@ -125,6 +125,8 @@ def _from_program(path: Path) -> LoadedModel:
         raise ModelSpecError(f"cannot read MODEL {str(path)!r}: no such file")
     import torch
 
+    from hwsdk.ir.saved import unpack_program
+
     try:
         program = torch.export.load(str(path))
     except Exception as exc:
@@ -140,15 +142,16 @@ def _from_program(path: Path) -> LoadedModel:
     if kwargs:
         raise ModelSpecError(f"{path} was exported with keyword inputs; hwsdk takes positional "
                              "tensors only")
-    return LoadedModel(path.stem, program.module(), tuple(args), None, program)
+    saved = unpack_program(program)
+    return LoadedModel(path.stem, saved.module, tuple(args), saved.dynamic_shapes, program)
 
 
 def capture_loaded(loaded: LoadedModel) -> Any:
     """Capture ``loaded`` into the IR.
 
     A ``.pt2`` program is captured through its ``.module()`` (an ``nn.Module`` torch.export
-    can export again), so it goes through the same capture as any model; its dims are
-    specialized to the saved example inputs.
+    can export again), so it goes through the same capture as any model, with the dynamic
+    dims it was saved with (:mod:`hwsdk.ir.saved`).
     """
     from hwsdk.ir.capture import capture
 

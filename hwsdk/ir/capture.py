@@ -16,6 +16,7 @@ from hwsdk.errors import CaptureError, InvalidArgumentError, UnsupportedDtypeErr
 from hwsdk.ir.fold import fold_constants
 from hwsdk.ir.graph import Graph, TensorType
 from hwsdk.ir.opdef import TORCH_OP, get_op
+from hwsdk.ir.saved import is_exported_program, unpack_program
 from hwsdk.ir.symbols import SymbolNamer, dim_names
 from hwsdk.ir.translate import Translator
 
@@ -184,7 +185,9 @@ def capture(model: Any, example_inputs: Sequence[Any], dynamic_shapes: Any = Non
             kwargs: Mapping[str, Any] | None = None) -> Captured:
     """Capture ``model`` called on ``example_inputs`` into an IR graph.
 
-    :param model: a ``torch.nn.Module`` in the mode it will run in (call ``.eval()`` first).
+    :param model: a ``torch.nn.Module`` in the mode it will run in (call ``.eval()`` first),
+        or a ``torch.export.ExportedProgram``: its module is exported again, keeping the
+        dynamic dims it was exported with (see :mod:`hwsdk.ir.saved`).
     :param example_inputs: a tuple of tensors (or pytrees of tensors).
     :param dynamic_shapes: passed to ``torch.export.export`` unchanged; the names of its
         ``torch.export.Dim`` objects become the IR's symbol names.
@@ -193,6 +196,11 @@ def capture(model: Any, example_inputs: Sequence[Any], dynamic_shapes: Any = Non
     """
     if kwargs:
         raise InvalidArgumentError("capture takes positional example inputs only")
+    if is_exported_program(model):
+        saved = unpack_program(model)
+        model = saved.module
+        if dynamic_shapes is None:
+            dynamic_shapes = saved.dynamic_shapes
     args = check_example_inputs(example_inputs)
     program = export_program(model, args, dynamic_shapes)
     namer = SymbolNamer(_renames(program, dim_names(model, args, dynamic_shapes)))

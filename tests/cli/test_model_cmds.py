@@ -108,6 +108,22 @@ def test_saved_program_is_a_model(subset_target: str, tmp_path: Path,
     assert "partition plan for mlp: 5 nodes" in out and " OK" in out
 
 
+def test_saved_program_keeps_its_dynamic_dims(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import torch
+
+    from hwsdk.models import build
+
+    model, inputs = build("mlp")
+    batch = torch.export.Dim("batch", min=1, max=128)
+    path = tmp_path / "mlp_dynamic.pt2"
+    torch.export.save(torch.export.export(model, inputs, dynamic_shapes=({0: batch},)),
+                      str(path))
+    code, out, err = _explain(["explain", str(path), "-t", "torch"], capsys)
+    assert code == 0, err
+    assert "[x_dim0, " in out and "dynamic" in out
+
+
 def test_compile_out_without_aot(subset_target: str, capsys: pytest.CaptureFixture[str],
                                  tmp_path: Path) -> None:
     code, out, err = _explain(["compile", "hwsdk.models.mlp:mlp", "-t", subset_target, "--out",
