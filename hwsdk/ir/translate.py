@@ -27,7 +27,7 @@ DROPPED = frozenset({
 """Runtime assertions torch.export inserts; the input guards cover what they check."""
 
 _FRAME = re.compile(r'File "([^"]+)", line (\d+)')
-_UNBACKED = re.compile(r"u\d+")
+_UNBACKED = re.compile(r"u\d+|zuf\d+")
 _ITEM = "aten._local_scalar_dense.default"
 
 # Where a data-dependent ("unbacked") symbol gets its value at run time: the size of a value's

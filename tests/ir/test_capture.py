@@ -134,3 +134,19 @@ def test_data_dependent_sizes_are_bound_at_run_time() -> None:
     for _ in range(3):
         x = torch.randn(8) * 2
         assert_same_output(compiled(x), model(x))
+
+
+def test_data_dependent_float_scalars_are_read_on_every_call() -> None:
+    import torch
+
+    class Scaled(torch.nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            mean = x.mean().item()  # a Python float read from the tensor (symbol zuf0)
+            return torch.relu(x - mean) * (x.abs().max().item() + 1.0)
+
+    model = Scaled()
+    compiled = hwsdk.compile(model, (torch.randn(4, 6),), target="cpu")
+    assert any(n.op == TORCH_OP for n in compiled.captured.graph.nodes)
+    for _ in range(3):
+        x = torch.randn(4, 6) * 3
+        assert_same_output(compiled(x), model(x))
