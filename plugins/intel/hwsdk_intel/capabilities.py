@@ -10,7 +10,6 @@ The GPU and NPU tables reuse the same lowering; where those devices are known to
 from __future__ import annotations
 
 from hwsdk.capability import (
-    AttrIn,
     CapabilityTable,
     Constraint,
     OpSupport,
@@ -67,9 +66,7 @@ FRONTEND_MISSING = frozenset({"layer_norm"})
 (``get_supported_ops_fx`` in op_table.cpp, see provenance); checked by the tests when the file
 is at hand. hwsdk lowers them anyway: the lowering does not go through that frontend."""
 
-_OP_CONSTRAINTS: dict[str, list[Constraint]] = {
-    "scaled_dot_product_attention": [AttrIn(attr="enable_gqa", values=[False])],
-}
+_OP_CONSTRAINTS: dict[str, list[Constraint]] = {}
 
 _PROVENANCE = [
     Provenance(source="hwsdk-intel op tests: each claimed op x dtype lowered, compiled for the "

@@ -142,11 +142,26 @@ def _embedding(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
     return [lw.ops.gather(args[0], args[1], lw.i64(0))]
 
 
+def _repeat_heads(lw: Lowering, node: Node, value: Any, which: int) -> Any:
+    """Grouped-query attention: key/value heads (dim -3) repeated to the query's head count,
+    each head ``groups`` times in a row (``repeat_interleave``, as PyTorch's enable_gqa)."""
+    q_type, kv_type = lw.type_of(node.inputs[0]), lw.type_of(node.inputs[which])
+    heads, kv_heads, size = q_type.shape[-3], kv_type.shape[-3], kv_type.shape[-1]
+    if kv_type.rank != 4 or not all(isinstance(d, int) for d in (heads, kv_heads, size)):
+        raise NotImplementedError("enable_gqa is lowered for rank-4 inputs with static head "
+                                  f"counts and head size, not {q_type} / {kv_type}")
+    if heads == kv_heads:
+        return value
+    o = lw.ops
+    grown = o.tile(o.unsqueeze(value, lw.i64([2])), lw.i64([1, 1, heads // kv_heads, 1, 1]))
+    return o.reshape(grown, lw.i64([0, heads, -1, size]), special_zero=True)
+
+
 @converter("scaled_dot_product_attention")
 def _sdpa(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
     q, k, v, mask = ([*args, None])[:4]
     if node.attrs.get("enable_gqa"):
-        raise NotImplementedError("scaled_dot_product_attention with enable_gqa is not lowered")
+        k, v = _repeat_heads(lw, node, k, 1), _repeat_heads(lw, node, v, 2)
     dtype = lw.type_of(node.inputs[0]).dtype
     scale = node.attrs.get("scale")
     o = lw.ops

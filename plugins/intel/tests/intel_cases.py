@@ -147,7 +147,11 @@ def _sdpa(dt: DType) -> list[Case]:
         mask[:, 0] = True
         return [Case([q, k, v, mask], {**base, "scale": 0.5})]
     q, k, v = (rand((1, 2, 5, 4), dt) for _ in range(3))
+    q4, k1, v1 = rand((2, 4, 5, 4), dt), rand((2, 1, 6, 4), dt), rand((2, 1, 6, 4), dt)
     return [Case([q, k, v, None], base, label="plain"),
+            Case([q4, k1, v1, None], {**base, "enable_gqa": True}, label="gqa_4_to_1"),
+            Case([q4, *(rand((2, 2, 5, 4), dt) for _ in range(2)), None],
+                 {**base, "enable_gqa": True, "is_causal": True}, label="gqa_4_to_2_causal"),
             Case([q, k, v, None], {**base, "is_causal": True}, label="causal"),
             Case([q, k, v, rand((5, 5), dt)], {**base, "scale": 0.3}, label="float_mask")]
 
