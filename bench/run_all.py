@@ -72,7 +72,8 @@ def runners_for(model: Any, inputs: tuple[Any, ...], threads: int, workdir: str)
     return peers + ours
 
 
-def gpu_codegen(name: str, model: Any, inputs: tuple[Any, ...]) -> list[dict[str, Any]]:
+def gpu_codegen(name: str, model: Any, inputs: tuple[Any, ...],
+                archs: tuple[str, ...] = GPU_ARCHS) -> list[dict[str, Any]]:
     """Kernels, fusion and ahead-of-time compile time per arch (no GPU timing)."""
     import hwsdk
     from hwsdk.api import build_compiled, plan_graph
@@ -82,7 +83,7 @@ def gpu_codegen(name: str, model: Any, inputs: tuple[Any, ...]) -> list[dict[str
     known = {t.name for t in hwsdk.targets()}
     captured = capture(model, inputs)
     rows = []
-    for target in GPU_ARCHS:
+    for target in archs:
         if target.split(":")[0] not in known:
             continue
         start = time.perf_counter()
@@ -115,6 +116,10 @@ def main() -> None:
     parser.add_argument("--gpu-models", default="mlp,gpt2-small")
     parser.add_argument("--gpu-only", action="store_true",
                         help="skip the timed runners; only the GPU code-generation table")
+    parser.add_argument("--gpu-archs", default=",".join(GPU_ARCHS),
+                        help="targets of the GPU code-generation table")
+    parser.add_argument("--gpu-suffix", default="",
+                        help="write gpu_codegen_<suffix>.{md,json} (keeps other tables)")
     args = parser.parse_args()
     import torch
 
@@ -146,8 +151,9 @@ def main() -> None:
     gpu_rows = []
     for name in args.gpu_models.split(","):
         model, inputs = MODELS[name]()
-        gpu_rows.extend(gpu_codegen(name, model, inputs))
-    (RESULTS / "gpu_codegen.json").write_text(json.dumps(gpu_rows, indent=2) + "\n")
+        gpu_rows.extend(gpu_codegen(name, model, inputs, tuple(args.gpu_archs.split(","))))
+    stem = f"gpu_codegen_{args.gpu_suffix}" if args.gpu_suffix else "gpu_codegen"
+    (RESULTS / f"{stem}.json").write_text(json.dumps(gpu_rows, indent=2) + "\n")
     lines = ["# Emulated GPU targets: code generation, not GPU timings", "",
              f"Command: `{command.strip()}`. Ahead-of-time compilation with Triton for each "
              "arch on this CPU-only machine; nothing here ran on a GPU.", "",
@@ -160,7 +166,7 @@ def main() -> None:
         lines.append(f"| {r['model']} | {r['target']} | {r['kernels']} | {r['ops_in_kernels']} "
                      f"| {r['ops_per_kernel']} | {r['max_ops_per_kernel']} | "
                      f"{r['aot_compile_s']} | {r['coverage']} |")
-    (RESULTS / "gpu_codegen.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
