@@ -7,17 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from hwsdk.cli.registry_cmds import target_refs
 from hwsdk.registry import get_registry
 
 REPO = Path(__file__).resolve().parents[1]
 TOP_LEVEL = ("hwsdk/", "plugins/", "tests/", "scripts/", "docs/", "bench/")
-
-
-def _refs() -> list[str]:
-    refs: list[str] = []
-    for info in get_registry().ordered_targets():
-        refs.extend([f"{info.name}:{v}" for v in info.variants] if info.variants else [info.name])
-    return refs
 
 
 def _repo_paths(text: str) -> list[str]:
@@ -25,7 +19,7 @@ def _repo_paths(text: str) -> list[str]:
     return [p for p in pieces if p.startswith(TOP_LEVEL) and ":" not in p and "@" not in p]
 
 
-@pytest.mark.parametrize("ref", _refs())
+@pytest.mark.parametrize("ref", target_refs(get_registry()))
 def test_repository_paths_in_provenance_exist(ref: str) -> None:
     table = get_registry().capabilities(ref)
     cited = [path for p in table.provenance for path in _repo_paths(p.url_or_repo_path)]
