@@ -50,11 +50,13 @@ def per_call_overhead(target: str, repeat: int = 2000) -> dict[str, Any]:
     direct = lambda: step.runner([x], {})
     full = lambda: compiled(x)
     eager = lambda: x + 1.0
+    for fn in (direct, full, eager):  # warm up: first calls pay allocation and thread start
+        _time_us(fn, 200)
     rounds = {"direct": [], "full": [], "eager": []}
-    for _ in range(5):  # interleave blocks so drift hits all three
-        rounds["direct"].append(_time_us(direct, repeat // 5))
-        rounds["full"].append(_time_us(full, repeat // 5))
-        rounds["eager"].append(_time_us(eager, repeat // 5))
+    for _ in range(10):  # interleave blocks so drift hits all three
+        rounds["direct"].append(_time_us(direct, repeat // 10))
+        rounds["full"].append(_time_us(full, repeat // 10))
+        rounds["eager"].append(_time_us(eager, repeat // 10))
     med = {k: statistics.median(v) for k, v in rounds.items()}
     return {"target": target, "region_engine_us": med["direct"], "compiled_model_us": med["full"],
             "eager_us": med["eager"], "overhead_us": med["full"] - med["direct"],
