@@ -22,3 +22,6 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
   (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
     || echo "setup: chromium not installed; the browser test will skip" >&2
 fi
+# Fill the capability cache (~/.cache/hwsdk/capabilities), so the first `hwsdk caps` after
+# this install reads it instead of building every table (~0.5 s once).
+.venv/bin/hwsdk caps >/dev/null || echo "setup: hwsdk caps failed; run .venv/bin/hwsdk doctor" >&2
