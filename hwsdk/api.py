@@ -14,7 +14,7 @@ from hwsdk.errors import (
     TargetUnavailableError,
     UnsupportedOpsError,
 )
-from hwsdk.ir.saved import is_exported_program, unpack_program
+from hwsdk.ir.saved import is_exported_program, saved_example_inputs
 from hwsdk.partition.assign import FALLBACK, assign
 from hwsdk.partition.plan import PartitionPlan
 from hwsdk.partition.regions import cut_regions
@@ -220,7 +220,7 @@ def compile(model: Any, example_inputs: Sequence[Any] | None = None,
                     options={**(options or {}), **target_options})
     _check_settings(settings)  # before capture: fail fast on bad targets and options
     if example_inputs is None and is_exported_program(model):
-        example_inputs = unpack_program(model).example_inputs or None
+        example_inputs = saved_example_inputs(model) or None  # capture unpacks the rest
     if example_inputs is None:
         return LazyCompiledModel(model, settings)
     return _compile_now(model, example_inputs, **settings)

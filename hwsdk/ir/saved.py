@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["SavedProgram", "unpack_program", "is_exported_program"]
+__all__ = ["SavedProgram", "unpack_program", "saved_example_inputs", "is_exported_program"]
 
 
 @dataclass
@@ -99,8 +99,13 @@ def _dynamic_shapes(program: Any) -> tuple[dict[int, Any], ...] | None:
     return tuple(shapes[name] for name in user)
 
 
+def saved_example_inputs(program: Any) -> tuple[Any, ...]:
+    """The positional example inputs saved with ``program`` (empty when none were saved)."""
+    example: tuple[Any, Any] = getattr(program, "example_inputs", None) or ((), {})
+    return tuple(example[0])
+
+
 def unpack_program(program: Any) -> SavedProgram:
     """The module, example inputs and dynamic dims of an ``ExportedProgram``."""
-    example: tuple[Any, Any] = getattr(program, "example_inputs", None) or ((), {})
-    args, _kwargs = example
-    return SavedProgram(program.module(), tuple(args), _dynamic_shapes(program))
+    return SavedProgram(program.module(), saved_example_inputs(program),
+                        _dynamic_shapes(program))
