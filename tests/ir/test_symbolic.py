@@ -33,6 +33,19 @@ def test_bad_expressions_raise_ir_error(expr: str, message: str) -> None:
         evaluate_dim(expr, {"batch": 2})
 
 
+@pytest.mark.parametrize(("expr", "message"), [
+    ("9**9**9**9", "exceeds 1024 bits"), ("PowByNatural(9, 99999999)", "exceeds 1024 bits"),
+    ("batch**(10**9)", "exceeds 1024 bits"), ("2**" + "9" * 400, "only numbers of at most"),
+    ("'x' * 10**8", "constant 'x'"), ("batch" + "+batch" * 400, "longer than the 2000"),
+    ("-" * 1900 + "1", "nested too deeply|cannot parse"),
+])
+def test_unbounded_work_is_refused(expr: str, message: str) -> None:
+    """A dim string can come from a saved IR file: its evaluation must stay cheap."""
+    with pytest.raises(IRError, match=message):
+        evaluate_dim(expr, {"batch": 2})
+    assert evaluate_dim("2**1000 // 2**999", {}) == 2 and evaluate_dim("(-1)**99999", {}) == -1
+
+
 def test_namer_renames_symbols_in_expressions() -> None:
     import sympy
     import torch
