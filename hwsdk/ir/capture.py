@@ -8,6 +8,7 @@ constant subgraphs (:mod:`hwsdk.ir.fold`).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,8 @@ from hwsdk.ir.saved import is_exported_program, unpack_program
 from hwsdk.ir.symbols import SymbolNamer, dim_names
 from hwsdk.ir.translate import Translator
 
-__all__ = ["Captured", "capture", "KEEP_WHOLE", "check_example_inputs", "export_program"]
+__all__ = ["Captured", "capture", "KEEP_WHOLE", "check_example_inputs", "export_program",
+           "EXPORT_LOCK"]
 
 KEEP_WHOLE = (
     "linear.default", "conv1d.default", "conv2d.default", "conv3d.default", "layer_norm.default",
@@ -29,6 +31,11 @@ KEEP_WHOLE = (
     "max_pool2d.default", "adaptive_avg_pool2d.default", "batch_norm.default", "hardtanh.default",
 )
 """Composite ATen ops kept whole through decomposition: the ops vendors accelerate as one."""
+
+EXPORT_LOCK = threading.Lock()
+"""Held while torch.export traces or decomposes: it keeps its tracing state in process globals
+(``_EXPORT_MODULE_HIERARCHY``, the proxy dispatch mode slot), so two exports at once corrupt
+each other. Translation, folding and compiling run outside it."""
 
 
 @dataclass
@@ -107,6 +114,13 @@ def export_program(model: Any, example_inputs: tuple[Any, ...],
             f"model must be a torch.nn.Module, got {type(model).__name__}; wrap a function in "
             "an nn.Module whose forward calls it"
         )
+    with EXPORT_LOCK:
+        return _export_locked(model, example_inputs, dynamic_shapes)
+
+
+def _export_locked(model: Any, example_inputs: tuple[Any, ...], dynamic_shapes: Any) -> Any:
+    import torch
+
     try:
         program = torch.export.export(model, example_inputs, dynamic_shapes=dynamic_shapes,
                                       strict=False)
@@ -197,7 +211,8 @@ def capture(model: Any, example_inputs: Sequence[Any], dynamic_shapes: Any = Non
     if kwargs:
         raise InvalidArgumentError("capture takes positional example inputs only")
     if is_exported_program(model):
-        saved = unpack_program(model)
+        with EXPORT_LOCK:  # program.module() unlifts through the same tracing state
+            saved = unpack_program(model)
         model = saved.module
         if dynamic_shapes is None:
             dynamic_shapes = saved.dynamic_shapes

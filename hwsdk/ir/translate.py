@@ -6,7 +6,9 @@ become opaque ``torch_op`` nodes whose arguments are encoded as JSON (see :func:
 
 from __future__ import annotations
 
+import functools
 import operator
+import os
 import re
 from typing import Any
 
@@ -269,8 +271,25 @@ def _source(node: Any, aten: str) -> Source:
 
 
 def _is_user_frame(file: str) -> bool:
-    """Frames inside torch itself, hwsdk or generated code say nothing to the user."""
-    return not (file.startswith("<") or "/torch/" in file or "/hwsdk/" in file)
+    """Frames inside torch itself, hwsdk or generated code say nothing to the user.
+
+    Judged by the installed packages' real folders, not by folder names: a user's model under
+    ``~/hwsdk/`` or ``~/torch/`` keeps its file:line.
+    """
+    if file.startswith("<"):
+        return False
+    real = os.path.realpath(file)
+    return not any(real == root or real.startswith(root + os.sep) for root in _library_roots())
+
+
+@functools.lru_cache(maxsize=1)
+def _library_roots() -> tuple[str, ...]:
+    import torch
+
+    import hwsdk
+
+    return tuple(os.path.realpath(os.path.dirname(module.__file__ or ""))
+                 for module in (torch, hwsdk))
 
 
 def encode(value: Any, inputs: list[str], unbacked: dict[str, Binding] | None = None) -> Any:

@@ -150,3 +150,64 @@ def test_data_dependent_float_scalars_are_read_on_every_call() -> None:
     for _ in range(3):
         x = torch.randn(4, 6) * 3
         assert_same_output(compiled(x), model(x))
+
+
+def test_user_code_under_a_folder_named_hwsdk_keeps_its_line(tmp_path: Any) -> None:
+    import importlib.util
+
+    import torch
+
+    folder = tmp_path / "hwsdk"  # only the installed packages' own folders are library code
+    folder.mkdir()
+    source = folder / "user_model.py"
+    source.write_text("import torch\n\n\nclass Net(torch.nn.Module):\n"
+                      "    def forward(self, x):\n        return torch.tanh(x) * 2\n")
+    spec = importlib.util.spec_from_file_location("user_model_in_hwsdk_folder", source)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    graph = hwsdk.explain(module.Net(), (torch.randn(3),), target="torch").graph
+    assert {(n.source.file, n.source.line) for n in graph.nodes} == {(str(source), 6)}
+
+
+def _threaded_model(k: int) -> tuple[Any, Any]:
+    import torch
+
+    torch.manual_seed(k)
+    if k % 3 == 0:
+        model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(),
+                                    torch.nn.Linear(16, 4))
+        return model.eval(), torch.randn(2, 8)
+    if k % 3 == 1:
+        return torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.GELU()).eval(), \
+            torch.randn(1, 3, 8, 8)
+    return torch.nn.Sequential(torch.nn.LayerNorm(8), torch.nn.Tanh()).eval(), torch.randn(2, 8)
+
+
+def test_compiles_from_several_threads_at_once_all_succeed() -> None:
+    import threading
+
+    import torch
+
+    failures: list[str] = []
+    done: list[int] = []
+
+    def work(thread: int) -> None:
+        for k in range(thread, thread + 3):
+            model, x = _threaded_model(k)
+            try:
+                compiled = hwsdk.compile(model, (x,), target="cpu")
+                torch.testing.assert_close(compiled(x), model(x), rtol=1e-4, atol=1e-5)
+                done.append(k)
+            except Exception as exc:  # collected: an exception in a thread would be lost
+                failures.append(f"model {k}: {type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and len(done) == 12
+    model, x = _threaded_model(0)  # and the process still compiles afterwards
+    torch.testing.assert_close(hwsdk.compile(model, (x,), target="cpu")(x), model(x),
+                               rtol=1e-4, atol=1e-5)
