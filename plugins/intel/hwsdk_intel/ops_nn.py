@@ -147,7 +147,8 @@ def _repeat_heads(lw: Lowering, node: Node, value: Any, which: int) -> Any:
     each head ``groups`` times in a row (``repeat_interleave``, as PyTorch's enable_gqa)."""
     q_type, kv_type = lw.type_of(node.inputs[0]), lw.type_of(node.inputs[which])
     heads, kv_heads, size = q_type.shape[-3], kv_type.shape[-3], kv_type.shape[-1]
-    if kv_type.rank != 4 or not all(isinstance(d, int) for d in (heads, kv_heads, size)):
+    if kv_type.rank != 4 or not (isinstance(heads, int) and isinstance(kv_heads, int)
+                                 and isinstance(size, int)):
         raise NotImplementedError("enable_gqa is lowered for rank-4 inputs with static head "
                                   f"counts and head size, not {q_type} / {kv_type}")
     if heads == kv_heads:
@@ -189,8 +190,13 @@ def _permute(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
 
 @converter("expand")
 def _expand(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    shape = list(node.attrs["shape"])
+    if not shape or shape == list(lw.type_of(node.inputs[0]).shape):
+        # an expand to the input's own shape is the input; and OpenVINO's CPU plugin
+        # segfaults in compile_model on a Broadcast of a 0-d Parameter to shape []
+        return [args[0]]
     # -1 keeps the input's dim; as 1 under bidirectional broadcast it does the same
-    shape = [1 if d == -1 else d for d in node.attrs["shape"]]
+    shape = [1 if d == -1 else d for d in shape]
     return [lw.ops.broadcast(args[0], lw.shape_vector(shape), broadcast_spec="BIDIRECTIONAL")]
 
 
@@ -272,7 +278,10 @@ def _arange(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
 def _full(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
     dtype = DType(node.attrs["dtype"])
     value = lw.const(node.attrs["value"], dtype)
-    return [lw.ops.broadcast(value, lw.shape_vector(list(node.attrs["shape"])))]
+    shape = list(node.attrs["shape"])
+    if not shape:  # 0-d: the constant itself (no Broadcast to shape [], see _expand)
+        return [value]
+    return [lw.ops.broadcast(value, lw.shape_vector(shape))]
 
 
 @converter("triu", "tril")
