@@ -9,7 +9,8 @@ Python API (the CLI's ``hwsdk compile MODEL --target rocm:gfx942 --out DIR`` cal
 
 Layout of an artifact directory::
 
-    manifest.json              target, arch, versions, sha256 of every other file
+    manifest.json              target, arch, versions, sha256 of every other file and of
+                               its own fields
     plan.json                  the partition plan (what runs where, and why)
     regions/<rid>/kernels.py   the generated Triton source of the region
     regions/<rid>/program.json steps (torch views and kernels) and each kernel's launch
@@ -18,6 +19,10 @@ Layout of an artifact directory::
     regions/<rid>/<kernel>.<cubin|hsaco>, .json (Triton's metadata), .ptx / .amdgcn
 
 Weights are not copied: the loader runs a region's kernels on tensors the caller provides.
+
+The hashes check integrity (nothing changed or was added since the build), not authenticity:
+anyone can write a consistent artifact, and an artifact is code (``kernels.py`` is imported).
+Load only artifacts you trust.
 """
 
 from __future__ import annotations
@@ -31,15 +36,24 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from hwsdk.errors import InvalidArgumentError
 from hwsdk.ir.dtypes import DType
 from hwsdk.lower.triton.kernels import KernelSpec
 from hwsdk.lower.triton.program import Program, build_program
+
+
+def manifest_digest(manifest: dict[str, Any]) -> str:
+    """See :func:`hwsdk.lower.triton.aot_schema.manifest_digest` (pydantic loads only there)."""
+    from hwsdk.lower.triton.aot_schema import manifest_digest as digest
+
+    return digest(manifest)
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "gpu_target", "kernel_signature", "Artifact",
            "build_artifact", "compile_artifact", "add_region", "version_info"]
 
 FORMAT = "hwsdk-triton-aot"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: the manifest hashes its own fields (``manifest_sha256``); 1 did not."""
 
 _PTR = {DType.f32: "*fp32", DType.f16: "*fp16", DType.bf16: "*bf16", DType.f8e4m3fn: "*fp8e4nv",
         DType.f8e5m2: "*fp8e5", DType.f8e4m3fnuz: "*fp8e4b8", DType.f8e5m2fnuz: "*fp8e5b16",
@@ -94,8 +108,17 @@ class Artifact:
     boundary: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def save(self, out_dir: str | Path) -> Path:
-        """Write the artifact directory; returns the manifest's path."""
+        """Write the artifact into ``out_dir``, which must be absent or empty (leftover files
+        would make the artifact unloadable); returns the manifest's path.
+
+        :raises InvalidArgumentError: when ``out_dir`` is a file or a non-empty directory.
+        """
         out = Path(out_dir)
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise InvalidArgumentError(
+                f"cannot save an artifact into {out}: it is "
+                f"{'a non-empty directory' if out.is_dir() else 'not a directory'}; choose a "
+                "new or empty directory (`hwsdk compile --out` replaces an older artifact)")
         out.mkdir(parents=True, exist_ok=True)
         backend, _, warp = gpu_target(self.arch)
         files: list[Path] = []
@@ -136,8 +159,9 @@ class Artifact:
             "format": FORMAT, "format_version": FORMAT_VERSION, "target": self.target,
             "arch": self.arch, "backend": backend, "warp_size": warp,
             "versions": version_info(), "regions": regions,
-            "files": {str(p.relative_to(out)): _sha256(p) for p in sorted(files)},
+            "files": {p.relative_to(out).as_posix(): _sha256(p) for p in sorted(files)},
         }
+        manifest["manifest_sha256"] = manifest_digest(manifest)
         path = out / "manifest.json"
         path.write_text(json.dumps(manifest, indent=1))
         return path

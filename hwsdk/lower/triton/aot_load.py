@@ -1,9 +1,15 @@
 """Load an ahead-of-time artifact (see :mod:`hwsdk.lower.triton.aot`) and launch its kernels.
 
-The loader trusts nothing it has not checked: the manifest's format, the sha256 of every file
-(and no unlisted files), the Triton version the binaries were built with, and the GPU arch,
-both against the device (or the arch the caller names) and against Triton's own metadata.
-Any mismatch raises :class:`ArtifactError` saying which file or fact, and how to fix it.
+The loader trusts nothing it has not checked, and checks everything before it imports or runs
+anything: every manifest field (:mod:`~hwsdk.lower.triton.aot_schema`; the manifest's own
+fields are hashed too), that every path stays inside the artifact, the sha256 of every file
+(``kernels.py`` included; no unlisted files), each ``program.json``, the Triton version the
+binaries were built with, and the GPU arch, both against the device (or the arch the caller
+names) and against Triton's own metadata. Any problem raises :class:`ArtifactError` saying
+which file or fact, and how to fix it.
+
+The hashes check integrity (nothing changed since the build), not authenticity (who built
+it): an artifact is code. Load only artifacts you trust.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hwsdk.errors import HwsdkError, TargetUnavailableError
 from hwsdk.ir.graph import Node
@@ -23,6 +29,10 @@ from hwsdk.lower.triton.kernels import KernelSpec
 __all__ = ["ArtifactError", "LoadedArtifact", "LoadedKernel", "verify_artifact",
            "load_artifact", "device_arch"]
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+_M = TypeVar("_M", bound="BaseModel")
 Launcher = Callable[["LoadedKernel", tuple[int, ...], list[Any]], None]
 
 
@@ -30,49 +40,117 @@ class ArtifactError(HwsdkError):
     """An AOT artifact is tampered with, incomplete, or built for another arch or Triton."""
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _json(data: bytes, where: str) -> Any:
+    try:
+        return json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ArtifactError(f"{where} is not valid JSON ({exc}); rebuild the artifact") from None
+
+
+def _validated(model: type[_M], data: Any, where: str) -> _M:
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}"
+                             for e in exc.errors()[:5])
+        raise ArtifactError(f"{where} is malformed: {problems}. Rebuild the artifact.") \
+            from None
+
+
+def _inside(root: Path, rel: str) -> Path:
+    """``root / rel``, refusing anything that resolves outside ``root`` (``..``, absolute
+    paths, symbolic links pointing out)."""
+    path = root / rel
+    base = root.resolve()
+    if not path.resolve().is_relative_to(base) or path.is_symlink():
+        raise ArtifactError(f"artifact path {rel!r} leads outside {root} (or is a link); "
+                            "refusing the artifact")
+    return path
+
+
+def _read_listed(root: Path, manifest: Any, rel: str) -> bytes:
+    """The bytes of ``rel``, which the manifest must list, checked against its sha256 as read
+    (what is checked is exactly what is then parsed or imported)."""
+    digest = manifest.files.get(rel)
+    if digest is None:
+        raise ArtifactError(f"artifact file {rel} is not listed in {root / 'manifest.json'}; "
+                            "every file must be listed and hashed. Rebuild the artifact.")
+    path = _inside(root, rel)
+    if not path.is_file():
+        raise ArtifactError(f"artifact file {rel} is missing from {root}")
+    data = path.read_bytes()
+    actual = _sha256(data)
+    if actual != digest:
+        raise ArtifactError(
+            f"artifact file {rel} was modified: sha256 {actual[:16]}… does not match the "
+            f"manifest's {digest[:16]}…; refusing to load it. Rebuild the artifact.")
+    return data
+
+
+def _check_manifest(root: Path, raw: Any) -> Any:
+    from hwsdk.lower.triton.aot import gpu_target
+    from hwsdk.lower.triton.aot_schema import Manifest, manifest_digest
+
+    where = str(root / "manifest.json")
+    if not isinstance(raw, dict):
+        raise ArtifactError(f"{where} is not a JSON object; rebuild the artifact")
+    if raw.get("format") != FORMAT or raw.get("format_version") != FORMAT_VERSION:
+        raise ArtifactError(
+            f"{where}: format {raw.get('format')!r} v{raw.get('format_version')}; "
+            f"this hwsdk reads {FORMAT} v{FORMAT_VERSION}; rebuild the artifact")
+    manifest = _validated(Manifest, raw, where)
+    if manifest_digest(raw) != manifest.manifest_sha256:
+        raise ArtifactError(f"{where} was modified (its fields no longer match its "
+                            "manifest_sha256); refusing to load it. Rebuild the artifact.")
+    backend, _, warp = gpu_target(manifest.arch)
+    if (manifest.target.partition(":")[2] != manifest.arch or manifest.backend != backend
+            or manifest.warp_size != warp):
+        raise ArtifactError(
+            f"{where}: target {manifest.target}, arch {manifest.arch}, backend "
+            f"{manifest.backend} and warp size {manifest.warp_size} do not agree; rebuild it")
+    ids = [r.id for r in manifest.regions]
+    if len(set(ids)) != len(ids):
+        raise ArtifactError(f"{where} lists a region twice: {ids}")
+    return manifest
 
 
 def verify_artifact(root: str | Path) -> dict[str, Any]:
-    """Check format, file hashes and the Triton version; returns the manifest.
+    """Check the manifest (every field), every file's sha256 (and no unlisted files), that
+    every path stays inside ``root``, and the Triton version; returns the manifest.
+
+    The hashes check integrity, not authenticity: anyone can rebuild a consistent artifact,
+    and an artifact is code. Load only artifacts you trust.
 
     :raises ArtifactError: naming the first problem.
     """
     root = Path(root)
     path = root / "manifest.json"
-    if not path.is_file():
+    if not path.is_file() or path.is_symlink():
         raise ArtifactError(f"{root} is not an hwsdk AOT artifact: manifest.json is missing")
-    manifest = json.loads(path.read_text())
-    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
-        raise ArtifactError(
-            f"{path}: format {manifest.get('format')!r} v{manifest.get('format_version')}; "
-            f"this hwsdk reads {FORMAT} v{FORMAT_VERSION}; rebuild the artifact")
-    listed = manifest.get("files", {})
-    for rel, digest in sorted(listed.items()):
-        file = root / rel
-        if not file.is_file():
-            raise ArtifactError(f"artifact file {rel} is missing from {root}")
-        actual = _sha256(file)
-        if actual != digest:
-            raise ArtifactError(
-                f"artifact file {rel} was modified: sha256 {actual[:16]}… does not match the "
-                f"manifest's {digest[:16]}…; refusing to load it. Rebuild the artifact.")
-    extra = sorted(str(p.relative_to(root)) for p in root.rglob("*")
-                   if p.is_file() and str(p.relative_to(root)) != "manifest.json"
-                   and str(p.relative_to(root)) not in listed)
+    raw = _json(path.read_bytes(), str(path))
+    manifest = _check_manifest(root, raw)
+    for rel in sorted(manifest.files):
+        _read_listed(root, manifest, rel)
+    present = {str(p.relative_to(root)) for p in root.rglob("*") if not p.is_dir()}
+    extra = sorted(present - set(manifest.files) - {"manifest.json"})
     if extra:
         raise ArtifactError(f"files not in the manifest were added to {root}: {extra}")
     from importlib import metadata
 
-    built = manifest.get("versions", {}).get("triton")
+    built = manifest.versions.get("triton")
     here = metadata.version("triton")
     if built != here:
         raise ArtifactError(
             f"artifact was built with Triton {built}, this machine has Triton {here}; kernel "
             "binaries and launchers must come from the same Triton. Rebuild the artifact here "
             f"or install triton=={built}.")
-    return dict(manifest)
+    return dict(raw)
 
 
 def device_arch(backend: str) -> str | None:
@@ -115,21 +193,16 @@ def _spec(data: Mapping[str, Any]) -> KernelSpec:
                       source="")
 
 
-def _compiled_kernel(rdir: Path, launch: Mapping[str, Any], module: Any, arch: str) -> Any:
+def _compiled_kernel(root: Path, rdir: str, launch: Any, module: Any) -> Any:
     from triton.compiler import ASTSource
     from triton.compiler.compiler import CompiledKernel
 
-    name = launch["name"]
-    meta = rdir / f"{name}.json"
-    built_for = json.loads(meta.read_text()).get("target", {}).get("arch")
-    if str(built_for) != arch.removeprefix("sm_"):
-        raise ArtifactError(f"{meta}: Triton metadata says arch {built_for}, the manifest {arch}")
-    src = ASTSource(getattr(module, name), dict(launch["signature"]),
-                    dict(launch["constexprs"]))
-    binary = rdir / launch["binary"]
-    group = {f"{launch['triton_name']}.json": str(meta),
-             f"{launch['triton_name']}{binary.suffix}": str(binary)}
-    return CompiledKernel(src, group, _sha256(binary))
+    src = ASTSource(getattr(module, launch.name), dict(launch.signature),
+                    dict(launch.constexprs))
+    binary = root / rdir / launch.binary
+    group = {f"{launch.triton_name}.json": str(root / rdir / f"{launch.name}.json"),
+             f"{launch.triton_name}{binary.suffix}": str(binary)}
+    return CompiledKernel(src, group, _sha256(binary.read_bytes()))
 
 
 def default_launcher(kernel: LoadedKernel, grid: tuple[int, ...], args: list[Any]) -> None:
@@ -186,34 +259,95 @@ class LoadedArtifact:
         return [values[v] for v in region.outputs]
 
 
+@dataclass
+class _CheckedRegion:
+    """A region whose every file was read, hashed and validated, before anything runs."""
+
+    id: str
+    dir: str
+    source: str
+    program: Any
+    steps: list[dict[str, Any]]
+
+
+def _check_steps(steps: list[dict[str, Any]], n_kernels: int, where: str) -> None:
+    for step in steps:
+        if step.get("kind") == "kernel" and set(step) == {"kind", "index"} and isinstance(
+                step["index"], int) and 0 <= step["index"] < n_kernels:
+            continue
+        if step.get("kind") == "view" and set(step) == {"kind", "node"}:
+            try:
+                Node.from_json(step["node"])
+                continue
+            except (HwsdkError, KeyError, TypeError, ValueError) as exc:
+                raise ArtifactError(f"{where}: a view step's node is malformed ({exc}); "
+                                    "rebuild the artifact") from None
+        raise ArtifactError(f"{where}: malformed step {str(step)[:80]}; rebuild the artifact")
+
+
+def _check_region(root: Path, manifest: Any, entry: Any) -> _CheckedRegion:
+    from hwsdk.lower.triton.aot_schema import ProgramFile
+
+    rdir = f"regions/{entry.id}"
+    source = _read_listed(root, manifest, f"{rdir}/kernels.py").decode("utf-8", "replace")
+    where = f"{root}/{rdir}/program.json"
+    program = _validated(ProgramFile, _json(_read_listed(root, manifest, f"{rdir}/program.json"),
+                                            where), where)
+    if [k.name for k in program.kernels] != list(entry.kernels):
+        raise ArtifactError(f"{where} defines kernels {[k.name for k in program.kernels]}, the "
+                            f"manifest lists {entry.kernels}; rebuild the artifact")
+    ext = "hsaco" if manifest.backend == "hip" else "cubin"
+    arch = manifest.arch.removeprefix("sm_")
+    for launch in program.kernels:
+        if launch.binary != f"{launch.name}.{ext}":
+            raise ArtifactError(f"{where}: kernel {launch.name}'s binary must be "
+                                f"{launch.name}.{ext}, not {launch.binary!r}")
+        _read_listed(root, manifest, f"{rdir}/{launch.binary}")
+        meta_rel = f"{rdir}/{launch.name}.json"
+        meta = _json(_read_listed(root, manifest, meta_rel), meta_rel)
+        built = meta.get("target") if isinstance(meta, dict) else None
+        facts = ((built or {}).get("backend"), str((built or {}).get("arch")),
+                 (built or {}).get("warp_size")) if isinstance(built, dict) else None
+        if facts != (manifest.backend, arch, manifest.warp_size):
+            raise ArtifactError(
+                f"{meta_rel}: Triton metadata says (backend, arch, warp size) {facts}, the "
+                f"manifest ({manifest.backend}, {arch}, {manifest.warp_size}); rebuild it")
+    _check_steps(program.steps, len(program.kernels), where)
+    return _CheckedRegion(entry.id, rdir, source, program, program.steps)
+
+
 def load_artifact(root: str | Path, *, arch: str | None = None) -> LoadedArtifact:
     """Verify an artifact and load its kernels for launching.
 
+    Every file is read, hashed and validated (:func:`verify_artifact`, then each region's
+    source, program and Triton metadata) before any generated source is imported. The hashes
+    check integrity, not authenticity: an artifact is code; load only artifacts you trust.
+
     :param arch: the arch to run on; default: GPU 0's arch, or no arch check without a GPU.
-    :raises ArtifactError: tampered files, another Triton, or another arch.
+    :raises ArtifactError: tampered, malformed or unlisted files, paths leading out of
+        ``root``, another Triton, or another arch.
     """
     from hwsdk.lower.triton.loader import load_module
 
     root = Path(root)
-    manifest = verify_artifact(root)
-    want = arch or device_arch(manifest["backend"])
-    if want is not None and want != manifest["arch"]:
+    raw = verify_artifact(root)
+    manifest = _check_manifest(root, raw)
+    want = arch or device_arch(manifest.backend)
+    if want is not None and want != manifest.arch:
         raise ArtifactError(
-            f"artifact {root} was built for {manifest['target']} ({manifest['arch']}); this "
+            f"artifact {root} was built for {manifest.target} ({manifest.arch}); this "
             f"device is {want}. Build one with --target "
-            f"{manifest['target'].partition(':')[0]}:{want}.")
+            f"{manifest.target.partition(':')[0]}:{want}.")
+    checked = [_check_region(root, manifest, entry) for entry in manifest.regions]
     regions: dict[str, LoadedRegion] = {}
-    for entry in manifest["regions"]:
-        rdir = root / "regions" / entry["id"]
-        program = json.loads((rdir / "program.json").read_text())
-        module = load_module((rdir / "kernels.py").read_text(), emulate=False)
-        region = LoadedRegion(entry["id"], program["inputs"], program["outputs"],
-                              program["steps"])
-        for launch in program["kernels"]:
-            spec = _spec(launch)
-            region.kernels[spec.name] = LoadedKernel(
-                spec, _compiled_kernel(rdir, launch, module, manifest["arch"]),
-                int(launch["shared"]), dict(launch["signature"]), dict(launch["out_types"]))
-        regions[entry["id"]] = region
-    return LoadedArtifact(root, manifest, regions)
-
+    for region in checked:
+        module = load_module(region.source, emulate=False)
+        loaded = LoadedRegion(region.id, list(region.program.inputs),
+                              list(region.program.outputs), region.steps)
+        for launch in region.program.kernels:
+            spec = _spec(launch.model_dump())
+            loaded.kernels[spec.name] = LoadedKernel(
+                spec, _compiled_kernel(root, region.dir, launch, module), launch.shared,
+                dict(launch.signature), dict(launch.out_types))
+        regions[region.id] = loaded
+    return LoadedArtifact(root, raw, regions)

@@ -121,6 +121,158 @@ def _copy(src: Path, tmp_path: Path) -> Path:
     return dst
 
 
+def _reseal(root: Path, edit: Any) -> None:
+    """Edit the manifest with ``edit(manifest)``, then rehash every listed file and the
+    manifest itself: what a deliberate attacker (not an accident) would do."""
+    import hashlib
+
+    from hwsdk.lower.triton.aot import manifest_digest
+
+    path = root / "manifest.json"
+    manifest = json.loads(path.read_text())
+    edit(manifest)
+    for rel in manifest["files"]:
+        if (root / rel).is_file():
+            manifest["files"][rel] = hashlib.sha256((root / rel).read_bytes()).hexdigest()
+    manifest["manifest_sha256"] = manifest_digest(manifest)
+    path.write_text(json.dumps(manifest))
+
+
+def _outside_module(tmp_path: Path, root: Path) -> Path:
+    """A kernels.py outside the artifact that leaves a marker file when imported."""
+    marker = tmp_path / "imported"
+    outside = tmp_path / "outside" / "r0"
+    outside.mkdir(parents=True)
+    shutil.copy(next(root.rglob("program.json")), outside / "program.json")
+    (outside / "kernels.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    return marker
+
+
+def test_region_id_leading_out_of_the_artifact_is_refused(artifacts: dict[str, Path],
+                                                          tmp_path: Path) -> None:
+    root = _copy(artifacts["nvidia:sm_90"], tmp_path / "a" / "b")
+    marker = _outside_module(tmp_path / "a", root)
+    _reseal(root, lambda m: m["regions"][0].update(id="../../outside/r0"))
+    with pytest.raises(ArtifactError, match=r"manifest.json is malformed: regions.0.id"):
+        load_artifact(root, arch="sm_90")
+    assert not marker.exists(), "code outside the artifact was executed"
+
+
+def test_kernels_py_must_be_listed_and_hashed(artifacts: dict[str, Path],
+                                              tmp_path: Path) -> None:
+    root = _copy(artifacts["nvidia:sm_90"], tmp_path)
+    source = next(root.rglob("kernels.py"))
+    rel = source.relative_to(root).as_posix()
+    marker = tmp_path / "imported"
+    source.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    source.rename(root / "stray.txt")
+
+    def unlist(manifest: dict[str, Any]) -> None:
+        del manifest["files"][rel]
+    _reseal(root, unlist)
+    (root / "stray.txt").unlink()
+    with pytest.raises(ArtifactError, match=r"kernels.py is not listed"):
+        load_artifact(root, arch="sm_90")
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("path", ["../outside.py", "/etc/hostname", "regions/../../x",
+                                  "regions\\r0", ".hidden"])
+def test_paths_outside_the_artifact_are_refused(artifacts: dict[str, Path], tmp_path: Path,
+                                                path: str) -> None:
+    root = _copy(artifacts["nvidia:sm_90"], tmp_path / "a")
+    (tmp_path / "outside.py").write_text("x = 1\n")
+    _reseal(root, lambda m: m["files"].update({path: "0" * 64}))
+    with pytest.raises(ArtifactError, match=r"manifest.json is malformed: files"):
+        verify_artifact(root)
+
+
+def test_links_out_of_the_artifact_are_refused(artifacts: dict[str, Path],
+                                               tmp_path: Path) -> None:
+    root = _copy(artifacts["nvidia:sm_90"], tmp_path / "a")
+    source = next(root.rglob("kernels.py"))
+    outside = tmp_path / "kernels.py"
+    shutil.move(source, outside)
+    source.symlink_to(outside)
+    with pytest.raises(ArtifactError, match=r"leads outside .* link"):
+        verify_artifact(root)
+
+
+def test_binary_path_in_program_json_is_checked(artifacts: dict[str, Path],
+                                                tmp_path: Path) -> None:
+    root = _copy(artifacts["nvidia:sm_90"], tmp_path)
+    program = next(root.rglob("program.json"))
+    body = json.loads(program.read_text())
+    body["kernels"][0]["binary"] = "../../../../etc/hostname"
+    program.write_text(json.dumps(body))
+    _reseal(root, lambda m: None)
+    with pytest.raises(ArtifactError, match=r"program.json is malformed: kernels.0.binary"):
+        load_artifact(root, arch="sm_90")
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("backend", "hip", "do not agree"), ("target", "nvidia:sm_80", "do not agree"),
+    ("warp_size", 64, "do not agree"), ("arch", "sm_80", "do not agree"),
+])
+def test_edited_manifest_fields_are_refused(artifacts: dict[str, Path], tmp_path: Path,
+                                            field: str, value: Any, message: str) -> None:
+    root = _copy(artifacts["nvidia:sm_90"], tmp_path / "a")
+    path = root / "manifest.json"
+    manifest = json.loads(path.read_text())
+    path.write_text(json.dumps({**manifest, field: value}))
+    with pytest.raises(ArtifactError, match=r"manifest.json was modified"):
+        load_artifact(root, arch="sm_90")
+    _reseal(root, lambda m: m.update({field: value}))  # consistent hash, inconsistent facts
+    with pytest.raises(ArtifactError, match=message):
+        load_artifact(root, arch="sm_90")
+
+
+@pytest.mark.parametrize("text", ["{not json", "[]", '{"format": "hwsdk-triton-aot"}',
+                                  "DROP", "REGIONS", "FILES", "EXTRA"])
+def test_malformed_manifest_raises_artifact_error(artifacts: dict[str, Path], tmp_path: Path,
+                                                  text: str) -> None:
+    root = _copy(artifacts["nvidia:sm_90"], tmp_path)
+    manifest = json.loads((root / "manifest.json").read_text())
+    if text == "DROP":
+        del manifest["regions"]
+    elif text == "REGIONS":
+        manifest["regions"] = [{"id": 3, "kernels": None}]
+    elif text == "FILES":
+        manifest["files"] = ["plan.json"]
+    elif text == "EXTRA":
+        manifest["run_me"] = "os.system"
+    (root / "manifest.json").write_text(json.dumps(manifest) if text.isupper() else text)
+    with pytest.raises(ArtifactError, match=r"rebuild|Rebuild"):
+        load_artifact(root, arch="sm_90")
+
+
+def test_malformed_program_json_raises_artifact_error(artifacts: dict[str, Path],
+                                                      tmp_path: Path) -> None:
+    root = _copy(artifacts["nvidia:sm_90"], tmp_path)
+    program = next(root.rglob("program.json"))
+    body = json.loads(program.read_text())
+    body["steps"] = [{"kind": "kernel", "index": 7}]
+    program.write_text(json.dumps(body))
+    _reseal(root, lambda m: None)
+    with pytest.raises(ArtifactError, match=r"malformed step"):
+        load_artifact(root, arch="sm_90")
+    del body["kernels"][0]["shared"]
+    program.write_text(json.dumps(body))
+    _reseal(root, lambda m: None)
+    with pytest.raises(ArtifactError, match=r"kernels.0.shared: Field required"):
+        load_artifact(root, arch="sm_90")
+
+
+def test_save_refuses_a_used_directory(tmp_path: Path) -> None:
+    from hwsdk.errors import InvalidArgumentError
+    from hwsdk.lower.triton.aot import Artifact
+
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(InvalidArgumentError, match="non-empty directory"):
+        Artifact("nvidia:sm_90", "sm_90", None).save(tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
 def test_tampered_binary_is_refused(artifacts: dict[str, Path], tmp_path: Path) -> None:
     root = _copy(artifacts["rocm:gfx942"], tmp_path)
     binary = next(root.rglob("*.hsaco"))
@@ -150,9 +302,7 @@ def test_other_arch_or_triton_is_refused(artifacts: dict[str, Path], tmp_path: P
     with pytest.raises(ArtifactError, match=r"this device is sm_80"):
         load_artifact(artifacts["nvidia:sm_90"], arch="sm_80")
     root = _copy(artifacts["nvidia:sm_90"], tmp_path)
-    manifest = json.loads((root / "manifest.json").read_text())
-    manifest["versions"]["triton"] = "0.0.1"
-    (root / "manifest.json").write_text(json.dumps(manifest))
+    _reseal(root, lambda m: m["versions"].update(triton="0.0.1"))
     with pytest.raises(ArtifactError, match=r"built with Triton 0.0.1"):
         load_artifact(root, arch="sm_90")
 
