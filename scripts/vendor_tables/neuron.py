@@ -3,15 +3,14 @@ table (compiler.rst) and the NeuronCore data types (data-types.rst).
 
 Rules (docs/vendor-tables.md):
 
-* A core op is supported when torch-neuronx lists one of its mapped ATen overloads
-  (``aten::add`` covers every ``add`` overload), or when every XLA operator it lowers to
-  (:mod:`.neuron_hlo`) is in the neuronx-cc table. A table note that states a restriction
-  becomes a constraint (Pow: compile-time constant exponent) or a ``no`` (Reduce: only Min,
-  Max, Add, Mul); one hwsdk cannot check statically (Gather's index maps) leaves ``unknown``.
-  An operator missing from the table, or an op with no mapping, is ``unknown``.
-* Dtypes of a supported op come from data-types.rst for the variant's NeuronCore version:
-  listed types ``yes``; bool ``yes`` only for ops built on XLA predicates (Compare, Select,
-  Logical*); float64 ``no`` (no NeuronCore version lists it); the rest ``unknown``.
+* **Documented**: torch-neuronx lists one of the op's mapped ATen overloads (``aten::add``
+  covers every ``add`` overload): ``yes``, dtypes from data-types.rst for the variant's
+  NeuronCore version (listed types ``yes``, float64 ``no``, the rest ``unknown``).
+* **Inferred**: the op is not listed, but every XLA operator hwsdk's lowering map
+  (:mod:`.neuron_hlo`) gives it is in compiler.rst's table. Neither source says so for the op,
+  so its dtypes stay ``unknown``, its note says "inferred from …" and its entry has
+  ``level: inferred`` (the torch-neuronx list is not exhaustive, so this is no ``no`` either).
+* **Undocumented**: anything else is ``unknown``.
 * Every table carries a StaticShape constraint: Neuron compiles fixed shapes (bucketing).
 """
 
@@ -25,7 +24,7 @@ from hwsdk.capability import AttrIn, ConstantInput, OpSupport, Provenance, Stati
 from hwsdk.ir.dtypes import DType
 
 from .common import ALL_DTYPES, Source, overloads_by_op, render, split_overload
-from .neuron_hlo import HLO, PREDICATE_OPS, REDUCE_OTHER_COMPUTATION
+from .neuron_hlo import HLO, REDUCE_OTHER_COMPUTATION
 
 OPS_SOURCE = "neuron/pytorch-neuron-supported-operators.rst"
 XLA_SOURCE = "neuron/compiler.rst"
@@ -65,6 +64,16 @@ def parse_torch_neuronx(path: Path) -> list[str]:
     return sorted({n.replace("\\", "") for n in names})
 
 
+def listed_lines(path: Path) -> dict[str, int]:
+    """Line number of each ``aten::`` name of the torch-neuronx page (for ``basis``)."""
+    lines: dict[str, int] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        match = re.search(r"\|\s*aten::(\S+?)\s*\|", line)
+        if match:
+            lines.setdefault(match.group(1).replace("\\", ""), number)
+    return lines
+
+
 def parse_xla_table(path: Path) -> dict[str, str]:
     """The 'Supported XLA Operators | Notes' grid table: operator → note."""
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -96,49 +105,67 @@ def _constraints(op: str, xla: dict[str, str]) -> list[Any]:
 
 
 def classify(op: str, overloads: list[str], listed: list[str],
-             xla: dict[str, str]) -> tuple[Support, str, list[str]]:
-    """(status yes|no|unknown, note, sources used) for one core op."""
+             xla: dict[str, str]) -> tuple[Support, str, str, list[str]]:
+    """(status yes|no|unknown, level, note, sources used) for one core op.
+
+    ``level`` is ``documented`` (torch-neuronx lists the op), ``inferred`` (hwsdk's lowering
+    map reaches only operators compiler.rst lists; the status stays ``unknown`` and the note
+    says "inferred from …") or ``undocumented`` (no source covers it).
+    """
     hits = sorted({split_overload(o)[0] for o in overloads} & set(listed))
     if hits:
-        return "yes", "torch-neuronx lists " + ", ".join(f"aten::{h}" for h in hits), [
-            OPS_SOURCE]
+        return "yes", "documented", "torch-neuronx lists " + ", ".join(
+            f"aten::{h}" for h in hits), [OPS_SOURCE]
     if op not in HLO:
-        return "unknown", "neither source covers this op", []
+        return "unknown", "undocumented", "neither source covers this op", []
     needed = HLO[op]
     missing = [h for h in needed if h not in xla]
     if missing:
-        return "unknown", ("not in the torch-neuronx list; lowers to XLA " + ", ".join(needed)
-                           + ", and compiler.rst's XLA table does not list "
-                           + ", ".join(missing)), [OPS_SOURCE, XLA_SOURCE]
+        return "unknown", "undocumented", (
+            "not in the torch-neuronx list; lowers to XLA " + ", ".join(needed)
+            + ", and compiler.rst's XLA table does not list " + ", ".join(missing)), [
+            OPS_SOURCE, XLA_SOURCE]
+    via = ", ".join(needed) or "no computation (alias/copy)"
+    inferred = (f"inferred from compiler.rst's XLA table (not documented for this ATen op): "
+                f"not in the torch-neuronx list; hwsdk's lowering map gives XLA {via}")
     if op in REDUCE_OTHER_COMPUTATION:
-        return "no", (f"needs {REDUCE_OTHER_COMPUTATION[op]}; compiler.rst: Reduce '"
-                      f"{xla['Reduce']}'"), [XLA_SOURCE]
+        return "unknown", "inferred", (
+            f"{inferred}, but it needs {REDUCE_OTHER_COMPUTATION[op]} and compiler.rst says of "
+            f"Reduce: '{xla['Reduce']}', so it likely does not compile"), [XLA_SOURCE]
     notes = [f"{h}: {xla[h]}" for h in needed if xla.get(h)]
-    if "Gather" in needed and xla.get("Gather"):
-        return "unknown", ("compiler.rst: Gather " + xla["Gather"] + "; hwsdk cannot check "
-                           "that before lowering"), [OPS_SOURCE, XLA_SOURCE]
-    text = "via XLA " + (", ".join(needed) or "no computation (alias/copy)") + \
-        ", all in compiler.rst's XLA table" + (" (notes: " + "; ".join(notes) + ")"
-                                               if notes else "")
-    return "yes", text, [OPS_SOURCE, XLA_SOURCE]
+    text = f"{inferred}, all listed" + (" (notes: " + "; ".join(notes) + ")" if notes else "")
+    return "unknown", "inferred", text, [OPS_SOURCE, XLA_SOURCE]
+
+
+def _basis(status: str, overloads: list[str], lines: dict[str, int],
+           dtypes: dict[DType, Support]) -> dict[str, str]:
+    """The raw line each yes/no cell rests on: the torch-neuronx row (the dtype's own line
+    is data-types.rst's NeuronCore section, cited in the provenance)."""
+    names = sorted({split_overload(o)[0] for o in overloads} & set(lines))
+    result = {}
+    for dtype, support in dtypes.items():
+        if dtype == DType.f64:
+            result[str(dtype)] = "data-types.rst lists no 64-bit float"
+        elif support == "yes" and status == "yes" and names:
+            result[str(dtype)] = (f"pytorch-neuron-supported-operators.rst:{lines[names[0]]} "
+                                  f"aten::{names[0]}")
+    return result
 
 
 def build_variant(variant: str, listed: list[str], xla: dict[str, str],
-                  sources: dict[str, Source]) -> str:
+                  sources: dict[str, Source], lines: dict[str, int]) -> str:
     """The JSON text of one variant's table."""
     core, supported = VARIANTS[variant]
     ops: dict[str, OpSupport] = {}
     extra: dict[str, Any] = {}
     for op, overloads in overloads_by_op().items():
-        status, note, used = classify(op, overloads, listed, xla)
+        status, level, note, used = classify(op, overloads, listed, xla)
         dtypes: dict[DType, Support] = {}
         for dtype in ALL_DTYPES:
             if status == "yes":
                 dtypes[dtype] = supported.get(dtype, "unknown")
             else:
                 dtypes[dtype] = status
-        if status == "yes" and PREDICATE_OPS & set(HLO.get(op, ())):
-            dtypes[DType.bool] = "yes"
         dtypes[DType.f64] = "no"
         if status == "yes":
             used = [*used, DTYPES_SOURCE]
@@ -148,7 +175,8 @@ def build_variant(variant: str, listed: list[str], xla: dict[str, str],
                             source="; ".join(sources[s].short() for s in used)
                             or sources[DTYPES_SOURCE].short())
         extra[op] = {"aten": overloads, "provenance": cites, "hlo": list(HLO.get(op, ())),
-                     "status": status}
+                     "status": status, "level": level,
+                     "basis": _basis(status, overloads, lines, dtypes)}
     note = (f"AWS Neuron variant {variant}: {core}. Generated by scripts/gen_vendor_tables.py; "
             f"rules in docs/vendor-tables.md. {DTYPE_NOTES[variant]}. {FP8_E4M3_NOTE}. "
             "Dynamic shapes need bucketing (static-shape constraint).")
@@ -162,5 +190,6 @@ def generate(vendor_data: Path, sources: dict[str, Source]) -> dict[str, str]:
     """Relative output path → JSON text, for every Neuron variant."""
     listed = parse_torch_neuronx(vendor_data / OPS_SOURCE)
     xla = parse_xla_table(vendor_data / XLA_SOURCE)
+    lines = listed_lines(vendor_data / OPS_SOURCE)
     return {f"plugins/inferentia/hwsdk_inferentia/tables/{variant}.json":
-            build_variant(variant, listed, xla, sources) for variant in VARIANTS}
+            build_variant(variant, listed, xla, sources, lines) for variant in VARIANTS}

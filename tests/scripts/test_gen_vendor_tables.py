@@ -62,7 +62,9 @@ def test_the_parsers_read_every_entry_of_the_gaudi_sources(scripts: None) -> Non
     assert kinds.count("validator") == 895 and kinds.count("dtypes") == 88
     assert "rms_norm" not in entries  # hpu::rms_norm, not aten.rms_norm
     docs = gaudi.parse_docs(VENDOR_DATA / gaudi.DOCS_SOURCE)
-    assert docs["addmm"][0]["FP8"] == "No" and docs["embedding"][0]["FP8"] == "Yes"
+    assert docs["addmm"][0].cells["FP8"] == "No" and docs["embedding"][0].cells["FP8"] == "Yes"
+    assert docs["linear"][0].cells["FP32"] == "Yes" and docs["linear"][0].line == 58
+    assert entries["mm"].per_generation and entries["mm"].validator
 
 
 def test_the_parsers_read_every_row_of_the_neuron_sources(scripts: None) -> None:

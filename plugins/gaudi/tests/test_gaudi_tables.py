@@ -13,42 +13,43 @@ from hwsdk.ir.dtypes import DType
 YAML_COMMIT = "5a56187e98684ceff3de8965ce88a284cf7d7eef"
 
 
-def test_fp8_gemm_is_yes_on_gaudi2_and_gaudi3_but_no_on_first_generation_gaudi() -> None:
-    # hpu_op.yaml `addmm`: Gaudi [BFloat16, Float]; Gaudi2/3 add Half, Float8_e5m2/e4m3fn
+def test_first_generation_gaudi_differs_from_gaudi2_where_the_yaml_lists_say_so() -> None:
+    # Pytorch_Operators.rst: embedding FP8 Yes, mean FP16 Yes (generation-agnostic); hpu_op.yaml
+    # `embedding` weight lists Float8 and `mean.dim` lists Half from Gaudi2 on only
     for dtype in (DType.f8e4m3fn, DType.f8e5m2):
-        assert tables.table("gaudi2").support("addmm", dtype) == "yes"
-        assert tables.table("gaudi3").support("addmm", dtype) == "yes"
-        assert tables.table("gaudi").support("addmm", dtype) == "no"
-    assert tables.table("gaudi").support("addmm", DType.f16) == "no"
-    assert tables.table("gaudi").support("addmm", DType.bf16) == "yes"
-
-
-def test_runtime_validated_entries_are_unknown_never_yes() -> None:
-    # `mm` lists Float8 for Gaudi2 but is checked by op_validator check-node-with-shared-layer;
-    # `bmm` has only the validator and `matmul` is wrapped, so matmul stays unknown
-    gaudi2 = tables.document("gaudi2")
-    for variant in tables.VARIANTS:
-        assert tables.table(variant).support("matmul", DType.f8e4m3fn) == "unknown"
-        assert tables.table(variant).support("linear", DType.f32) == "unknown"
-    assert gaudi2["entries"]["matmul"]["hpu_op_yaml"]["aten.mm.default"]["kind"] == "validator"
-    for variant in tables.VARIANTS:
-        doc = tables.document(variant)
-        for op, entry in doc["entries"].items():
-            kinds = {e["kind"] for e in entry["hpu_op_yaml"].values()}
-            if kinds and "dtypes" not in kinds:
-                assert "yes" not in doc["table"]["ops"][op]["dtypes"].values(), op
-
-
-def test_per_generation_lists_are_kept_apart() -> None:
-    # `mean.dim` and `mean`: Half only from Gaudi2 on; `embedding` weight: Float8 only from
-    # Gaudi2 on. `mul.Tensor` lists Half for Gaudi2 only, but `mul.Scalar` is runtime-checked
+        assert tables.table("gaudi").support("embedding", dtype) == "no"
+        assert tables.table("gaudi2").support("embedding", dtype) == "yes"
+        assert tables.table("gaudi3").support("embedding", dtype) == "yes"
     assert tables.table("gaudi").support("mean", DType.f16) == "no"
     assert tables.table("gaudi2").support("mean", DType.f16) == "yes"
-    assert tables.table("gaudi").support("mul", DType.f16) == "unknown"
-    assert tables.table("gaudi2").support("mul", DType.f16) == "yes"
-    assert tables.table("gaudi").support("embedding", DType.f8e5m2) == "no"
-    assert tables.table("gaudi2").support("embedding", DType.f8e5m2) == "yes"
-    assert tables.table("gaudi2").support("softmax", DType.f32) == "yes"  # `_softmax` dtypes
+    basis = tables.document("gaudi")["entries"]["mean"]["basis"]["f16"]
+    assert basis.startswith("hpu_op.yaml:") and "Gaudi omits Half" in basis
+
+
+def test_the_docs_table_gives_the_dtypes_and_a_validator_is_a_note_not_unknown() -> None:
+    # linear: Pytorch_Operators.rst FP32/BF16/FP16 Yes; hpu_op.yaml: op_validator only
+    for variant in tables.VARIANTS:
+        table = tables.table(variant)
+        for dtype in (DType.f32, DType.bf16):
+            assert table.support("linear", dtype) == "yes"
+        assert table.support("linear", DType.i32) == "no"
+        assert "op_validator check-node-with-shared-layer" in table.ops["linear"].note
+        assert table.support("layer_norm", DType.f32) == "yes"
+    basis = tables.document("gaudi2")["entries"]["linear"]["basis"]["f32"]
+    assert basis.startswith("Pytorch_Operators.rst:") and "linear" in basis and "Yes" in basis
+    # addmm FP8: docs No, though the Gaudi2 list names Float8: the docs win, the note says so
+    assert tables.table("gaudi2").support("addmm", DType.f8e5m2) == "no"
+    assert "docs No, hpu_op.yaml lists it" in tables.table("gaudi2").ops["addmm"].note
+
+
+def test_unknown_only_where_both_files_are_silent() -> None:
+    for variant in tables.VARIANTS:
+        doc = tables.document(variant)
+        for op, entry in doc["table"]["ops"].items():
+            if entry["dtypes"]["f32"] == "unknown":
+                assert "has no row for" in entry["note"], op
+    sdpa = tables.table("gaudi2").ops["scaled_dot_product_attention"]
+    assert sdpa.dtypes[DType.f32] == "unknown" and "has no entry" in sdpa.note
 
 
 def test_float64_is_no_everywhere_with_its_source() -> None:
@@ -58,20 +59,21 @@ def test_float64_is_no_everywhere_with_its_source() -> None:
         assert any("Float64 No" in p.source for p in table.provenance)
 
 
-def test_every_entry_carries_provenance_and_docs_disagreements_are_noted() -> None:
+def test_every_entry_carries_provenance_and_every_yes_or_no_its_line() -> None:
     doc = tables.document("gaudi2")
     table = tables.table("gaudi2")
     assert {p.source for p in table.provenance} >= {"hpu_op.yaml", "Pytorch_Operators.rst"}
     assert all(YAML_COMMIT in p.url_or_repo_path for p in table.provenance[:2])
     for op, entry in doc["entries"].items():
-        assert table.ops[op].source.startswith("hpu_op.yaml")
+        assert "5a56187e" in table.ops[op].source
         for cite in entry["provenance"]:
             assert cite["commit"] == YAML_COMMIT
             assert cite["repository"] == "HabanaAI/gaudi-pytorch-bridge"
             assert cite["version"].startswith("Intel Gaudi software 1.19.0")
-    # the docs table says mul FP8 No; hpu_op.yaml's mul.Tensor lists Float8 for Gaudi2
-    assert "DISAGREES" in table.ops["mul"].note and "FP8: docs No" in table.ops["mul"].note
-    assert "ops disagree with Pytorch_Operators.rst" in table.note
+    for op, entry in doc["entries"].items():
+        cited = entry["basis"]
+        for dtype, support in doc["table"]["ops"][op]["dtypes"].items():
+            assert support == "unknown" or cited.get(dtype), (op, dtype)
 
 
 def test_every_core_op_is_in_every_table() -> None:

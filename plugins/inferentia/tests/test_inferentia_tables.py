@@ -15,22 +15,29 @@ DOCS_COMMIT = "81ce03ae261e12925e53437a0f690478e6366155"
 
 def test_pow_carries_the_constant_exponent_constraint_from_compiler_rst() -> None:
     entry = tables.table("inf2").ops["pow"]
-    assert entry.dtypes[DType.f32] == "yes"
+    assert entry.dtypes[DType.f32] == "unknown"  # inferred: torch-neuronx does not list pow
     assert ConstantInput(input=1) in entry.constraints
     assert AttrIn(attr="scalar_first", values=[False]) in entry.constraints
     assert "compile-time integer constant" in entry.note
 
 
-def test_reduce_note_makes_argmax_no_and_missing_operators_unknown() -> None:
+def test_listed_ops_are_documented_lowered_ops_are_inferred_and_never_yes() -> None:
+    doc = tables.document("inf2")
     table = tables.table("inf2")
-    assert table.support("argmax", DType.f32) == "no"  # Reduce: only Min, Max, Add and Mul
+    assert table.support("softmax", DType.bf16) == "yes"  # torch-neuronx lists aten::_softmax
+    assert "aten::_softmax" in table.ops["softmax"].note
+    assert doc["entries"]["softmax"]["level"] == "documented"
+    for op in ("layer_norm", "exp", "argmax", "cat"):
+        assert table.support(op, DType.f32) == "unknown"
+        assert doc["entries"][op]["level"] == "inferred"
+        assert table.ops[op].note.startswith("inferred from compiler.rst")
     assert "Min, Max, Add and Mul" in table.ops["argmax"].note
     assert table.support("gelu", DType.f32) == "unknown"  # Erf is not in the XLA table
     assert "does not list Erf" in table.ops["gelu"].note
-    assert table.support("silu", DType.f32) == "unknown"  # nor is Logistic
-    assert table.support("gather", DType.f32) == "unknown"  # Gather's index-map note
-    assert table.support("softmax", DType.bf16) == "yes"  # torch-neuronx lists aten::_softmax
-    assert "aten::_softmax" in table.ops["softmax"].note
+    assert doc["entries"]["gelu"]["level"] == "undocumented"
+    for op, entry in doc["entries"].items():
+        if entry["level"] != "documented":
+            assert "yes" not in doc["table"]["ops"][op]["dtypes"].values(), op
 
 
 def test_dtypes_follow_the_neuroncore_version() -> None:
@@ -40,7 +47,6 @@ def test_dtypes_follow_the_neuroncore_version() -> None:
         assert table.support("matmul", DType.f8e5m2) == "yes"
         assert table.support("matmul", DType.f8e4m3fn) == "unknown"
         assert table.support("matmul", DType.i8) == "unknown"
-        assert table.support("where", DType.bool) == "yes"
     assert "auto-converted to int32" in tables.table("inf2").note
     assert "--native-int64" in tables.table("trn2").note
     assert "NeuronCore-v3" in tables.table("trn2").note
