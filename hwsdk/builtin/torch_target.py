@@ -16,6 +16,35 @@ HWSDK_PLUGIN_API = ">=1,<2"
 
 _DTYPES = [d for d in DType if d is not DType.f64]
 
+# What PyTorch's CPU kernels run, probed op by op (tests/builtin/test_torch_target.py runs
+# every op's reference in every dtype and fails when a claim here is wrong either way).
+_FLOAT8_OPS = frozenset({
+    "abs", "addmm", "cast", "cat", "copy", "embedding", "eq", "expand", "full", "index_select",
+    "linear", "ne", "permute", "reshape", "select", "slice", "split", "squeeze", "unsqueeze",
+    "where"})
+"""The ops with float8 kernels (data movement, mostly); no arithmetic runs in float8."""
+_FLOAT_ONLY: dict[str, frozenset[DType]] = {
+    name: frozenset() for name in (
+        "adaptive_avg_pool2d", "batch_norm", "gelu", "layer_norm", "log_softmax", "mean",
+        "rms_norm", "scaled_dot_product_attention", "silu", "softmax")}
+_FLOAT_ONLY["avg_pool2d"] = frozenset({DType.i64})
+"""Ops without integer kernels → the integer dtypes they run in all the same."""
+_NO_BOOL = frozenset({
+    "abs", "adaptive_avg_pool2d", "addmm", "argmax", "avg_pool2d", "batch_norm", "conv", "gelu",
+    "layer_norm", "linear", "log_softmax", "matmul", "max_pool2d", "mean", "neg", "pow", "relu",
+    "rms_norm", "scaled_dot_product_attention", "silu", "softmax", "sub"})
+
+
+def _runs(op: str, dtype: DType) -> bool:
+    """Whether PyTorch's CPU kernel for ``op`` runs in ``dtype`` (see the sets above)."""
+    if dtype.value.startswith("f8"):
+        return op in _FLOAT8_OPS
+    if dtype is DType.bool:
+        return op not in _NO_BOOL
+    if not dtype.is_float and op in _FLOAT_ONLY:
+        return dtype in _FLOAT_ONLY[op]
+    return True
+
 
 class FxRegion(CompiledRegion):
     """A region run by its torch.fx lowering."""
@@ -53,12 +82,14 @@ def hwsdk_capabilities(target: str) -> CapabilityTable | None:
         return None
     from hwsdk.plugin import CapabilityTable, OpSupport, Provenance
 
-    ops = {op.name: OpSupport(dtypes=dict.fromkeys(_DTYPES, "yes")) for op in all_ops()}
+    ops = {op.name: OpSupport(dtypes={d: "yes" if _runs(op.name, d) else "no" for d in _DTYPES})
+           for op in all_ops()}
     return CapabilityTable(
         target="torch", version=str(OPSET_VERSION), opset_version=OPSET_VERSION,
         provenance=[Provenance(source="hwsdk core op set PyTorch references",
                                url_or_repo_path="hwsdk/ir/ops")],
-        ops=ops, note="Runs every core op through its PyTorch reference, and every torch_op.")
+        ops=ops, note="Runs every core op through its PyTorch reference (in the dtypes "
+                     "PyTorch's CPU kernels run: 'no' marks the others), and every torch_op.")
 
 
 @hookimpl
