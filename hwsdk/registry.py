@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from hwsdk.capability import CapabilityTable, Verdict
 
 __all__ = ["PluginRecord", "Registry", "get_registry", "reset_registry", "ENTRY_POINT_GROUP",
-           "HOOK_NAMES"]
+           "HOOK_NAMES", "validation_problems"]
 
 ENTRY_POINT_GROUP = "hwsdk.plugins"
 BUILTIN_DISTRIBUTION = "hwsdk"
@@ -389,12 +389,13 @@ class Registry:
             raw = self._call(record, "hwsdk_capabilities", target=canonical)
             table = self._validate_table(raw, canonical)
         except Exception as exc:
+            cause = _table_error(exc, canonical)
             self._fail(record, f"hwsdk_capabilities({canonical!r}) failed: "
-                               f"{type(exc).__name__}: {exc}", exc)
+                               f"{type(cause).__name__}: {cause}", cause)
             raise PluginLoadError(
                 f"{record.describe()} gave no valid capability table for {canonical}: "
-                f"{type(exc).__name__}: {exc}"
-            ) from exc
+                f"{type(cause).__name__}: {cause}"
+            ) from cause
         self._tables[canonical] = table
         return table
 
@@ -448,9 +449,7 @@ class Registry:
             result = self._call(record, "hwsdk_check", target=canonical, node=node, graph=graph)
             if result is None:
                 return None
-            from hwsdk.capability import Verdict
-
-            verdict = result if isinstance(result, Verdict) else Verdict.model_validate(result)
+            verdict = _verdict(result)
         except Exception as exc:
             self._fail(record, f"hwsdk_check({canonical!r}, {node.id}) failed: "
                                f"{type(exc).__name__}: {exc}", exc)
@@ -486,6 +485,55 @@ class Registry:
                         self.capabilities(ref)
                     except PluginLoadError:
                         break
+
+
+def validation_problems(exc: Any, limit: int = 4) -> str:
+    """A pydantic ``ValidationError`` in one line: each wrong field as its path and message,
+    ``"ops.add.dtypes key 'f33': Input should be 'f64', ... (got 'f33')"``; no URLs.
+
+    :param limit: how many problems to name; the rest are counted.
+    """
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc = [str(part) for part in error.get("loc", ())]
+        if loc and loc[-1] == "[key]" and len(loc) > 1:
+            where = f"{'.'.join(loc[:-2]) or '(top)'} key {loc[-2]!r}"
+        else:
+            where = ".".join(loc) or "(top)"
+        text = f"{where}: {error.get('msg', 'invalid')}"
+        if "input" in error and not isinstance(error["input"], (dict, list)):
+            text += f" (got {error['input']!r})"
+        problems.append(text)
+    extra = len(problems) - limit
+    return "; ".join(problems[:limit]) + (f"; and {extra} more" if extra > 0 else "")
+
+
+def _table_error(exc: Exception, canonical: str) -> Exception:
+    """A pydantic ``ValidationError`` (raised by the plugin building its table, or by hwsdk
+    validating it) as a :class:`PluginContractError` naming the wrong fields, chained to it;
+    any other exception as it is."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return exc
+    error = PluginContractError(f"the capability table for {canonical} is malformed: "
+                                f"{validation_problems(exc)}")
+    error.__cause__ = exc  # doctor shows the chain's last line: this one, not pydantic's URL
+    return error
+
+
+def _verdict(result: Any) -> Verdict:
+    from pydantic import ValidationError
+
+    from hwsdk.capability import Verdict
+
+    if isinstance(result, Verdict):
+        return result
+    try:
+        return Verdict.model_validate(result)
+    except ValidationError as exc:
+        raise PluginContractError(
+            f"hwsdk_check returned a malformed Verdict: {validation_problems(exc)}") from exc
 
 
 def _distribution(ep: metadata.EntryPoint) -> tuple[str, str]:

@@ -97,7 +97,9 @@ def test_unreadable_cache_file_is_rebuilt(cache: Path, plugin_dir: Path) -> None
     capability_views(get_registry(), [PLUGIN])
     (file,) = cache.glob("*.json")
     file.write_text("{not json")
-    assert sorted(capability_views(Registry(), [PLUGIN])[PLUGIN]["ops"]) == ["add", "relu"]
+    with pytest.warns(UserWarning, match="unreadable: JSONDecodeError"):
+        views = capability_views(Registry(), [PLUGIN])
+    assert sorted(views[PLUGIN]["ops"]) == ["add", "relu"]
     assert json.loads(file.read_text())["format"] == 1
 
 
@@ -128,3 +130,60 @@ def test_old_files_are_pruned(cache: Path, plugin_dir: Path) -> None:
         os.utime(old, (1_000_000 + i, 1_000_000 + i))
     capability_views(get_registry(), [PLUGIN])
     assert len(list(cache.glob("*.json"))) == KEEP_FILES
+
+
+@pytest.mark.parametrize("damage", [
+    {"views": {PLUGIN: 5}},
+    {"views": {PLUGIN: {"target": PLUGIN}}},
+    {"views": {PLUGIN: {"target": PLUGIN, "version": "1", "opset_version": 1, "note": "",
+                        "constraints": [], "provenance": [],
+                        "ops": {"relu": {"dtypes": {"f32": "maybe"}, "constraints": [],
+                                         "note": "", "source": ""}}}}},
+    {"views": []},
+])
+def test_valid_json_with_malformed_entries_is_rebuilt_with_a_warning(
+        cache: Path, plugin_dir: Path, damage: dict[str, object]) -> None:
+    capability_views(get_registry(), [PLUGIN])
+    (file,) = cache.glob("*.json")
+    file.write_text(json.dumps({"format": 1, **damage}))
+    with pytest.warns(UserWarning, match="ignoring the capability cache file"):
+        views = capability_views(Registry(), [PLUGIN])
+    assert sorted(views[PLUGIN]["ops"]) == ["add", "relu"]
+    assert sorted(json.loads(file.read_text())["views"][PLUGIN]["ops"]) == ["add", "relu"]
+
+
+def test_a_fifo_in_place_of_the_file_is_not_opened(cache: Path, plugin_dir: Path) -> None:
+    capability_views(get_registry(), [PLUGIN])
+    (file,) = cache.glob("*.json")
+    file.unlink()
+    os.mkfifo(file)
+    with pytest.warns(UserWarning, match="not a regular file"):
+        views = capability_views(Registry(), [PLUGIN])  # reading the FIFO would block here
+    assert sorted(views[PLUGIN]["ops"]) == ["add", "relu"]
+    assert file.is_file()  # replaced by the rebuilt file
+
+
+@pytest.mark.parametrize("layout", ["file", "under_a_file"])
+def test_an_unusable_cache_dir_means_no_cache(tmp_path: Path, plugin_dir: Path, layout: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    root = blocker if layout == "file" else blocker / "cache"
+    monkeypatch.setenv("HWSDK_CACHE_DIR", str(root))
+    monkeypatch.delenv("HWSDK_NO_CACHE", raising=False)
+    with pytest.warns(UserWarning, match="cannot use the cache directory"):
+        views = capability_views(get_registry(), [PLUGIN])
+    assert sorted(views[PLUGIN]["ops"]) == ["add", "relu"]
+
+
+def test_a_broken_table_is_reported_not_raised_when_failures_are_collected(
+        cache: Path, tmp_path: Path) -> None:
+    root = tmp_path / "bad"
+    source = subset_plugin_source(PLUGIN, ("relu",)).replace(
+        'provenance=[Provenance(source="test")]', "provenance=[]")
+    write_distribution(root, "hwsdk-test-cachetest", "0.1", {MODULE: source}, {PLUGIN: MODULE})
+    with installed(root):
+        failures: dict[str, PluginLoadError] = {}
+        views = capability_views(get_registry(), [PLUGIN, "torch"], failures=failures)
+    assert list(views) == ["torch"] and list(failures) == [PLUGIN]
+    assert "provenance: List should have at least 1 item" in str(failures[PLUGIN])

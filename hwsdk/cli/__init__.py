@@ -11,6 +11,7 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import click
 
@@ -51,11 +52,29 @@ def _fail(message: str, hint: str, code: int) -> int:
     return code
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """hwsdk's own warnings as one line on stderr (they say what to do); others as Python
+    shows them."""
+    text = str(message)
+    if text.startswith("hwsdk: "):
+        click.echo(f"hwsdk: warning: {text.removeprefix('hwsdk: ')}", err=True)
+    else:
+        click.echo(warnings.formatwarning(message, category, filename, lineno, line).rstrip(),
+                   err=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (the console script exits with it).
 
     :param argv: the arguments after ``hwsdk``; ``sys.argv[1:]`` when None.
     """
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from hwsdk.errors import HwsdkError
 
     debug = os.environ.get("HWSDK_DEBUG") == "1"

@@ -79,9 +79,7 @@ def targets_cmd(as_json: bool, deep: bool) -> None:
     click.echo(render_table(table))
     if any(row["default"] and ":" in row["target"] for row in rows):
         click.echo("* the variant the bare target name means")
-    for record in failed:
-        click.echo(f"plugin {record.name} ({record.distribution} {record.version}) "
-                   f"{record.state}: {record.error} (see `hwsdk doctor`)")
+    _report_failed_plugins(registry)
 
 
 def _dtype(value: str | None) -> Any:
@@ -95,6 +93,40 @@ def _dtype(value: str | None) -> Any:
         raise click.BadParameter(
             f"{value!r} is not a dtype; one of {', '.join(d.value for d in DType)}",
             param_hint="--dtype") from None
+
+
+def _initials(name: str) -> str:
+    return "".join(part[0] for part in name.split("_") if part)
+
+
+def resolve_op_name(op: str) -> str:
+    """The core op ``op`` means: itself, the op an ATen name maps to (``bmm``, ``view``,
+    ``aten.conv2d.default``), or the one whose initials it is (``sdpa``); a note on stderr
+    says which when it is not ``op`` itself.
+
+    :raises click.BadParameter: for anything else, with the closest op names.
+    """
+    import difflib
+
+    from hwsdk.ir.opdef import all_ops, aten_map
+
+    known = sorted(o.name for o in all_ops())
+    if op in known:
+        return op
+    key = op.strip().lower().removeprefix("torch.ops.").removeprefix("aten.")
+    via_aten = {core for overload, core in aten_map().items()
+                if key in (overload.removeprefix("aten."), overload.split(".")[1].lstrip("_"))}
+    via_initials = {name for name in known if "_" in name and _initials(name) == key}
+    candidates = sorted((via_aten or via_initials) | ({key} & set(known)))
+    if len(candidates) == 1:
+        click.echo(f"note: --op {op} means the core op {candidates[0]}", err=True)
+        return candidates[0]
+    close = candidates or difflib.get_close_matches(key, known, n=3)
+    if not close:
+        close = [name for name in known if key and key in name][:3]
+    raise click.BadParameter(
+        f"{op!r} is not a core op (docs/ops.md lists them)"
+        + (f"; did you mean {', '.join(close)}?" if close else ""), param_hint="--op")
 
 
 def _constraints(entry: dict[str, Any]) -> str:
@@ -115,18 +147,13 @@ def caps_cmd(target: str | None, op: str | None, dtype: str | None, as_json: boo
     registry = get_registry()
     wanted = _dtype(dtype)
     refs = [registry.canonical(target)] if target else target_refs(registry)
-    tables = capability_views(registry, refs)
+    # one plugin's broken table must not hide the others': report it and show the rest
+    # (a target asked for by name has no "rest": its error is the answer)
+    failures: dict[str, Any] = {}
+    tables = capability_views(registry, refs, failures=None if target else failures)
+    refs = [ref for ref in refs if ref in tables]
     if op is not None and not any(op in t["ops"] for t in tables.values()):
-        from hwsdk.ir.opdef import all_ops
-
-        known = {o.name for o in all_ops()}
-        if op not in known:
-            import difflib
-
-            close = difflib.get_close_matches(op, sorted(known), n=3)
-            raise click.BadParameter(
-                f"{op!r} is not a core op" + (f"; did you mean {', '.join(close)}?" if close
-                                              else ""), param_hint="--op")
+        op = resolve_op_name(op)
     if as_json:
         out = {}
         for ref, view in tables.items():
@@ -139,14 +166,23 @@ def caps_cmd(target: str | None, op: str | None, dtype: str | None, as_json: boo
                                for k, v in data["ops"].items()}
             out[ref] = data
         click.echo(json.dumps(out, indent=2))
+        _report_failed_plugins(registry, err=True)
         return
     if target is None and op is None:
         click.echo(_overview(tables, wanted))
-        return
-    if target is None:
+    elif target is None:
         click.echo(_op_matrix(tables, str(op), wanted))
-        return
-    click.echo(_target_table(refs[0], tables[refs[0]], op, wanted))
+    else:
+        click.echo(_target_table(refs[0], tables[refs[0]], op, wanted))
+    if target is None:
+        _report_failed_plugins(registry)
+
+
+def _report_failed_plugins(registry: Any, err: bool = False) -> None:
+    """One line per failed or refused plugin (its targets are left out of the answer)."""
+    for record in _failed_plugins(registry):
+        click.echo(f"plugin {record.name} ({record.distribution} {record.version}) "
+                   f"{record.state}: {record.error} (see `hwsdk doctor`)", err=err)
 
 
 def _overview(tables: dict[str, dict[str, Any]], wanted: Any) -> str:

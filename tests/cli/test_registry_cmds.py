@@ -107,3 +107,94 @@ def test_doctor_shows_pass_fail_and_root_cause(subset_target: str, tmp_path: Pat
     assert "libvendor.so.3" in "\n".join(lines[fail + 1:fail + 3])
     assert "packages: torch " in out and "onnxruntime " in out
     assert any(ln.strip().startswith(f"{subset_target} ") and "available" in ln for ln in lines)
+
+
+BAD_TABLE = '''
+from hwsdk.ir.opdef import OPSET_VERSION
+from hwsdk.plugin import TargetInfo, hookimpl
+HWSDK_PLUGIN_API = ">=1,<2"
+
+@hookimpl
+def hwsdk_targets():
+    return [TargetInfo(name="badtable", vendor="test")]
+
+@hookimpl
+def hwsdk_capabilities(target):
+    return {"target": "badtable", "version": "1", "opset_version": OPSET_VERSION,
+            "provenance": [{"source": "test"}], "ops": {"add": {"dtypes": {"f33": "yes"}}}}
+'''
+
+
+@pytest.fixture
+def bad_table(subset_target: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HWSDK_NO_CACHE", "1")
+    root = tmp_path / "badtable"
+    write_distribution(root, "hwsdk-test-badtable", "0.2", {"hwsdk_test_badtable": BAD_TABLE},
+                       {"badtable": "hwsdk_test_badtable"})
+    return root
+
+
+def test_one_bad_table_leaves_every_other_target_answering(
+        bad_table: Path, subset_target: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with installed(bad_table):
+        assert main(["caps"]) == 0
+        out = capsys.readouterr().out
+        assert any(ln.startswith(f"{subset_target} ") for ln in out.splitlines())
+        assert "plugin badtable (hwsdk-test-badtable 0.2) failed" in out
+        assert "ops.add.dtypes key 'f33'" in out
+        assert main(["caps", "--op", "linear"]) == 0
+        matrix = capsys.readouterr().out
+        assert any(ln.startswith(f"{subset_target} ") for ln in matrix.splitlines())
+        assert main(["caps", "--json"]) == 0
+        captured = capsys.readouterr()
+        assert subset_target in json.loads(captured.out) and "badtable" in captured.err
+        assert main(["targets"]) == 0
+        capsys.readouterr()
+        # asked for by name, the broken table is the answer: exit 1 naming the field
+        assert main(["caps", "--target", "badtable"]) == 1
+        err = capsys.readouterr().err
+        assert "ops.add.dtypes key 'f33'" in err and "hwsdk-test-badtable 0.2" in err
+
+
+def test_doctor_names_the_wrong_field_not_pydantics_url(
+        bad_table: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with installed(bad_table):
+        assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    fail = next(i for i, ln in enumerate(lines) if ln.split()[:2] == ["FAIL", "badtable"])
+    root = next(ln for ln in lines[fail:] if "root cause:" in ln)
+    assert "capability table for badtable is malformed" in root
+    assert "ops.add.dtypes key 'f33': Input should be" in root and "(got 'f33')" in root
+    assert "pydantic.dev" not in out
+    assert any(ln.split()[:2] == ["PASS", "torch"] for ln in lines)
+
+
+@pytest.mark.parametrize(("op", "meant"), [
+    ("sdpa", "scaled_dot_product_attention"), ("bmm", "matmul"), ("view", "reshape"),
+    ("aten.conv2d.default", "conv")])
+def test_caps_op_accepts_aten_names_and_initials(subset_target: str, op: str, meant: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["caps", "--op", op]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"{meant} across targets:")
+    assert f"--op {op} means the core op {meant}" in captured.err
+
+
+def test_caps_op_suggests_ops_containing_the_word(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["caps", "--op", "attention"]) == 2
+    assert "did you mean scaled_dot_product_attention" in capsys.readouterr().err
+
+
+def test_caps_survives_an_unusable_cache_dir(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    not_a_dir = tmp_path / "cachefile"
+    not_a_dir.write_text("")
+    monkeypatch.delenv("HWSDK_NO_CACHE", raising=False)
+    monkeypatch.setenv("HWSDK_CACHE_DIR", str(not_a_dir))
+    assert main(["caps", "--target", "torch"]) == 0
+    captured = capsys.readouterr()
+    assert "scaled_dot_product_attention" in captured.out
+    assert "hwsdk: warning: cannot use the cache directory" in captured.err
+    assert "HWSDK_CACHE_DIR" in captured.err
