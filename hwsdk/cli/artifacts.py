@@ -14,6 +14,9 @@ region) and returns the names of the files it wrote, relative to ``directory``. 
 ``save`` are recorded as having no AOT output. ``DIR`` also gets ``plan.json`` (the
 PartitionPlan) and ``manifest.json`` (schema ``hwsdk.aot-manifest`` version 1, described in
 docs/cli.md).
+
+``DIR`` must be new or empty, or hold an older hwsdk artifact, which is replaced
+(:func:`prepare_out_dir`): leftover files would make the new artifact unloadable.
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MANIFEST_SCHEMA", "MANIFEST_SCHEMA_VERSION", "save_artifacts", "model_writer"]
+from hwsdk.errors import InvalidArgumentError
+
+__all__ = ["MANIFEST_SCHEMA", "MANIFEST_SCHEMA_VERSION", "save_artifacts", "model_writer",
+           "prepare_out_dir"]
 
 MANIFEST_SCHEMA = "hwsdk.aot-manifest"
 MANIFEST_SCHEMA_VERSION = 1
@@ -46,6 +52,65 @@ def model_writer(registry: Any, target: str) -> Callable[..., Any] | None:
             return None
     writer = getattr(aot, "compile_artifact", None)
     return writer if callable(writer) else None
+
+
+def _artifact_files(out: Path) -> set[str] | None:
+    """The files (relative POSIX paths) an hwsdk artifact in ``out`` consists of, read from
+    its manifest: a Triton AOT artifact (any format version) or a ``hwsdk.aot-manifest``
+    directory of region artifacts. None when ``out`` holds no manifest hwsdk recognises."""
+    try:
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(manifest, dict):
+        return None
+    files = {"manifest.json"}
+    if manifest.get("format") == "hwsdk-triton-aot" and isinstance(manifest.get("files"), dict):
+        return files | {str(f) for f in manifest["files"]}
+    if manifest.get("schema") != MANIFEST_SCHEMA or not isinstance(manifest.get("regions"),
+                                                                    list):
+        return None
+    files.add(str(manifest.get("plan", "plan.json")))
+    for entry in manifest["regions"]:
+        if isinstance(entry, dict) and entry.get("dir") and isinstance(entry.get("files"), list):
+            files.update(f"{entry['dir']}/{f}" for f in entry["files"])
+    return files
+
+
+def prepare_out_dir(out: Path, *, remove: bool = True) -> str | None:
+    """Make ``out`` ready for a new artifact: absent or empty is fine; an older hwsdk artifact
+    (every file in it listed by its manifest) is removed; anything else is refused, since
+    leftover files would make the new artifact unloadable. Returns a line to show the user
+    when an older artifact was removed.
+
+    :param remove: False to only check (before a long compile), keeping the old artifact.
+
+    :raises InvalidArgumentError: ``out`` is a file, or a non-empty directory holding anything
+        but an hwsdk artifact.
+    """
+    if not out.exists():
+        return None
+    if not out.is_dir():
+        raise InvalidArgumentError(f"--out {out} is a file; give a new or empty directory")
+    present = {p.relative_to(out).as_posix() for p in out.rglob("*") if not p.is_dir()}
+    if not present:
+        return None
+    known = _artifact_files(out)
+    if known is None or present - known:
+        others = sorted(present - (known or set()))
+        shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5
+                                         else "")
+        raise InvalidArgumentError(
+            f"--out {out} is not empty and is not an hwsdk artifact (it holds {shown}); "
+            "give a new or empty directory, or remove these files: hwsdk replaces only an "
+            "older hwsdk artifact")
+    if not remove:
+        return None
+    for rel in sorted(present):
+        (out / rel).unlink()
+    for directory in sorted((p for p in out.rglob("*") if p.is_dir()), reverse=True):
+        directory.rmdir()
+    return f"replaced the older hwsdk artifact in {out} ({len(present)} files)"
 
 
 def save_artifacts(compiled: Any, out: Path) -> list[str]:

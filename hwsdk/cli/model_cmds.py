@@ -206,11 +206,13 @@ def compile_model(loaded: Any, captured: Any, target: str, min_block_size: int,
 def compile_cmd(model: str, target: str, out: Path | None, min_block_size: int,
                 fallback_ops: tuple[str, ...]) -> None:
     """Compile MODEL for a target; with --out, save what the target can build ahead of time."""
-    from hwsdk.cli.artifacts import model_writer, save_artifacts
+    from hwsdk.cli.artifacts import model_writer, prepare_out_dir, save_artifacts
     from hwsdk.registry import get_registry
     from hwsdk.report.text import render_summary
 
     targets = check_targets(target)
+    if out is not None:  # refuse a used directory before the compile, replace it after
+        prepare_out_dir(out, remove=False)
     progress = Progress()
     writer = None
     if out is not None and isinstance(targets, str) and targets != "auto":
@@ -221,6 +223,8 @@ def compile_cmd(model: str, target: str, out: Path | None, min_block_size: int,
         canonical = get_registry().canonical(targets)
         plan = _plan(captured, targets, loaded, min_block_size, fallback_ops)
         click.echo(render_summary(plan))
+        if replaced := prepare_out_dir(out):
+            click.echo(replaced)
         with progress.stage(f"building the ahead-of-time artifact for {canonical}"):
             manifest = writer(loaded.model, loaded.example_inputs, canonical, out)
         click.echo("time: " + ", ".join(f"{k} {v:.2f} s" for k, v in progress.timings.items()))
@@ -231,6 +235,8 @@ def compile_cmd(model: str, target: str, out: Path | None, min_block_size: int,
     click.echo(render_summary(compiled.plan))
     click.echo("time: " + ", ".join(f"{k} {v:.2f} s" for k, v in progress.timings.items()))
     if out is not None:
+        if replaced := prepare_out_dir(out):
+            click.echo(replaced)
         for line in save_artifacts(compiled, out):
             click.echo(line)
 
