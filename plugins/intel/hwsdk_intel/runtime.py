@@ -36,7 +36,8 @@ class OpenVINORegion(CompiledRegion):
     """A region compiled once by OpenVINO; safe to call from several threads at once.
 
     Each thread gets its own infer request. Inputs are wrapped as ``ov.Tensor`` over the
-    torch tensors' memory; outputs are torch tensors allocated per call and handed to OpenVINO
+    torch tensors' memory (a non-contiguous input is copied first, and every array handed to
+    OpenVINO is held until the request has run); outputs are torch tensors allocated per call and handed to OpenVINO
     as the request's output buffers, so nothing is copied and no call sees another call's
     results. Outputs whose shape cannot be computed ahead (a data-dependent dim) are copied
     out of the request instead.
@@ -76,24 +77,32 @@ class OpenVINORegion(CompiledRegion):
         request = self._request()
         tensor_of = self._Tensor
         set_input = request.set_input_tensor
+        # An ov.Tensor made with shared_memory=True holds a raw pointer, not a reference: every
+        # array handed to OpenVINO stays referenced here until infer() has returned
+        held: list[Any] = []
         for i, tensor in enumerate(inputs):
             if not tensor.is_contiguous():
                 tensor = tensor.contiguous()
-            set_input(i, tensor_of(tensor.detach().numpy(), shared_memory=True))
+            array = tensor.detach().numpy()
+            held.append(array)
+            set_input(i, tensor_of(array, shared_memory=True))
         for j, symbol in enumerate(self._symbols):
-            set_input(self._n_inputs + j, tensor_of(self._scalar(env[symbol])))
+            set_input(self._n_inputs + j, tensor_of(self._scalar(env[symbol])))  # a copy
         if not self._presized:
             request.infer()
-            return [inputs[self._passthrough[i]].clone() if i in self._passthrough else
+            outs = [inputs[self._passthrough[i]].clone() if i in self._passthrough else
                     self._from_numpy(request.get_output_tensor(i).data.copy())
                     for i in range(len(self._outs))]
+            del held  # only now may the inputs' copies go
+            return outs
         outputs = []
         set_output = request.set_output_tensor
         for i, (static, shape, dtype) in enumerate(self._outs):
             out = self._empty(static or evaluate_shape(shape, env), dtype=dtype)
             set_output(i, tensor_of(out.numpy(), shared_memory=True))
-            outputs.append(out)
+            outputs.append(out)  # referenced by the returned list, so it outlives infer()
         request.infer(share_outputs=True)  # the outputs are ours already: no copy
+        del held
         for k, i in self._passthrough.items():
             outputs[k] = inputs[i].clone()
         return outputs
