@@ -37,10 +37,10 @@ class OpenVINORegion(CompiledRegion):
 
     Each thread gets its own infer request. Inputs are wrapped as ``ov.Tensor`` over the
     torch tensors' memory (a non-contiguous input is copied first, and every array handed to
-    OpenVINO is held until the request has run); outputs are torch tensors allocated per call and handed to OpenVINO
-    as the request's output buffers, so nothing is copied and no call sees another call's
-    results. Outputs whose shape cannot be computed ahead (a data-dependent dim) are copied
-    out of the request instead.
+    OpenVINO is held until the request has run); outputs are torch tensors allocated per call
+    and handed to OpenVINO as the request's output buffers, so nothing is copied and no call
+    sees another call's results. Outputs whose shape cannot be computed ahead (a
+    data-dependent dim) are copied out of the request instead.
     """
 
     def __init__(self, region: Region, compiled: Any, lowering: Any,
