@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -43,7 +44,8 @@ if TYPE_CHECKING:
     from hwsdk.capability import CapabilityTable, Verdict
 
 __all__ = ["PluginRecord", "Registry", "get_registry", "reset_registry", "ENTRY_POINT_GROUP",
-           "HOOK_NAMES", "validation_problems"]
+           "HOOK_NAMES", "validation_problems", "probe_budget", "PROBE_BUDGETS",
+           "FIRST_PARTY_DISTRIBUTIONS"]
 
 ENTRY_POINT_GROUP = "hwsdk.plugins"
 BUILTIN_DISTRIBUTION = "hwsdk"
@@ -51,6 +53,19 @@ FALLBACK_ENTRY_POINT = "torch"
 """The built-in entry point serving the fallback; no allowlist or blocklist removes it."""
 
 HOOK_NAMES = tuple(sorted(n for n in vars(hookspecs) if n.startswith("hwsdk_")))
+
+FIRST_PARTY_DISTRIBUTIONS = frozenset({
+    "hwsdk-intel", "hwsdk-nvidia", "hwsdk-rocm", "hwsdk-gaudi", "hwsdk-inferentia"})
+"""The plugins the hwsdk project ships; with the built-ins they win any target name."""
+
+
+def _tier(distribution: str) -> int:
+    """Precedence of a distribution's claims on target names: 0 built-in, 1 first-party,
+    2 third-party (see :class:`Registry`)."""
+    name = distribution.lower().replace("_", "-")
+    if name == BUILTIN_DISTRIBUTION:
+        return 0
+    return 1 if name in FIRST_PARTY_DISTRIBUTIONS else 2
 
 
 @dataclass
@@ -123,6 +138,13 @@ class Registry:
         the installed distributions). ``HWSDK_PLUGINS`` (comma-separated entry-point or
         distribution names) keeps only the named plugins, ``HWSDK_DISABLE_PLUGINS`` drops the
         named ones; the built-in ``torch`` fallback is always loaded.
+
+    Target names (and aliases) are claimed by precedence, not by entry-point order: the
+    built-ins (distribution ``hwsdk``) first, then the first-party plugins
+    (:data:`FIRST_PARTY_DISTRIBUTIONS`), then third-party ones. A plugin claiming a name that a
+    higher tier holds is failed with a conflict naming both distributions; when two plugins
+    of the same tier claim one name, both are failed (neither wins by its name sorting first),
+    and so is any later claimant of that name.
     """
 
     def __init__(self, entry_points: list[metadata.EntryPoint] | None = None) -> None:
@@ -135,12 +157,14 @@ class Registry:
         self._tables: dict[str, CapabilityTable] = {}
         self._deep_probes: dict[str, Availability] = {}
         self._canonical: dict[str, str] = {}
+        self._contested: dict[str, list[PluginRecord]] = {}
+        self._slow_probes: dict[str, threading.Thread] = {}
         self._allow = _env_list("HWSDK_PLUGINS")
         self._deny = _env_list("HWSDK_DISABLE_PLUGINS") or set()
         if entry_points is None:
             entry_points = list(metadata.entry_points(group=ENTRY_POINT_GROUP))
         found = [(ep, *_distribution(ep)) for ep in entry_points]
-        found.sort(key=lambda item: (item[1] != BUILTIN_DISTRIBUTION, item[0].name, item[1]))
+        found.sort(key=lambda item: (_tier(item[1]), item[0].name, item[1]))
         for ep, dist, version in found:
             self._load(ep, dist, version)
 
@@ -190,9 +214,9 @@ class Registry:
         except Exception as exc:
             self._fail(record, f"hwsdk_targets failed: {type(exc).__name__}: {exc}", exc)
             return
-        duplicate = self._duplicate(infos)
+        duplicate = self._duplicate(record, infos)
         if duplicate is not None:
-            self._fail(record, str(duplicate), duplicate)
+            self._refuse(record, "failed", duplicate)
             return
         for info in infos:
             self.targets[info.name] = (info, record)
@@ -243,18 +267,40 @@ class Registry:
                 f"hwsdk_targets must return a list of TargetInfo, got {type(raw).__name__}")
         return [from_hook(TargetInfo, i) for i in raw]
 
-    def _duplicate(self, infos: list[TargetInfo]) -> PluginContractError | None:
+    def _duplicate(self, record: PluginRecord,
+                   infos: list[TargetInfo]) -> PluginContractError | None:
+        """The conflict when ``record`` claims a taken name (see :class:`Registry`); an owner
+        of the same tier is failed too."""
         claimed: dict[str, str] = {}
         for info in infos:
             for name in [info.name, *info.aliases]:
-                owner = self.targets.get(self.aliases.get(name, name))
-                if owner is not None:
-                    return PluginContractError(
-                        f"target name {name!r} is already served by {owner[1].describe()}; "
-                        "rename the target or disable one of the plugins")
                 if name in claimed:
                     return PluginContractError(f"target name {name!r} is declared twice")
                 claimed[name] = info.name
+        for name in claimed:
+            contested = self._contested.get(name)
+            if contested:
+                contested.append(record)
+                return PluginContractError(
+                    f"target name {name!r} is claimed by several plugins "
+                    f"({', '.join(r.describe() for r in contested)}); none of them serves it. "
+                    "Uninstall or disable (HWSDK_DISABLE_PLUGINS) all but one")
+            owner = self.targets.get(self.aliases.get(name, name))
+            if owner is None:
+                continue
+            holder = owner[1]
+            if _tier(holder.distribution) < _tier(record.distribution):
+                return PluginContractError(
+                    f"target name {name!r} is already served by {holder.describe()}, which "
+                    f"takes precedence over {record.describe()}; rename the target or "
+                    "uninstall one of the plugins")
+            self._contested[name] = [holder, record]
+            conflict = PluginContractError(
+                f"target name {name!r} is claimed by both {holder.describe()} and "
+                f"{record.describe()}; neither serves it. Uninstall or disable "
+                "(HWSDK_DISABLE_PLUGINS) one of them")
+            self._refuse(holder, "failed", PluginContractError(str(conflict)))
+            return conflict
         return None
 
     def _refuse(self, record: PluginRecord, state: str, cause: Exception) -> None:
@@ -415,25 +461,55 @@ class Registry:
         return table
 
     def probe(self, ref: str, deep: bool = True) -> Availability:
-        """Probe a target (see the ``hwsdk_probe`` hookspec for ``deep``); a raising or
-        malformed probe reads as unavailable, with the error as reason. Deep results are
-        cached for the registry's lifetime."""
+        """Probe a target (see the ``hwsdk_probe`` hookspec for ``deep``); a raising, malformed
+        or slow probe reads as unavailable, with the error as reason. Deep results are cached
+        for the registry's lifetime.
+
+        A probe runs in a worker thread with a time budget (:func:`probe_budget`): one that
+        has not answered by then reads as unavailable ("probe took longer than N s"), and
+        while it is still running, later probes of that plugin answer the same at once
+        instead of waiting again. The worker is a daemon thread: it cannot hold up exit.
+        """
         canonical = self.canonical(ref)
         if deep and canonical in self._deep_probes:
             return self._deep_probes[canonical]
         record = self.record_for(canonical)
-        try:
-            result = self._call(record, "hwsdk_probe", target=canonical, deep=deep)
-            if result is None:
-                availability = Availability(available=False, reason="the plugin has no probe")
-            else:
-                availability = from_hook(Availability, result)
-        except Exception as exc:
-            availability = Availability(available=False,
-                                        reason=f"probe raised {type(exc).__name__}: {exc}")
+        budget = probe_budget(deep)
+        key = f"{record.name}:{'deep' if deep else 'quick'}"
+        running = self._slow_probes.get(key)
+        if running is not None and running.is_alive():
+            availability = Availability(available=False, reason=_slow(budget, deep, True))
+        else:
+            availability = self._timed_probe(record, canonical, deep, budget, key)
         if deep:
             self._deep_probes[canonical] = availability
         return availability
+
+    def _timed_probe(self, record: PluginRecord, canonical: str, deep: bool, budget: float,
+                     key: str) -> Availability:
+        outcome: list[Availability] = []
+
+        def run() -> None:
+            try:
+                result = self._call(record, "hwsdk_probe", target=canonical, deep=deep)
+                if result is None:
+                    outcome.append(Availability(available=False,
+                                                reason="the plugin has no probe"))
+                else:
+                    outcome.append(from_hook(Availability, result))
+            except Exception as exc:
+                outcome.append(Availability(
+                    available=False, reason=f"probe raised {type(exc).__name__}: {exc}"))
+
+        worker = threading.Thread(target=run, name=f"hwsdk-probe-{canonical}", daemon=True)
+        worker.start()
+        worker.join(budget)
+        if outcome:
+            return outcome[0]
+        self._slow_probes[key] = worker
+        self._trace(f"{record.name}.hwsdk_probe({canonical!r}, deep={deep}) still running "
+                    f"after {budget:g} s: reported unavailable")
+        return Availability(available=False, reason=_slow(budget, deep, False))
 
     def check(self, ref: str, node: Node, graph: Graph) -> Verdict | None:
         """The plugin's ``hwsdk_check`` veto for a node its table accepted, or None.
@@ -485,6 +561,36 @@ class Registry:
                         self.capabilities(ref)
                     except PluginLoadError:
                         break
+
+
+PROBE_BUDGETS = {False: 2.0, True: 30.0}
+"""Seconds a quick and a deep probe may take before they read as unavailable; override with
+``HWSDK_PROBE_TIMEOUT`` and ``HWSDK_DEEP_PROBE_TIMEOUT``."""
+
+
+def probe_budget(deep: bool) -> float:
+    """The time budget of a quick or deep probe, in seconds (see :data:`PROBE_BUDGETS`)."""
+    name = "HWSDK_DEEP_PROBE_TIMEOUT" if deep else "HWSDK_PROBE_TIMEOUT"
+    raw = os.environ.get(name, "")
+    if not raw:
+        return PROBE_BUDGETS[deep]
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if value > 0:
+        return value
+    warnings.warn(f"hwsdk: {name}={raw!r} is not a positive number of seconds; using "
+                  f"{PROBE_BUDGETS[deep]:g}", stacklevel=3)
+    return PROBE_BUDGETS[deep]
+
+
+def _slow(budget: float, deep: bool, still: bool) -> str:
+    variable = "HWSDK_DEEP_PROBE_TIMEOUT" if deep else "HWSDK_PROBE_TIMEOUT"
+    kind = "deep probe" if deep else "probe"
+    running = " (and is still running)" if still else ""
+    return (f"{kind} took longer than {budget:g} s{running}; check the plugin's SDK or "
+            f"device, or raise {variable}")
 
 
 def validation_problems(exc: Any, limit: int = 4) -> str:
