@@ -1,0 +1,86 @@
+"""bench/opinfo_sweep.py: the sweep survives a crash and a hang in its child and names them,
+classifies every outcome, and its comparison is the one its docstring states."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "bench" / "opinfo_sweep.py"
+
+
+@pytest.fixture(scope="module")
+def sweep() -> Iterator[ModuleType]:
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        import opinfo_sweep
+
+        yield opinfo_sweep
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+
+
+def _run(tmp_path: Path, *options: str) -> list[dict[str, Any]]:
+    out = tmp_path / "opinfo"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    subprocess.run([sys.executable, str(SCRIPT), "--out", str(out), *options], check=True,
+                   env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert out.with_suffix(".md").read_text().startswith("# OpInfo sweep")
+    lines = out.with_suffix(".jsonl").read_text().splitlines()
+    return [r for r in map(json.loads, lines) if r["event"] == "result"]
+
+
+def test_crash_hang_and_every_outcome_on_fake_ops(tmp_path: Path) -> None:
+    records = _run(tmp_path, "--source", "tests.bench.fake_ops:OPS", "--targets", "cpu",
+                   "--timeout", "20")
+    outcome = {r["id"]: r["outcome"] for r in records}
+    assert outcome == {
+        "fake_mul#0": "pass", "fake_mul#1": "pass",
+        # the child aborts on sample 1; a new child goes on with sample 2
+        "fake_crash#0": "pass", "fake_crash#1": "crash", "fake_crash#2": "pass",
+        "fake_hang#0": "timeout", "fake_hang#1": "pass",
+        "fake_wrong#0": "wrong",
+        "randn_fake#0": "op-skip",
+        "fake_raises#0": "skip:eager-raises",
+    }
+    crash = next(r for r in records if r["outcome"] == "crash")
+    assert crash["message"].startswith("child crash in eager+capture")
+    assert len(records) == len(outcome)  # nothing run twice after a restart
+
+
+def test_a_real_opinfo_sample(tmp_path: Path) -> None:
+    records = _run(tmp_path, "--ops", "abs", "--limit-samples", "2", "--targets", "cpu")
+    assert [(r["id"], r["outcome"]) for r in records] == [("abs#0", "pass"), ("abs#1", "pass")]
+
+
+def test_matches(sweep: ModuleType) -> None:
+    import torch
+
+    nan = float("nan")
+    x = torch.tensor([1.0, nan, 100.0])
+    assert sweep.matches(x, x.clone())[0]  # NaN equals NaN
+    assert sweep.matches(x + 1e-4, x)[0]  # atol scales with the largest |expected|
+    assert not sweep.matches(x + 1e-2, x)[0]
+    assert not sweep.matches(x.double(), x)[0]  # dtype must match
+    assert not sweep.matches(x[:2], x)[0]
+    assert not sweep.matches(torch.tensor([1, 2]), torch.tensor([1, 3]))[0]
+    assert not sweep.matches((x,), (x, x))[0]
+    assert sweep.matches(torch.tensor(3), 3)[0]
+
+
+def test_random_ops_are_skipped_by_name(sweep: ModuleType) -> None:
+    skipped = ["rand_like", "randn", "nn.functional.dropout", "bernoulli", "normal",
+               "normal.number_mean", "uniform", "empty_like", "new_empty"]
+    kept = ["nn.functional.normalize", "nn.functional.batch_norm", "norm", "grand_sum",
+            "operand"]
+    assert all(sweep.RANDOM.search(name) for name in skipped)
+    assert not any(sweep.RANDOM.search(name) for name in kept)
