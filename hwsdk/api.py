@@ -170,7 +170,7 @@ def build_compiled(captured: Any, plan: PartitionPlan, registry: Registry,
 def explain(model: Any, example_inputs: Sequence[Any], target: str | Sequence[str] = "auto", *,
             min_block_size: int = 1, fallback_ops: Collection[str] = (),
             dynamic_shapes: Any = None, options: Mapping[str, Any] | None = None,
-            **target_options: Any) -> PartitionPlan:
+            assume_unknown: str = "fallback", **target_options: Any) -> PartitionPlan:
     """Capture ``model`` and plan it for ``target`` without compiling anything.
 
     Works for any registered target whether or not its hardware or SDK is present.
@@ -178,16 +178,27 @@ def explain(model: Any, example_inputs: Sequence[Any], target: str | Sequence[st
     :param model: a ``torch.nn.Module`` (call ``.eval()`` first for inference).
     :param example_inputs: a tuple of example tensors.
     :param target: a target reference, ``"auto"``, or a list in preference order.
+    :param assume_unknown: ``"fallback"`` (default) reports what is certain; ``"runs"`` adds
+        the labelled optimistic bound "up to N % if the undocumented ops work" to every
+        report. Placement is the same either way (``compile`` never runs an unknown op).
     :returns: the :class:`PartitionPlan` (``plan.summary()``, ``plan.to_json()``).
+    :raises InvalidArgumentError: for another ``assume_unknown``.
     """
     from hwsdk.ir.capture import capture
+    from hwsdk.partition.plan import ASSUME_UNKNOWN
 
+    if assume_unknown not in ASSUME_UNKNOWN:
+        raise InvalidArgumentError(
+            f"assume_unknown={assume_unknown!r} is not one of {list(ASSUME_UNKNOWN)}; pass "
+            "'runs' for the optimistic bound or leave the default 'fallback'")
     all_options = {**(options or {}), **target_options}
     _check_settings({"target": target, "min_block_size": min_block_size, "options": all_options})
     captured = capture(model, example_inputs, dynamic_shapes=dynamic_shapes)
-    return plan_graph(captured, target, min_block_size=min_block_size, fallback_ops=fallback_ops,
+    plan = plan_graph(captured, target, min_block_size=min_block_size, fallback_ops=fallback_ops,
                       options=all_options,
                       model_name=type(model).__name__)
+    plan.assume_unknown = assume_unknown
+    return plan
 
 
 def compile(model: Any, example_inputs: Sequence[Any] | None = None,

@@ -113,12 +113,6 @@ def write_reports(plan: Any, html: Path | None, json_path: Path | None,
     return written
 
 
-def _suffixed(path: Path | None, ref: str) -> Path | None:
-    if path is None:
-        return None
-    return path.with_name(f"{path.stem}.{ref.replace(':', '_')}{path.suffix}")
-
-
 _file = click.Path(dir_okay=False, writable=True, path_type=Path)
 
 
@@ -131,14 +125,19 @@ _file = click.Path(dir_okay=False, writable=True, path_type=Path)
 @click.option("--json", "json_path", type=_file, help="Write the plan as JSON here.")
 @click.option("--dot", type=_file, help="Write the node graph as Graphviz DOT here.")
 @click.option("--brief", is_flag=True, help="Print the short summary instead of the report.")
+@click.option("--assume-unknown", type=click.Choice(["fallback", "runs"]), default="fallback",
+              show_default=True,
+              help="'runs' adds the labelled optimistic bound (coverage if the undocumented "
+                   "ops work); placement is unchanged.")
 @_with_plan_options
 def explain_cmd(model: str, target: str, html: Path | None, json_path: Path | None,
-                dot: Path | None, brief: bool, min_block_size: int,
+                dot: Path | None, brief: bool, assume_unknown: str, min_block_size: int,
                 fallback_ops: tuple[str, ...]) -> None:
     """Plan MODEL for a target and report what runs where and why (nothing is compiled).
 
     With --target all: the coverage matrix over every registered target and variant, then
-    each plan; report files get the target in their name (plan.intel_cpu.html).
+    each plan; --html, --json and --dot each write the one file named, holding the matrix
+    and every target's plan.
     """
     from hwsdk.errors import HwsdkError
     from hwsdk.registry import get_registry
@@ -150,6 +149,7 @@ def explain_cmd(model: str, target: str, html: Path | None, json_path: Path | No
         progress = Progress()
         loaded, captured = prepare(model, progress)
         plan = _plan(captured, target, loaded, min_block_size, fallback_ops)
+        plan.assume_unknown = assume_unknown
         click.echo(render(plan))
         for line in write_reports(plan, html, json_path, dot):
             click.echo(line)
@@ -163,6 +163,7 @@ def explain_cmd(model: str, target: str, html: Path | None, json_path: Path | No
     for ref in refs:
         try:
             plans[ref] = _plan(captured, ref, loaded, min_block_size, fallback_ops)
+            plans[ref].assume_unknown = assume_unknown
         except HwsdkError as exc:
             plans[ref] = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
     click.echo(f"coverage of {loaded.name} across {len(refs)} targets:")
@@ -172,15 +173,36 @@ def explain_cmd(model: str, target: str, html: Path | None, json_path: Path | No
             continue
         click.echo(f"\n=== {ref} ===")
         click.echo(render(plan))
-        for line in write_reports(plan, _suffixed(html, ref), None, _suffixed(dot, ref)):
-            click.echo(line)
+    for line in write_matrix_reports(loaded.name, plans, html, json_path, dot):
+        click.echo(line)
+
+
+def write_matrix_reports(name: str, plans: dict[str, Any], html: Path | None,
+                         json_path: Path | None, dot: Path | None) -> list[str]:
+    """``explain --target all``: each report the user named, as one file holding the matrix
+    and every target's plan; returns what was written."""
+    written = []
+    if html is not None:
+        from hwsdk.report.html import render_matrix_html
+
+        html.write_text(render_matrix_html(name, plans), encoding="utf-8")
+        written.append(f"HTML report (matrix and {len(plans)} plans): {html}")
     if json_path is not None:
         payload = {"schema": MATRIX_SCHEMA, "schema_version": MATRIX_SCHEMA_VERSION,
-                   "model": loaded.name,
+                   "model": name,
                    "plans": {ref: p.to_dict() if not isinstance(p, str) else {"error": p}
                              for ref, p in plans.items()}}
-        json_path.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
-        click.echo(f"JSON plans: {json_path}")
+        json_path.write_text(json.dumps(payload, indent=2, default=str) + "\n",
+                             encoding="utf-8")
+        written.append(f"JSON plans: {json_path}")
+    if dot is not None:
+        from hwsdk.report.dot import render_dot
+
+        graphs = [render_dot(p) for p in plans.values() if not isinstance(p, str)]
+        dot.write_text("".join(graphs), encoding="utf-8")
+        written.append(f"DOT graphs ({len(graphs)}, one per target; dot -O renders each): "
+                       f"{dot}")
+    return written
 
 
 def compile_model(loaded: Any, captured: Any, target: str, min_block_size: int,

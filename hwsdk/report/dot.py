@@ -6,12 +6,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hwsdk.report.advice import display_op
-from hwsdk.report.style import target_colors
+from hwsdk.report.style import UNKNOWN_COLOR, target_colors
 
 if TYPE_CHECKING:
     from hwsdk.partition.plan import PartitionPlan
 
 __all__ = ["render_dot"]
+
+
+_LEGEND = ("amber dashed: unknown (kept in PyTorch, not documented either way); grey: does "
+           "not run (documented no, no kernel)")
 
 
 def _q(text: str) -> str:
@@ -26,7 +30,8 @@ def render_dot(plan: PartitionPlan) -> str:
     producer = {out: node.id for node in graph.nodes for out in node.outputs}
     lines = [f"digraph {_q(plan.model_name or 'plan')} {{", "  rankdir=TB;",
              '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10];',
-             '  edge [fontname="Helvetica", fontsize=8, color="#555555"];']
+             '  edge [fontname="Helvetica", fontsize=8, color="#555555"];',
+             f"  label={_q(plan.coverage_line() + chr(10) + _LEGEND)};", "  labelloc=t;"]
     for name in graph.inputs:
         lines.append(f"  {_q('in:' + name)} [shape=ellipse, style=solid, "
                      f"label={_q(name + chr(10) + str(graph.types[name]))}];")
@@ -43,8 +48,11 @@ def render_dot(plan: PartitionPlan) -> str:
             tooltip = f"{node_id} [{info.code.value}] {info.reason}"
             fill = colors.get(info.target, "#444444")
             font = "black" if info.target == "torch" else "white"
+            extra = ""
+            if plan.support_level(node_id) == "unknown":
+                fill, extra = UNKNOWN_COLOR, ', style="rounded,filled,dashed", penwidth=2'
             lines.append(f"    {_q(node_id)} [label={_q(label)}, fillcolor={_q(fill)}, "
-                         f"fontcolor={font}, tooltip={_q(tooltip)}];")
+                         f"fontcolor={font}, tooltip={_q(tooltip)}{extra}];")
         lines.append("  }")
     for name in graph.outputs:
         lines.append(f"  {_q('out:' + name)} [shape=ellipse, style=solid, label={_q(name)}];")

@@ -12,18 +12,19 @@ from __future__ import annotations
 import html
 import json
 from collections import Counter
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from hwsdk.report._html_assets import CSS, JS
 from hwsdk.report.advice import display_op
 from hwsdk.report.layout import BLOCK_H, BLOCK_W, INPUTS, OUTPUTS, Layout, layout_plan
-from hwsdk.report.style import FALLBACK_COLOR, target_colors
+from hwsdk.report.style import FALLBACK_COLOR, HATCH_CSS, UNKNOWN_COLOR, target_colors
 from hwsdk.report.text import format_bytes
 
 if TYPE_CHECKING:
     from hwsdk.partition.plan import PartitionPlan, RegionInfo
 
-__all__ = ["render_html", "plan_payload"]
+__all__ = ["render_html", "render_matrix_html", "plan_payload"]
 
 _e = html.escape
 
@@ -83,7 +84,11 @@ def _svg(plan: PartitionPlan, layout: Layout, colors: dict[str, str]) -> str:
              f'{layout.height:.0f}">',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
              'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-             'fill="#666"/></marker></defs>', '<g id="edges">']
+             'fill="#666"/></marker><pattern id="hatch" width="8" height="8" '
+             'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+             f'<rect width="8" height="8" fill="{FALLBACK_COLOR}"/>'
+             f'<rect width="4" height="8" fill="{UNKNOWN_COLOR}"/></pattern></defs>',
+             '<g id="edges">']
     regions = {r.id: r for r in plan.regions}
     for edge in layout.edges:
         crossing = edge.src in regions and edge.dst in regions and _effective(
@@ -111,6 +116,9 @@ def _svg(plan: PartitionPlan, layout: Layout, colors: dict[str, str]) -> str:
         runs_on = _effective(region)
         fill = colors.get(runs_on, FALLBACK_COLOR)
         cls = "block torch" if runs_on == "torch" else "block accel"
+        if runs_on == "torch" and any(plan.support_level(n) == "unknown"
+                                      for n in region.node_ids):
+            fill, cls = "url(#hatch)", cls + " unknown"
         if region.status == "compile_failed":
             cls += " failed"
         title = (f"{region.id}: {region.target} ({region.status}) {len(region.node_ids)} nodes"
@@ -130,15 +138,16 @@ def _svg(plan: PartitionPlan, layout: Layout, colors: dict[str, str]) -> str:
 
 def _header(plan: PartitionPlan, colors: dict[str, str]) -> str:
     s = plan.summary_dict()
-    counts = Counter(info.target for info in plan.nodes.values())
-    bar = "".join(f'<span style="width:{share * 100:.2f}%;background:{colors.get(t, "#444")}" '
-                  f'title="{_e(t)} {share:.1%}"></span>'
-                  for t, share in s["coverage"].items())
+    counts = s["coverage_counts"]
+    bar = "".join(f'<span style="width:{pct:.1f}%;background:{colors.get(t, "#444")}" '
+                  f'title="{_e(t)} {pct:.1f}%"></span>'
+                  for t, pct in s["coverage_percent"].items())
+    support = _support_bar(plan)
     legend = "".join(
         f'<label class="legend-item" data-target="{_e(t)}"><input type="checkbox" checked '
         f'data-target="{_e(t)}"><i style="background:{colors.get(t, "#444")}"></i>'
         f'{_e(t)}{" (PyTorch fallback)" if t == "torch" else ""}: '
-        f"<b>{counts.get(t, 0)}</b> nodes, {s['coverage'].get(t, 0.0):.1%}</label>"
+        f"<b>{counts.get(t, 0)}</b> nodes, {s['coverage_percent'].get(t, 0.0):.1f}%</label>"
         for t in dict.fromkeys([*plan.targets, *counts]))
     title = f"hwsdk partition plan{' — ' + plan.model_name if plan.model_name else ''}"
     failures = (f' · <b>{s["compile_failures"]}</b> compile failures'
@@ -148,12 +157,25 @@ def _header(plan: PartitionPlan, colors: dict[str, str]) -> str:
             f'<b>{s["regions"]}</b> regions · <b>{s["boundary_crossings"]}</b> boundary '
             f'crossings · <b>{format_bytes(s["boundary_bytes"])}</b> across boundaries'
             f"{failures}"
-            f'</div><div class="covbar" id="coverage">{bar}</div>'
+            f'</div><div class="covbar" id="coverage">{bar}</div>{support}'
             f'<div id="legend">{legend}</div>'
             '<div class="tools"><input id="search" type="search" placeholder="search op, module, '
             'file:line, reason…"> <span id="search-count"></span> '
             '<button id="zoom-out" title="zoom out">-</button><button id="zoom-in" '
             'title="zoom in">+</button><button id="zoom-fit">fit</button></div></header>')
+
+
+def _support_bar(plan: PartitionPlan) -> str:
+    """The certain / unknown (hatched) / does-not-run split, and its labelled bound."""
+    s = plan.summary_dict()
+    pct = s["support_percent"]
+    fills = {"runs": "#2e7d32", "unknown": HATCH_CSS, "no": FALLBACK_COLOR}
+    labels = {"runs": "runs on the target (documented)",
+              "unknown": "unknown (not documented either way)", "no": "does not run"}
+    bar = "".join(f'<span class="support-{k}" style="width:{pct[k]:.1f}%;background:{fills[k]}" '
+                  f'title="{labels[k]} {pct[k]:.1f}%"></span>' for k in pct)
+    return (f'<div class="covbar" id="support">{bar}</div>'
+            f'<div class="facts" id="support-line">{_e(plan.coverage_line())}</div>')
 
 
 def render_html(plan: PartitionPlan) -> str:
@@ -174,3 +196,32 @@ def render_html(plan: PartitionPlan) -> str:
         f'<script type="application/json" id="plan-data">{payload}</script>'
         f"<script>{JS}</script></body></html>\n"
     )
+
+
+def render_matrix_html(model_name: str, plans: Mapping[str, PartitionPlan | str]) -> str:
+    """One self-contained page for ``explain --target all``: the coverage matrix across every
+    target (certain / unknown / does not run, and the bound when asked), then each target's
+    full plan page embedded in place (``<iframe srcdoc>``, so no other file is needed)."""
+    from hwsdk.report.text import render_matrix
+
+    sections = []
+    for ref, plan in plans.items():
+        anchor = "plan-" + "".join(c if c.isalnum() else "-" for c in ref)
+        if isinstance(plan, str):
+            sections.append(f'<section id="{anchor}"><h2>{_e(ref)}</h2><p>{_e(plan)}</p>'
+                            "</section>")
+            continue
+        sections.append(
+            f'<section id="{anchor}" data-target="{_e(ref)}"><h2>{_e(ref)}</h2>'
+            f'<p class="facts">{_e(plan.coverage_line())}</p>'
+            f'<iframe title="{_e(ref)} plan" style="width:100%;height:720px;border:1px solid '
+            f'#ccc" srcdoc="{_e(render_html(plan), quote=True)}"></iframe></section>')
+    links = " · ".join(f'<a href="#plan-{"".join(c if c.isalnum() else "-" for c in r)}">'
+                       f"{_e(r)}</a>" for r in plans)
+    title = f"hwsdk coverage matrix — {model_name}"
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{_e(title)}</title><style>body{{font-family:sans-serif;margin:16px}}"
+            "pre{background:#f6f6f6;padding:8px;overflow:auto}</style></head>"
+            f'<body data-status="ready"><h1>{_e(title)}</h1>'
+            f'<pre id="matrix">{_e(render_matrix(plans))}</pre><nav>{links}</nav>'
+            + "".join(sections) + "</body></html>\n")

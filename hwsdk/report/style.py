@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["FALLBACK_COLOR", "target_colors"]
+__all__ = ["FALLBACK_COLOR", "UNKNOWN_COLOR", "HATCH_CSS", "target_colors"]
 
 FALLBACK_COLOR = "#9e9e9e"
+UNKNOWN_COLOR = "#f2c14e"
+"""Nodes kept in PyTorch because no source says whether the target runs them (amber; the HTML
+page also hatches them), apart from documented no / no kernel (grey)."""
+HATCH_CSS = (f"repeating-linear-gradient(45deg,{UNKNOWN_COLOR} 0 4px,#ffffff 4px 7px)")
 
 _VENDOR = {"intel": "#0068b5", "nvidia": "#76b900", "rocm": "#e4002b", "cpu": "#a0522d",
            "gaudi": "#7b3fbf", "inferentia": "#d97706"}

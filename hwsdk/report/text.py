@@ -33,7 +33,8 @@ def render_summary(plan: PartitionPlan) -> str:
     lines = [
         f"hwsdk partition plan{f' for {plan.model_name}' if plan.model_name else ''}: "
         f"{s['nodes']} nodes, {s['regions']} regions, targets {' > '.join(plan.targets)}",
-        "coverage: " + ", ".join(f"{t} {v:.1%}" for t, v in s["coverage"].items()),
+        "coverage: " + ", ".join(f"{t} {v:.1f}%" for t, v in s["coverage_percent"].items()),
+        plan.coverage_line(),
         f"boundary crossings: {s['boundary_crossings']}"
         + (f" ({s['boundary_bytes']} bytes)" if s["boundary_bytes"] is not None else ""),
     ]
@@ -113,10 +114,11 @@ def render_report(plan: PartitionPlan) -> str:
            if s["boundary_bytes"] is not None else "their size depends on dynamic dims)"),
         "coverage:",
     ]
-    counts = Counter(info.target for info in plan.nodes.values())
-    for target, share in s["coverage"].items():
-        bar = "#" * round(share * 30)
-        lines.append(f"  {target:<16} {counts[target]:>6} nodes {share:>7.1%} {bar}")
+    counts = s["coverage_counts"]
+    for target, pct in s["coverage_percent"].items():
+        bar = "#" * round(pct * 30 / 100)
+        lines.append(f"  {target:<16} {counts[target]:>6} nodes {pct:>6.1f}% {bar}")
+    lines.append("  " + plan.coverage_line())
     lines.extend(f"note: {note}" for note in plan.notes)
     lines.append("")
     lines.extend(_op_count_lines(plan))
@@ -145,6 +147,9 @@ def _advice_lines(plan: PartitionPlan) -> list[str]:
         if missing.code == "OPAQUE_OP":
             lines.append(f"  map {missing.op} to a core op (so {missing.target} can claim it): "
                          f"{gain}")
+        elif missing.code == "UNKNOWN":
+            lines.append(f"  find out whether {missing.target} runs {missing.op} (no source "
+                         f"says either way) [{missing.code}]: {gain} if it does")
         else:
             lines.append(f"  support {missing.op} on {missing.target} [{missing.code}]: {gain}")
     if len(lines) == 1:
@@ -153,20 +158,24 @@ def _advice_lines(plan: PartitionPlan) -> list[str]:
 
 
 def render_matrix(plans: Mapping[str, PartitionPlan | str]) -> str:
-    """One model across targets: nodes supported, coverage, regions and crossings per target.
+    """One model across targets: nodes that run, the certain / unknown / does-not-run split,
+    regions and crossings per target; ``up to`` (the optimistic bound) when a plan was made
+    with ``assume_unknown="runs"``.
 
     :param plans: target reference → its plan, or an error message when planning failed.
     """
-    rows = [("target", "supported", "coverage", "regions", "accel", "crossings", "top fallback")]
+    rows: list[tuple[str, ...]] = [("target", "supported", "coverage", "unknown", "no", "up to",
+                                    "regions", "accel", "crossings", "top fallback")]
     for target, plan in plans.items():
         if isinstance(plan, str):
-            rows.append((target, "-", "-", "-", "-", "-", plan))
+            rows.append((target, *["-"] * 8, plan))
             continue
         s = plan.summary_dict()
-        accelerated = sum(1 for i in plan.nodes.values() if i.target != "torch")
+        pct, n = s["support_percent"], s["support"]
         top = plan.fallback_reasons().most_common(1)
-        rows.append((target, f"{accelerated}/{s['nodes']}",
-                     f"{accelerated / max(s['nodes'], 1):.1%}", str(s["regions"]),
+        bound = f"{s['optimistic_percent']:.1f}%" if "optimistic_percent" in s else "-"
+        rows.append((target, f"{n['runs']}/{s['nodes']}", f"{pct['runs']:.1f}%",
+                     f"{pct['unknown']:.1f}%", f"{pct['no']:.1f}%", bound, str(s["regions"]),
                      str(sum(1 for r in plan.regions if not r.is_fallback)),
                      str(s["boundary_crossings"]),
                      f"{top[0][0][0]} x{top[0][1]}" if top else "-"))
@@ -176,4 +185,9 @@ def render_matrix(plans: Mapping[str, PartitionPlan | str]) -> str:
         cells = [cell.ljust(w) if i == 0 else cell.rjust(w)
                  for i, (cell, w) in enumerate(zip(row, widths, strict=False))]
         lines.append("  ".join(cells) + "  " + row[-1])
+    lines.append("coverage: runs on the target (documented); unknown: not documented either "
+                 "way (kept in PyTorch); no: documented no, no kernel or kept by a setting"
+                 + ("; up to: if the undocumented ops work (assume_unknown='runs')"
+                    if any(not isinstance(p, str) and p.assume_unknown == "runs"
+                           for p in plans.values()) else ""))
     return "\n".join(lines)

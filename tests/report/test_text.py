@@ -51,7 +51,7 @@ def test_summary_and_matrix(bert_plan: Any) -> None:
     assert "fallbacks to PyTorch" in render_summary(bert_plan)
     matrix = render_matrix({"subset": bert_plan, "broken": "PluginLoadError: boom"})
     lines = matrix.splitlines()
-    assert lines[0].split()[:4] == ["target", "supported", "coverage", "regions"]
+    assert lines[0].split()[:6] == ["target", "supported", "coverage", "unknown", "no", "up"]
     accelerated = sum(1 for i in bert_plan.nodes.values() if i.target != "torch")
     assert f"{accelerated}/{len(bert_plan.nodes)}" in lines[1]
     assert lines[2].startswith("broken") and "PluginLoadError: boom" in lines[2]
