@@ -11,6 +11,7 @@ from hwsdk.capability import CapabilityTable
 from hwsdk.errors import (
     CompileError,
     InvalidArgumentError,
+    PluginLoadError,
     TargetUnavailableError,
     UnsupportedOpsError,
 )
@@ -22,7 +23,7 @@ from hwsdk.plugin import Region, TargetInfo
 from hwsdk.registry import Registry, get_registry
 
 __all__ = ["compile", "explain", "targets", "capabilities", "plan_graph", "resolve_targets",
-           "LazyCompiledModel", "MAX_CAPTURES"]
+           "LazyCompiledModel", "MAX_CAPTURES", "OFFLINE_OPTIONS", "require_available"]
 
 MAX_CAPTURES = 8
 """How many input specs a model compiled without example inputs captures before refusing."""
@@ -54,10 +55,15 @@ def resolve_targets(target: str | Sequence[str], registry: Registry
             for info in targets(registry):
                 if info.name == FALLBACK or info.name in prefs:
                     continue
-                probe = registry.probe(info.name)
-                availability[registry.canonical(info.name)] = probe.to_dict()
-                if probe.available:
-                    prefs.append(registry.canonical(info.name))
+                canonical = registry.canonical(info.name)
+                found = availability[canonical] = registry.probe(info.name).to_dict()
+                if found["available"]:
+                    try:  # a broken table drops this target from auto, not the compile
+                        registry.capabilities(canonical)
+                    except PluginLoadError as exc:
+                        found.update(available=False, reason=str(exc).splitlines()[0])
+                        continue
+                    prefs.append(canonical)
             continue
         canonical = registry.canonical(ref)
         if canonical == FALLBACK or canonical in prefs:
@@ -230,6 +236,7 @@ def compile(model: Any, example_inputs: Sequence[Any] | None = None,
                     require_full=require_full, dynamic_shapes=dynamic_shapes,
                     options={**(options or {}), **target_options})
     _check_settings(settings)  # before capture: fail fast on bad targets and options
+    require_available(target, settings["options"], get_registry())
     if example_inputs is None and is_exported_program(model):
         example_inputs = saved_example_inputs(model) or None  # capture unpacks the rest
     if example_inputs is None:
@@ -272,6 +279,39 @@ def _check_settings(settings: Mapping[str, Any]) -> None:
     registry = get_registry()
     _, prefs, _ = resolve_targets(settings["target"], registry)
     _check_options(settings["options"], prefs, registry)
+
+
+OFFLINE_OPTIONS = {"emulate": "emulated", "aot": "an ahead-of-time build"}
+"""Compile options that let a target compile without its device or SDK (emulation, ahead-of-
+time builds): with one of them set and declared by the target, asking for an unavailable
+target is not refused."""
+
+
+def require_available(target: str | Sequence[str], options: Mapping[str, Any],
+                      registry: Registry) -> None:
+    """Refuse, before anything is captured, a target asked for by name that its probe finds
+    unavailable here (``auto`` skips those instead), unless an :data:`OFFLINE_OPTIONS` option
+    it declares is set.
+
+    :raises TargetUnavailableError: naming the target and what its probe found missing.
+    """
+    requested, _, availability = resolve_targets(target, registry)
+    for ref in requested:
+        if ref == "auto":
+            continue
+        canonical = registry.canonical(ref)
+        found = availability.get(canonical)
+        if canonical == FALLBACK or found is None or found["available"]:
+            continue
+        info, _ = registry.resolve(canonical)
+        offline = [name for name in OFFLINE_OPTIONS if name in info.options]
+        if any(options.get(name) for name in offline):
+            continue
+        instead = " or ".join(f"{name}=True ({OFFLINE_OPTIONS[name]})" for name in offline)
+        raise TargetUnavailableError(
+            f"target {canonical} is unavailable here: {found['reason'] or 'its probe says so'}. "
+            "`hwsdk targets` shows what each target needs; target='auto' uses the available "
+            "ones" + (f"; {instead} compiles for it without the device" if instead else ""))
 
 
 def _compile_now(model: Any, example_inputs: Sequence[Any], *, target: Any, min_block_size: int,

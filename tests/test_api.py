@@ -10,6 +10,7 @@ import subprocess
 import sys
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -151,3 +152,73 @@ def test_fallback_ops_accepts_one_name_or_aten_overloads(subset: str) -> None:
         plan = hwsdk.explain(model, example, target=subset, fallback_ops=ops)
         codes = [plan.nodes[n.id].code for n in plan.graph.nodes if n.op == "layer_norm"]
         assert codes == [ReasonCode.USER_FALLBACK]
+
+
+@pytest.fixture
+def no_onnx(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The cpu target's probe finds onnx missing (its probe reads package metadata)."""
+    from hwsdk.engines import ort_info
+    from hwsdk.registry import reset_registry
+
+    real = ort_info._version
+    monkeypatch.setattr(ort_info, "_version", lambda d: None if d == "onnx" else real(d))
+    monkeypatch.setenv("HWSDK_PLUGINS", "cpu")
+    reset_registry()
+    yield
+    monkeypatch.undo()
+    reset_registry()
+
+
+def test_explicit_unavailable_target_is_refused_before_capture(
+        no_onnx: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hwsdk.errors import TargetUnavailableError
+
+    model, inputs = models.mlp()
+    captures: list[object] = []
+    monkeypatch.setattr("hwsdk.ir.capture.capture", lambda *a, **k: captures.append(a))
+    with pytest.raises(TargetUnavailableError,
+                       match=r"target cpu is unavailable here: onnx not installed"):
+        hwsdk.compile(model, inputs, target="cpu")
+    with pytest.raises(TargetUnavailableError, match="onnx not installed"):
+        hwsdk.compile(model, None, target=["cpu"])  # lazy: refused now, not on first call
+    assert captures == []
+
+
+def test_auto_skips_an_unavailable_target_and_explain_still_plans_it(no_onnx: None) -> None:
+    model, inputs = models.mlp()
+    compiled = hwsdk.compile(model, inputs, target="auto")
+    assert {r.target for r in compiled.plan.regions} == {"torch"}
+    plan = hwsdk.explain(model, inputs, target="cpu")
+    assert plan.coverage().get("cpu", 0) > 0
+
+
+EMULATED = '''
+    return [TargetInfo(name="emu", vendor="test", priority=50,
+                       options={"emulate": "run in an emulator", "flag": "a test option"})]
+
+
+@hookimpl
+def hwsdk_probe(target):
+    return Availability(available=False, reason="no EMU device: /dev/emu0 missing")
+'''
+
+
+def test_an_offline_option_lets_an_unavailable_target_compile(tmp_path: Path) -> None:
+    from hwsdk.errors import TargetUnavailableError
+    from tests.support.fake_dist import installed, subset_plugin_source, write_distribution
+
+    source = subset_plugin_source("emu", SUBSET_OPS)
+    head, _, rest = source.partition("def hwsdk_targets():\n")
+    _, _, tail = rest.partition("@hookimpl\ndef hwsdk_capabilities")
+    source = head + "def hwsdk_targets():" + EMULATED + "\n\n@hookimpl\ndef hwsdk_capabilities" \
+        + tail
+    write_distribution(tmp_path, "hwsdk-test-emu", "0.1", {"hwsdk_test_emu": source},
+                       {"emu": "hwsdk_test_emu"})
+    model, inputs = models.mlp()
+    with installed(tmp_path):
+        with pytest.raises(TargetUnavailableError,
+                           match=r"/dev/emu0 missing.*emulate=True \(emulated\)"):
+            hwsdk.compile(model, inputs, target="emu")
+        compiled = hwsdk.compile(model, inputs, target="emu", emulate=True)
+        assert "emu" in {r.target for r in compiled.plan.regions}
+        assert_same_output(compiled(*inputs), model(*inputs))
