@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import functools
 from collections.abc import Iterable
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,7 +21,8 @@ from hwsdk.ir.opdef import TORCH_OP
 
 __all__ = [
     "Support", "Provenance", "MaxRank", "StaticShape", "AttrIn", "LastDimMultiple",
-    "MaxDimSize", "ConstantInput", "Constraint", "OpSupport", "CapabilityTable", "ReasonCode",
+    "MaxDimSize", "ConstantInput", "UnhandledInputs", "InputClass", "INPUT_CLASSES",
+    "Constraint", "OpSupport", "CapabilityTable", "ReasonCode",
     "Verdict", "judge", "node_dtypes",
 ]
 
@@ -159,8 +160,34 @@ class ConstantInput(_Model):
         return f"input {self.input} constant"
 
 
+InputClass = Literal["contiguous", "transposed", "strided", "expanded", "zero_stride",
+                     "nan_inf", "zero_size", "rank0"]
+"""A class of inputs the conformance kit feeds every op (see :mod:`hwsdk.testing.inputs`)."""
+
+INPUT_CLASSES: tuple[str, ...] = get_args(InputClass)
+
+
+class UnhandledInputs(_Model):
+    """The target does not handle inputs of these classes for the op (declared, with why).
+
+    Layouts and values are facts of a call, not of the graph, so this never moves a node; it
+    tells users and the conformance kit, which reports the pair as declared, not failed.
+    """
+
+    kind: Literal["unhandled_inputs"] = "unhandled_inputs"
+    classes: list[InputClass] = Field(min_length=1)
+    why: str = Field(min_length=1)
+
+    def violation(self, node: Node, graph: Graph) -> str | None:
+        return None
+
+    def describe(self) -> str:
+        return f"no {', '.join(self.classes)} inputs ({self.why})"
+
+
 Constraint = Annotated[
-    Union[MaxRank, StaticShape, AttrIn, LastDimMultiple, MaxDimSize, ConstantInput],
+    Union[MaxRank, StaticShape, AttrIn, LastDimMultiple, MaxDimSize, ConstantInput,
+          UnhandledInputs],
     Field(discriminator="kind"),
 ]
 

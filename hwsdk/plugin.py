@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         Provenance,
         ReasonCode,
         StaticShape,
+        UnhandledInputs,
         Verdict,
     )
 
@@ -47,13 +48,14 @@ __all__ = [
     "TargetInfo",
     "Availability", "Region", "CompiledRegion",
     "CapabilityTable", "OpSupport", "Provenance", "Verdict", "ReasonCode", "MaxRank",
-    "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize", "ConstantInput", "from_hook",
-    "PackagedTables",
+    "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize", "ConstantInput", "UnhandledInputs",
+    "from_hook", "PackagedTables",
 ]
 
 _CAPABILITY_NAMES = frozenset({
     "CapabilityTable", "OpSupport", "Provenance", "Verdict", "ReasonCode", "MaxRank",
-    "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize", "ConstantInput"})
+    "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize", "ConstantInput",
+    "UnhandledInputs"})
 
 
 def __getattr__(name: str) -> Any:

@@ -33,6 +33,8 @@ class Case:
     """One generated call of ``op``.
 
     :param inputs: the tensor inputs in the op's order; None for an absent optional input.
+    :param input_class: how the tensors are laid out or what they hold beyond ``pattern``
+        (see :data:`hwsdk.testing.inputs.INPUT_CLASSES`); ``contiguous`` for plain tensors.
     """
 
     op: str
@@ -40,10 +42,12 @@ class Case:
     inputs: tuple[Input | None, ...]
     attrs: dict[str, Any] = field(default_factory=dict)
     pattern: str = "normal"
+    input_class: str = "contiguous"
 
     @property
     def name(self) -> str:
-        return f"{self.label}/{self.pattern}"
+        base = f"{self.label}/{self.pattern}"
+        return base if self.input_class == "contiguous" else f"{base}/{self.input_class}"
 
 
 def d(*shape: int) -> Input:

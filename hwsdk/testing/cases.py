@@ -184,10 +184,12 @@ def _magnitudes(dtype: DType) -> tuple[float, float]:
 
 
 def make_inputs(case: Case, dtype: DType, seed: int = 0) -> list[Any]:
-    """Draw the tensors of ``case`` in ``dtype`` (None for absent optional inputs)."""
+    """Draw the tensors of ``case`` in ``dtype`` (None for absent optional inputs), in the
+    layout or with the special values of its input class."""
     import torch
 
     from hwsdk.ir.dtypes import to_torch
+    from hwsdk.testing.inputs import apply_class
 
     gen = torch.Generator().manual_seed(seed)
     tdt = to_torch(dtype)
@@ -205,7 +207,7 @@ def make_inputs(case: Case, dtype: DType, seed: int = 0) -> list[Any]:
             out.append((torch.rand(spec.shape, generator=gen) + 0.5).to(tdt))
         else:
             out.append(_values(spec.shape, dtype, tdt, case, gen, large, small))
-    return out
+    return apply_class(case, out)
 
 
 def _values(shape: tuple[int, ...], dtype: DType, tdt: Any, case: Case, gen: Any, large: float,

@@ -26,12 +26,15 @@ class Outcome:
     :param detail: why it failed or was skipped; for passes, what was covered.
     :param cases: generated cases compared with the reference.
     :param refused: generated cases the target's constraints or check hook refused.
+    :param classes: op checks: input class → ``ran``, ``failed``, ``refused`` (every case
+        of the class refused), ``n/a`` (the op does not accept it) or ``declared: why``.
     """
 
     status: str
     detail: str = ""
     cases: int = 0
     refused: int = 0
+    classes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -210,15 +213,27 @@ def _run_case(registry: Any, ref: str, built: Any, op: str, dtype: DType,
     return "ok", ""
 
 
+_RANK = {"failed": 4, "ran": 3, "declared": 2, "refused": 1, "n/a": 0}
+"""How the cases of one input class sum up: the most telling status wins."""
+
+
+def _tally(classes: dict[str, str], cls: str, status: str) -> None:
+    if _RANK[status] >= _RANK.get(classes.get(cls, "n/a"), 0):
+        classes[cls] = status
+
+
 def check_op(registry: Any, ref: str, op: str, dtype: DType,
              settings: Settings = DEFAULT) -> Outcome:
-    """Every generated case of ``op`` in ``dtype`` matches the PyTorch reference on ``ref``.
+    """Every generated case of ``op`` in ``dtype``, in every input class, matches the PyTorch
+    reference on ``ref``.
 
-    Cases the target refuses through a declared constraint or its check hook do not count;
-    if it refuses them all, the claim is untested and the check fails.
+    Cases the target refuses through a declared constraint or its check hook do not count,
+    nor do input classes it declares unhandled (:class:`~hwsdk.capability.UnhandledInputs`)
+    or that the op does not accept (the IR or the reference rejects the shape); if it refuses
+    every case, the claim is untested and the check fails.
     """
     from hwsdk.testing.cases import cases_for, make_inputs
-    from hwsdk.testing.graphs import one_node_graph
+    from hwsdk.testing.inputs import class_cases, declared_unhandled
 
     cases = cases_for(op, dtype)
     if not cases:
@@ -226,23 +241,41 @@ def check_op(registry: Any, ref: str, op: str, dtype: DType,
     why = None if settings.ignore_probe else unavailable_reason(registry, ref)
     if why:
         return _skip(why)
+    declared = declared_unhandled(registry.capabilities(ref), op)
     failures: list[str] = []
     refused: list[str] = []
     invalid: list[str] = []
+    classes: dict[str, str] = {}
     ran = 0
+    results = []
     for seed, case in enumerate(cases):
-        built = one_node_graph(case, make_inputs(case, dtype, seed))
-        status, detail = _run_case(registry, ref, built, op, dtype, settings)
+        results.append((case, _run_built(registry, ref, case, make_inputs(case, dtype, seed),
+                                         op, dtype, settings)))
+    valid = [case for case, (status, _) in results if status != "invalid"]
+    for seed, case in enumerate(class_cases(valid, dtype), start=len(cases)):
+        if case.input_class in declared:
+            _tally(classes, case.input_class, "declared")
+            continue
+        results.append((case, _run_built(registry, ref, case, make_inputs(case, dtype, seed),
+                                         op, dtype, settings)))
+    for case, (status, detail) in results:
+        cls = case.input_class
         if status == "ok":
             ran += 1
+            _tally(classes, cls, "ran")
         elif status == "refused":
             refused.append(f"{case.name}: {detail}")
+            _tally(classes, cls, "refused")
         elif status == "invalid":
             invalid.append(f"{case.name}: {detail}")
+            _tally(classes, cls, "n/a")
         else:
             failures.append(f"{case.name}: {detail}")
+            _tally(classes, cls, "failed")
+    for cls, reason in declared.items():
+        classes[cls] = f"declared: {reason}"
     if failures:
-        return _fail("\n".join(failures), cases=ran, refused=len(refused))
+        return _fail("\n".join(failures), cases=ran, refused=len(refused), classes=classes)
     if ran == 0 and invalid and not refused:
         return _skip(f"PyTorch cannot compute {op} in {dtype} ({invalid[0]}); the claim only "
                      "matters for inputs of that dtype beside others (a mask), covered by the "
@@ -250,13 +283,27 @@ def check_op(registry: Any, ref: str, op: str, dtype: DType,
     if ran == 0:
         why = (refused or invalid or ["no case ran"])[0]
         return _fail(f"the table claims {op} in {dtype}, but no generated case ran on the "
-                     f"target ({why})", refused=len(refused))
+                     f"target ({why})", refused=len(refused), classes=classes)
     note = f"{ran} cases"
     if refused:
         note += f", {len(refused)} refused by constraints"
     if invalid:
-        note += f", {len(invalid)} rejected by the reference"
-    return Outcome("passed", note, cases=ran, refused=len(refused))
+        note += f", {len(invalid)} rejected by the IR or the reference"
+    return Outcome("passed", note, cases=ran, refused=len(refused), classes=classes)
+
+
+def _run_built(registry: Any, ref: str, case: Any, tensors: list[Any], op: str, dtype: DType,
+               settings: Settings) -> tuple[str, str]:
+    """Build the one-node graph of ``case`` and run it; a graph the IR rejects is invalid."""
+    from hwsdk.testing.graphs import one_node_graph
+
+    try:
+        built = one_node_graph(case, tensors)
+    except Exception as exc:
+        if case.input_class == "contiguous":
+            raise  # the kit's own cases must build: a bug in the kit, not in the target
+        return "invalid", f"the IR rejects it: {type(exc).__name__}: {exc}"
+    return _run_case(registry, ref, built, op, dtype, settings)
 
 
 def check_round_trip(registry: Any, ref: str, op: str, dtype: DType,

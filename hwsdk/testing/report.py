@@ -46,6 +46,26 @@ class Summary:
         return sorted(found, key=lambda r: (_ORDER.get(r["kind"], len(_ORDER)), r["kind"],
                                             r.get("dtype", "")))
 
+    def input_classes(self, target: str) -> dict[str, Counter[str]]:
+        """Input class → how many op x dtype checks ran it, failed it, found it refused,
+        declared or not applicable (in the kit's order of classes)."""
+        from hwsdk.capability import INPUT_CLASSES
+
+        found: dict[str, Counter[str]] = {}
+        for r in self.records:
+            if r["target"] == target and r["kind"] == "op":
+                for cls, status in (r.get("classes") or {}).items():
+                    key = "declared" if status.startswith("declared") else status
+                    found.setdefault(cls, Counter())[key] += 1
+        order = {c: i for i, c in enumerate(INPUT_CLASSES)}
+        return dict(sorted(found.items(), key=lambda kv: order.get(kv[0], len(order))))
+
+    def _declared(self, target: str) -> list[str]:
+        return sorted({f"{r['op']} {cls}: {status.partition(': ')[2]}"
+                       for r in self.records if r["target"] == target and r["kind"] == "op"
+                       for cls, status in (r.get("classes") or {}).items()
+                       if status.startswith("declared")})
+
     def _problems(self, target: str) -> list[dict[str, Any]]:
         return [r for r in self.records if r["target"] == target and r["status"] != "passed"]
 
@@ -92,6 +112,19 @@ class Summary:
                     row = " | ".join(_MARK.get(cells.get((op, d), ""), "") for d in dtypes)
                     out.append(f"| {op} | {row} |")
                 out.append("")
+            classes = self.input_classes(target)
+            if classes:
+                out += [f"Input classes run: {', '.join(f'`{c}`' for c in classes)}.", "",
+                        "| input class | ran | failed | refused | declared unhandled "
+                        "| not applicable |", "|---|---|---|---|---|---|"]
+                for cls, n in classes.items():
+                    out.append(f"| {cls} | {n['ran']} | {n['failed']} | {n['refused']} | "
+                               f"{n['declared']} | {n['n/a']} |")
+                out.append("")
+                declared = self._declared(target)
+                if declared:
+                    out += ["Declared unhandled by the target (not failures):", ""]
+                    out += [f"- {line}" for line in declared] + [""]
             out += ["| contract check | result | detail |", "|---|---|---|"]
             for r in self._contracts(target):
                 detail = (r["detail"] or "").replace("\n", " ").replace("|", "\\|")

@@ -87,7 +87,8 @@ def _settle(request: pytest.FixtureRequest, kind: str, ref: str, outcome: Outcom
             op: str = "", dtype: str = "") -> None:
     request.node.user_properties.append((PROPERTY, {
         "kind": kind, "target": ref, "op": op, "dtype": dtype, "status": outcome.status,
-        "detail": outcome.detail, "cases": outcome.cases, "refused": outcome.refused}))
+        "detail": outcome.detail, "cases": outcome.cases, "refused": outcome.refused,
+        "classes": dict(outcome.classes)}))
     if outcome.status == "skipped":
         pytest.skip(outcome.detail)
     if outcome.status == "failed":

@@ -35,3 +35,18 @@ def test_markdown_and_json() -> None:
     assert data["schema_version"] == 1
     assert data["targets"]["acme"] == {"passed": 2, "failed": 1, "skipped": 1}
     assert len(data["records"]) == 4
+
+
+def test_markdown_lists_the_input_classes_run_and_declared() -> None:
+    records = [dict(RECORDS[0], classes={"contiguous": "ran", "strided": "ran",
+                                         "nan_inf": "declared: MaxPool skips NaN",
+                                         "rank0": "n/a"}),
+               dict(RECORDS[1], classes={"contiguous": "ran", "strided": "failed"})]
+    summary = Summary(records)
+    counts = summary.input_classes("acme")
+    assert list(counts) == ["contiguous", "strided", "nan_inf", "rank0"]  # the kit's order
+    assert counts["strided"] == {"ran": 1, "failed": 1}
+    md = summary.markdown()
+    assert "Input classes run: `contiguous`, `strided`, `nan_inf`, `rank0`." in md
+    assert "| strided | 1 | 1 | 0 | 0 | 0 |" in md
+    assert "- add nan_inf: MaxPool skips NaN" in md

@@ -54,6 +54,10 @@ def _lowerable_dtype(dtype: DType) -> bool:
     return dtype in _NUMPY_DTYPE
 
 
+_NEEDS_RANK1 = frozenset({"softmax", "log_softmax", "argmax", "cumsum", "permute"})
+"""Ops whose ONNX form (Softmax, ArgMax, CumSum, Transpose …) rejects a 0-d input."""
+
+
 def unsupported_reason(node: Node, graph: Graph) -> str | None:
     """Why ``node`` cannot be lowered to ONNX, or None when it can."""
     if node.op == TORCH_OP:
@@ -63,6 +67,8 @@ def unsupported_reason(node: Node, graph: Graph) -> str | None:
     for name in [*node.inputs, *node.outputs]:
         if name and not _lowerable_dtype(graph.types[name].dtype):
             return f"{name} is {graph.types[name].dtype}, which the ONNX lowering does not handle"
+    if node.op in _NEEDS_RANK1 and graph.types[node.inputs[0]].rank == 0:
+        return f"ONNX {node.op} needs an input of rank >= 1; a 0-d input stays in PyTorch"
     check = CHECKS.get(node.op)
     return check(node, graph) if check else None
 

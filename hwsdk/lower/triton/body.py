@@ -184,6 +184,9 @@ class KernelBuilder:
                 fill = "-float('inf')" if op == "amax" else "float('inf')"
                 fn = "tl.max" if op == "amax" else "tl.min"
                 red = f"{fn}(tl.where(mask, {x}, {fill}), axis=1, keep_dims=True)"
+                if is_float:  # tl.max/tl.min skip NaN; PyTorch's amax/amin return it
+                    nan = f"tl.max(tl.where(mask & ({x} != {x}), 1, 0), axis=1, keep_dims=True)"
+                    red = f"tl.where({nan} > 0, float('nan'), {red})"
             self.emit(f"{var} = {red}")
         elif op in ("softmax", "log_softmax"):
             m, e, s = self.tmp(), self.tmp(), self.tmp()
@@ -206,6 +209,9 @@ class KernelBuilder:
         if node.op == "layer_norm":
             mean, d, var_ = self.tmp(), self.tmp(), self.tmp()
             self.emit(f"{mean} = tl.sum(tl.where(mask, {x}, 0.0), {_ROW}) / {n_cols}")
+            # one correction pass: a constant row's mean becomes exact, so x - mean is 0
+            self.emit(f"{mean} = {mean} + tl.sum(tl.where(mask, {x} - {mean}, 0.0), {_ROW})"
+                      f" / {n_cols}")
             self.emit(f"{d} = tl.where(mask, {x} - {mean}, 0.0)")
             self.emit(f"{var_} = tl.sum({d} * {d}, axis=1, keep_dims=True) / {n_cols}")
             y = f"{d} * tl.rsqrt({var_} + {eps!r})"

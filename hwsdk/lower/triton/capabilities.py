@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hwsdk.capability import Constraint, MaxDimSize, OpSupport, ReasonCode, Support, Verdict
+from hwsdk.capability import (
+    Constraint,
+    MaxDimSize,
+    OpSupport,
+    ReasonCode,
+    Support,
+    UnhandledInputs,
+    Verdict,
+)
 from hwsdk.ir.dtypes import DType
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.lower.triton.ops import (
@@ -56,7 +64,11 @@ def _entry(op: str, hw: Mapping[DType, Support]) -> OpSupport:
     note = ""
     if op in ATTENTION_OPS:
         constraints = [MaxDimSize(max=MAX_HEAD_DIM, input=0, dim=-1),
-                       MaxDimSize(max=MAX_HEAD_DIM, input=2, dim=-1)]
+                       MaxDimSize(max=MAX_HEAD_DIM, input=2, dim=-1),
+                       UnhandledInputs(classes=["nan_inf"],
+                                       why="rows holding NaN or inf: the online softmax and "
+                                           "PyTorch's CPU attention kernel give different "
+                                           "results")]
         note = "flash-attention-style kernel: online softmax, causal and boolean/additive masks"
     elif op in ROW_OPS:
         note = "one pass per row; trailing dims only, row of at most 16384 elements"

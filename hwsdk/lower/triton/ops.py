@@ -18,12 +18,16 @@ __all__ = [
     "MAX_HEAD_DIM",
 ]
 
+_NAN = "propagate_nan=tl.PropagateNan.ALL"
+"""NaN in, NaN out, as in PyTorch (Triton's max/min drop NaN by default)."""
+
 UNARY: dict[str, str] = {
     "neg": "-({0})", "abs": "tl.abs({0})", "exp": "tl.exp({0})", "log": "tl.log({0})",
     "sqrt": "tl.sqrt({0})", "rsqrt": "tl.rsqrt({0})", "reciprocal": "(1.0 / {0})",
     "sin": "tl.sin({0})", "cos": "tl.cos({0})", "erf": "tl.erf({0})",
     "sigmoid": "tl.sigmoid({0})", "tanh": "(2.0 * tl.sigmoid(2.0 * {0}) - 1.0)",
-    "relu": "tl.maximum({0}, 0)", "silu": "({0} * tl.sigmoid({0}))",
+    "relu": "tl.maximum({0}, 0, propagate_nan=tl.PropagateNan.ALL)",
+    "silu": "({0} * tl.sigmoid({0}))",
     "logical_not": "({0} == 0)", "copy": "{0}",
 }
 BINARY: dict[str, str] = {
@@ -160,9 +164,9 @@ def elementwise_expr(node: Node, args: list[str], out_dtype: DType) -> str:
     if op == "clamp":
         out = args[0]
         if attrs.get("min") is not None:
-            out = f"tl.maximum({out}, {_literal(attrs['min'])})"
+            out = f"tl.maximum({out}, {_literal(attrs['min'])}, {_NAN})"
         if attrs.get("max") is not None:
-            out = f"tl.minimum({out}, {_literal(attrs['max'])})"
+            out = f"tl.minimum({out}, {_literal(attrs['max'])}, {_NAN})"
         return out
     if op == "where":
         other = args[2] if len(args) > 2 else _literal(attrs.get("other"))
