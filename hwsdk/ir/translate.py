@@ -24,9 +24,14 @@ __all__ = ["Translator", "encode", "overload_name", "DROPPED"]
 DROPPED = frozenset({
     "aten._assert_tensor_metadata.default", "aten._assert_scalar.default",
     "aten.sym_constrain_range_for_size.default", "aten._assert_async.msg",
-    "aten.sym_constrain_range.default",
+    "aten.sym_constrain_range.default", "aten._linalg_check_errors.default",
 })
-"""Runtime assertions torch.export inserts; the input guards cover what they check."""
+"""Runtime assertions torch.export inserts; the input guards cover what they check (linalg's
+error check raises only for singular or non-definite inputs, whose results hwsdk returns as
+the kernels compute them)."""
+
+_TOKEN = "$token"
+"""The value of an effect token: torch.export threads one through side-effecting calls."""
 
 _FRAME = re.compile(r'File "([^"]+)", line (\d+)')
 _UNBACKED = re.compile(r"u\d+|zuf\d+")
@@ -91,6 +96,9 @@ class Translator:
             spec = kinds[node.name]
             val = node.meta.get("val")
             kind = spec.kind.name
+            if kind == "TOKEN":
+                self.values[node.name] = _TOKEN
+                continue
             if kind == "USER_INPUT":
                 if not isinstance(val, torch.Tensor):
                     raise CaptureError(
@@ -128,15 +136,19 @@ class Translator:
             return
         if target in DROPPED:
             return
+        if node.target is torch.ops.higher_order.with_effects:
+            self.effect(node)
+            return
         source = _source(node, target)
         args = self.arg(tuple(node.args))
         kwargs = {k: self.arg(v) for k, v in node.kwargs.items()}
         out_vals = list(val) if isinstance(val, (tuple, list)) else [val]
         multi = isinstance(val, (tuple, list))
-        opdef = None if self._uses_unbacked((args, kwargs)) else op_for_aten(target)
-        converted = self._convert(opdef, target, args, kwargs, node, len(out_vals))
-        if converted is None or opdef is None:
-            self.torch_op(node, target, args, kwargs, out_vals, source)
+        opdef = op_for_aten(target)
+        converted = self.convert(opdef, target, args, kwargs, node, out_vals)
+        if opdef is None or not isinstance(converted, tuple):
+            reason = converted if isinstance(converted, str) else ""
+            self.torch_op(node, target, args, kwargs, out_vals, source, reason=reason)
             return
         inputs, attrs, n_out = converted
         names = [i.name if isinstance(i, TensorArg) else "" for i in inputs]
@@ -146,30 +158,66 @@ class Translator:
                        source=source)
         self.add(node, ir_node, out_vals[:n_out], multi=multi)
 
-    def _convert(self, opdef: OpDef | None, target: str, args: Any, kwargs: Any, node: Any,
-                 n_vals: int) -> tuple[list[Any], dict[str, Any], int] | None:
-        """The op set's (inputs, attrs, output count) for this call, or None (torch_op)."""
+    def convert(self, opdef: OpDef | None, target: str, args: Any, kwargs: Any, node: Any,
+                out_vals: list[Any]) -> tuple[list[Any], dict[str, Any], int] | str | None:
+        """The op set's (inputs, attrs, output count) for this call, or why it stays opaque.
+
+        The one rule for converters: a call a converter cannot express becomes a ``torch_op``
+        with the reason, whatever the converter does (declines, raises, or yields attrs the
+        op's type inference rejects or disagrees with); it never aborts the capture.
+
+        :returns: the conversion; a reason (str) for a ``torch_op``; None when no core op maps
+            ``target``.
+        """
         if opdef is None:
             return None
+        if self._uses_unbacked((args, kwargs)):
+            return "its arguments use a data-dependent size, which only PyTorch can bind"
+        try:
+            result = self._convert(opdef, target, args, kwargs, node, out_vals)
+        except Exception as exc:  # a converter's failure only means "not expressible"
+            return f"the {opdef.name} converter cannot express this call: " \
+                   f"{type(exc).__name__}: {exc}"
+        return result
+
+    def _convert(self, opdef: OpDef, target: str, args: Any, kwargs: Any, node: Any,
+                 out_vals: list[Any]) -> tuple[list[Any], dict[str, Any], int] | str:
         converted = opdef.aten[target](args, kwargs)
         if converted is None:
-            return None
+            return f"{opdef.name} does not express these arguments of {target}"
         inputs, attrs = converted
         if any(not (i == "" or i is None or isinstance(i, TensorArg)) for i in inputs):
-            return None
+            return f"{opdef.name} takes tensor inputs only, and this call passes a scalar"
         attrs = opdef.check_attrs(attrs)
         # A symbolic value in an attr the op cannot evaluate at run time: keep it opaque.
         if any(contains_sym(v) for k, v in attrs.items() if k not in opdef.sym_attrs) \
                 or self._uses_unbacked(attrs):
-            return None
-        n_out = opdef.num_outputs or n_vals
-        if n_out < n_vals and not all(
+            return f"an attr of {opdef.name} would be symbolic, and it takes only integers"
+        n_out = opdef.num_outputs or len(out_vals)
+        if n_out < len(out_vals) and not all(
                 u.target is operator.getitem and u.args[1] < n_out for u in node.users):
-            return None
+            return f"the call's extra outputs are used, and {opdef.name} has {n_out}"
+        mismatch = _infer_mismatch(opdef, inputs, attrs, out_vals[:n_out],
+                                   [self.tensor_type(v) for v in out_vals[:n_out]])
+        if mismatch:
+            return mismatch
         return list(inputs), attrs, n_out
 
+    def effect(self, node: Any) -> None:
+        """``with_effects(token, op, *args)``: torch.export's wrapper of a side-effecting call.
+
+        :raises CaptureError: for an effect other than the assertions in :data:`DROPPED`.
+        """
+        inner = overload_name(node.args[1])
+        if inner not in DROPPED:
+            raise CaptureError(
+                f"{inner} at {_source(node, inner).location() or node.name} has side effects "
+                "(torch.export threads an effect token through it); hwsdk compiles pure "
+                "graphs: move that call out of forward")
+        self.values[node.name] = [_TOKEN, None]
+
     def torch_op(self, node: Any, target: str, args: Any, kwargs: Any, out_vals: list[Any],
-                 source: Source) -> None:
+                 source: Source, reason: str = "") -> None:
         import torch
 
         inputs: list[str] = []
@@ -184,10 +232,12 @@ class Translator:
             )
         multi = isinstance(node.meta.get("val"), (tuple, list))
         outs = [f"{node.name}.{i}" if multi else node.name for i in range(len(out_vals))]
-        ir_node = Node(id=node.name, op=TORCH_OP, inputs=inputs,
-                       attrs={"target": target, "args": encoded_args, "kwargs": encoded_kwargs,
-                              "multi": multi},
-                       outputs=outs, source=source)
+        attrs = {"target": target, "args": encoded_args, "kwargs": encoded_kwargs,
+                 "multi": multi}
+        if reason:
+            attrs["reason"] = reason
+        ir_node = Node(id=node.name, op=TORCH_OP, inputs=inputs, attrs=attrs, outputs=outs,
+                       source=source)
         self.add(node, ir_node, out_vals, multi=multi)
 
     def _uses_unbacked(self, value: Any) -> bool:
@@ -227,6 +277,8 @@ class Translator:
         specs = self.program.graph_signature.output_specs
         result = []
         for spec, arg in zip(specs, node.args[0], strict=True):
+            if spec.kind.name == "TOKEN":
+                continue
             if spec.kind.name != "USER_OUTPUT":
                 raise CaptureError(
                     f"the model mutates {spec.target} in place ({spec.kind.name}); hwsdk "
@@ -240,6 +292,23 @@ class Translator:
                 )
             result.append(mapped)
         return result
+
+
+def _infer_mismatch(opdef: OpDef, inputs: list[Any], attrs: dict[str, Any],
+                    vals: list[Any], expected: list[TensorType]) -> str:
+    """Why the op's type inference contradicts torch's result types ("" when it agrees).
+
+    Dtypes, ranks and static sizes must agree; symbolic sizes are compared by torch's
+    guards at run time, so their spelling may differ here.
+    """
+    types = [i.type for i in inputs if isinstance(i, TensorArg)]
+    inferred = opdef.infer(types, attrs)
+    for got, want in zip(inferred, expected, strict=False):
+        same_dims = all(g == w for g, w in zip(got.shape, want.shape, strict=False)
+                        if isinstance(g, int) and isinstance(w, int))
+        if got.dtype != want.dtype or got.rank != want.rank or not same_dims:
+            return f"{opdef.name} would compute {got}, but PyTorch computes {want}"
+    return "" if len(inferred) >= len(vals) else f"{opdef.name} has too few outputs"
 
 
 def overload_name(target: Any) -> str:

@@ -176,6 +176,8 @@ def _conv_convert(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Converted
     """``conv2d(x, w, b, stride, padding, dilation, groups)`` (conv1d likewise)."""
     x, w = args[0], args[1]
     n = x.type.rank - 2
+    if x.type.rank != w.type.rank:  # an unbatched input: the op takes (N, C, *spatial)
+        return None
     b = args[2] if len(args) > 2 else None
     stride = args[3] if len(args) > 3 else 1
     padding = args[4] if len(args) > 4 else 0

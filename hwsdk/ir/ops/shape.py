@@ -214,6 +214,9 @@ def _cat_convert(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Converted 
     tensors = list(args[0])
     if not all(is_tensor(t) for t in tensors):
         return None
+    # torch.cat skips legacy empty 1-d tensors (torch.empty(0), e.g. an unfilled KV cache).
+    kept = [t for t in tensors if t.type.shape != (0,)]
+    tensors = kept or tensors[:1]
     rank = tensors[0].type.rank
     dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
     return tensors, {"dim": norm_dim(dim, rank)}
