@@ -195,9 +195,17 @@ def _expand(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
         # an expand to the input's own shape is the input; and OpenVINO's CPU plugin
         # segfaults in compile_model on a Broadcast of a 0-d Parameter to shape []
         return [args[0]]
-    # -1 keeps the input's dim; as 1 under bidirectional broadcast it does the same
-    shape = [1 if d == -1 else d for d in shape]
-    return [lw.ops.broadcast(args[0], lw.shape_vector(shape), broadcast_spec="BIDIRECTIONAL")]
+    # Broadcast to the exact target, each -1 (a kept dim) read off the input's shape.
+    # BIDIRECTIONAL with -1 as 1 would be shorter, but OpenVINO resolves that as
+    # max(input, 1), which is wrong when the kept dim is 0 at run time.
+    if -1 not in shape:
+        return [lw.ops.broadcast(args[0], lw.shape_vector(shape))]
+    o = lw.ops
+    lead = len(shape) - lw.type_of(node.inputs[0]).rank
+    sizes = o.shape_of(args[0], "i64")
+    parts = [o.gather(sizes, lw.i64([k - lead]), lw.i64(0)) if d == -1 else
+             o.unsqueeze(lw.dim(d), lw.i64(0)) for k, d in enumerate(shape)]
+    return [o.broadcast(args[0], o.concat(parts, 0))]
 
 
 @converter("slice")

@@ -63,6 +63,13 @@ class OpenVINORegion(CompiledRegion):
                        to_torch(t.dtype)) for t in types]
         self._presized = all("?" not in str(t.shape) for t in types)
         self._passthrough = dict(lowering.passthrough)
+        # (input index, dim, symbol) for each plain symbol an input's shape carries: a
+        # data-dependent symbol (u0, the size of a mask's selection made by PyTorch) is never in
+        # the call's env, so it is read off the input that carries it
+        self._carried = [(i, d, dim) for i, name in enumerate(region.inputs)
+                         for d, dim in enumerate(region.type_of(name).shape)
+                         if isinstance(dim, str) and dim.isidentifier()]
+        self._symbolic = any(static is None for static, _, _ in self._outs) or bool(self._symbols)
         # bound once: the per-call path is a few attribute loads, not imports
         self._Tensor, self._empty, self._from_numpy = ov.Tensor, torch.empty, torch.from_numpy
         self._scalar = lambda value: np.array(value, dtype=np.int64)
@@ -73,7 +80,15 @@ class OpenVINORegion(CompiledRegion):
             request = self._local.request = self.compiled.create_infer_request()
         return request
 
+    def _bind(self, inputs: Sequence[Any], env: Mapping[str, int]) -> Mapping[str, int]:
+        """``env`` plus the symbols it lacks that this region's inputs carry."""
+        missing = {symbol: int(inputs[i].shape[d]) for i, d, symbol in self._carried
+                   if symbol not in env}
+        return {**env, **missing} if missing else env
+
     def run(self, inputs: Sequence[Any], env: Mapping[str, int]) -> Sequence[Any]:
+        if self._symbolic:
+            env = self._bind(inputs, env)
         request = self._request()
         tensor_of = self._Tensor
         set_input = request.set_input_tensor
