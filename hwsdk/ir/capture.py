@@ -9,6 +9,7 @@ constant subgraphs (:mod:`hwsdk.ir.fold`).
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,18 +75,6 @@ def check_example_inputs(example_inputs: Any) -> tuple[Any, ...]:
             f"example_inputs must be a tuple of tensors, got {type(example_inputs).__name__}; "
             "wrap a single tensor as (x,)"
         )
-    for i, leaf in enumerate(tree_leaves(tuple(example_inputs))):
-        if isinstance(leaf, torch.Tensor):
-            if leaf.dtype == torch.float64:
-                raise UnsupportedDtypeError(
-                    f"example input #{i} is float64; hwsdk targets compute in float32 or "
-                    "narrower: call model.float() and pass x.float()"
-                )
-            if leaf.is_complex():
-                raise UnsupportedDtypeError(
-                    f"example input #{i} is {leaf.dtype}; complex tensors are not supported: "
-                    "split real and imaginary parts (torch.view_as_real) before the model"
-                )
     return tuple(example_inputs)
 
 
@@ -114,7 +103,10 @@ def export_program(model: Any, example_inputs: tuple[Any, ...],
             f"model must be a torch.nn.Module, got {type(model).__name__}; wrap a function in "
             "an nn.Module whose forward calls it"
         )
-    with EXPORT_LOCK:
+    with EXPORT_LOCK, warnings.catch_warnings():
+        # torch.export's own use of its deprecated LeafSpec (torch 2.13); nothing a user can do.
+        warnings.filterwarnings("ignore", category=FutureWarning,
+                                message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
         return _export_locked(model, example_inputs, dynamic_shapes)
 
 

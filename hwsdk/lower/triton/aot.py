@@ -174,8 +174,11 @@ def _compile_kernel(spec: KernelSpec, module: Any, signature: dict[str, str], ar
 
     backend, arch_value, warp = gpu_target(arch)
     src = ASTSource(getattr(module, spec.name), signature, dict(spec.constexprs))
+    # FP fusion (fma) stated, not left to Triton's default, which changes in Triton 3.10 and
+    # warns on every compile until chosen.
     return triton.compile(src, target=GPUTarget(backend, arch_value, warp),
-                          options={"num_warps": spec.num_warps, "num_stages": spec.num_stages})
+                          options={"num_warps": spec.num_warps, "num_stages": spec.num_stages,
+                                   "enable_fp_fusion": True})
 
 
 def build_artifact(model: Any, example_inputs: Sequence[Any], target: str, *,
