@@ -83,6 +83,14 @@ def check_targets(target: str) -> str | list[str]:
     return refs[0] if len(refs) == 1 else refs
 
 
+def _require_available(targets: str | list[str]) -> None:
+    """Refuse an unavailable target asked for by name before the (slow) capture."""
+    from hwsdk.api import require_available
+    from hwsdk.registry import get_registry
+
+    require_available(targets, {}, get_registry())
+
+
 def _plan(captured: Any, target: Any, loaded: Any, min_block_size: int,
           fallback_ops: tuple[str, ...]) -> Any:
     from hwsdk.api import plan_graph
@@ -239,6 +247,8 @@ def compile_cmd(model: str, target: str, out: Path | None, min_block_size: int,
     writer = None
     if out is not None and isinstance(targets, str) and targets != "auto":
         writer = model_writer(get_registry(), get_registry().canonical(targets))
+    if writer is None:
+        _require_available(targets)
     loaded, captured = prepare(model, progress)
     if writer is not None:  # the plugin builds the whole artifact itself, no device needed
         assert out is not None and isinstance(targets, str)
@@ -281,15 +291,14 @@ def run_cmd(model: str | None, target: str, repeat: int, tolerance: float, min_b
     from hwsdk.models import DEFAULT_MODEL
     from hwsdk.report.text import render_summary
 
-    check_targets(target)
+    _require_available(check_targets(target))
     progress = Progress()
     loaded, captured = prepare(model or DEFAULT_MODEL, progress)
     compiled = compile_model(loaded, captured, target, min_block_size, fallback_ops, progress)
     with progress.stage("checking against eager"):
         accuracy = compare(loaded.model, compiled, loaded.example_inputs)
-    with progress.stage(f"timing ({repeat} interleaved calls each)"):
-        eager_s, hwsdk_s = time_side_by_side(loaded.model, compiled, loaded.example_inputs,
-                                             repeat)
+    with progress.stage(f"timing ({repeat} interleaved rounds)"):
+        timing = time_side_by_side(loaded.model, compiled, loaded.example_inputs, repeat)
     click.echo(render_summary(compiled.plan))
     click.echo("")
     ok = accuracy.relative <= tolerance
@@ -299,11 +308,8 @@ def run_cmd(model: str | None, target: str, repeat: int, tolerance: float, min_b
     if accuracy.int_elements:
         click.echo(f"integer outputs: {accuracy.int_mismatches} of {accuracy.int_elements} "
                    "elements differ from eager")
-    faster = (f"{eager_s / hwsdk_s:.2f}x faster" if hwsdk_s < eager_s
-              else f"{hwsdk_s / eager_s:.2f}x slower")
-    click.echo(f"time per call: eager {eager_s * 1e3:.3f} ms, hwsdk {hwsdk_s * 1e3:.3f} ms, "
-               f"ratio hwsdk/eager {hwsdk_s / eager_s:.3f} ({faster}; median of {repeat} "
-               "interleaved calls)")
+    click.echo(f"time per call: eager {timing.eager_s * 1e3:.3f} ms, hwsdk "
+               f"{timing.hwsdk_s * 1e3:.3f} ms (medians); {timing.headline()}")
     busy = machine_load_note()
     if busy:
         click.echo(busy)

@@ -82,7 +82,7 @@ def test_run_compares_with_eager(subset_target: str, factory_file: Path,
                                "--repeat", "3"], capsys)
     assert code == 0, err
     assert "max abs error vs eager: " in out and " OK" in out
-    assert "ratio hwsdk/eager" in out and "median of 3 interleaved calls" in out
+    assert "ratio hwsdk/eager" in out and "over 3 interleaved rounds" in out
     assert f"{subset_target}" in out and "compiled" in out
 
 
@@ -199,3 +199,24 @@ def test_compile_out_prefers_the_whole_model_writer(tmp_path: Path,
     assert "ahead-of-time artifact for whole written to" in out
     assert json.loads((out_dir / "manifest.json").read_text()) == {"target": "whole",
                                                                    "model": "MLP"}
+
+
+@pytest.mark.parametrize("command", ["run", "compile"])
+def test_unavailable_target_is_refused_before_loading_the_model(
+        command: str, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from hwsdk.engines import ort_info
+    from hwsdk.registry import reset_registry
+
+    real = ort_info._version
+    monkeypatch.setattr(ort_info, "_version", lambda d: None if d == "onnx" else real(d))
+    monkeypatch.setattr("hwsdk.cli.model_cmds.prepare",
+                        lambda *a: pytest.fail("the model was loaded"))
+    reset_registry()
+    try:
+        code, _, err = _explain([command, "mlp", "-t", "cpu"], capsys)
+    finally:
+        monkeypatch.undo()
+        reset_registry()
+    assert code == 1
+    assert "hwsdk: error: target cpu is unavailable here: onnx not installed" in err
