@@ -16,7 +16,8 @@ from hwsdk.report.html import render_html
 CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"),
                              shutil.which("google-chrome")) if p), None)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed "
-                                "(Debian package `chromium`; .ci/run installs it)")
+                                "(Debian package `chromium`; `bash scripts/setup.sh "
+                                "--with-browser` installs it, .ci/run does)")
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-extensions",
          "--no-first-run", "--disable-dev-shm-usage", "--enable-logging=stderr", "--v=0"]
 
