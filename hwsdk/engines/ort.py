@@ -98,7 +98,8 @@ class OrtRegion(CompiledRegion):
         feeds = {}
         for name, tensor in zip(self._inputs, inputs, strict=True):
             t = tensor.detach()
-            feeds[name] = (t if t.is_contiguous() else t.contiguous()).numpy()  # a view
+            # a view whose base is the (possibly copied) tensor: it lives as long as feeds
+            feeds[name] = (t if t.is_contiguous() else t.contiguous()).numpy()
         for name, symbol in self._symbols:
             feeds[name] = _np_int64(env[symbol])
         try:

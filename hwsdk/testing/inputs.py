@@ -26,7 +26,8 @@ from hwsdk.capability import INPUT_CLASSES
 from hwsdk.ir.dtypes import DType
 from hwsdk.testing.case import Case, Input
 
-__all__ = ["INPUT_CLASSES", "LAYOUTS", "class_cases", "apply_class", "declared_unhandled"]
+__all__ = ["INPUT_CLASSES", "LAYOUTS", "class_cases", "apply_class", "relayout",
+           "declared_unhandled"]
 
 LAYOUTS = ("transposed", "strided", "expanded", "zero_stride")
 """Classes that change strides (and, for the broadcasts, which values repeat)."""
@@ -133,6 +134,14 @@ def _layout(tensor: Any, spec: Input, cls: str) -> Any:
     if cls == "zero_stride" and tensor.numel():
         return tensor.reshape(-1)[0].expand(shape)
     return tensor
+
+
+def relayout(tensor: Any, cls: str) -> Any:
+    """``tensor`` in layout ``cls`` (one of :data:`LAYOUTS`), for engine tests: the same
+    values for ``transposed`` and ``strided``, a broadcast of part of it otherwise."""
+    if cls not in LAYOUTS:
+        raise ValueError(f"unknown layout {cls!r}; one of {LAYOUTS}")
+    return _layout(tensor, Input(tuple(tensor.shape)), cls)
 
 
 def _with_nan_inf(tensor: Any, offset: int) -> Any:

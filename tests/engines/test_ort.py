@@ -156,3 +156,42 @@ def test_weights_reach_the_session_without_a_copy_into_the_model() -> None:
     x = torch.randn(4, 16)
     torch.testing.assert_close(compiled.run([x], {})[0], _expected(region, x), atol=1e-5,
                                rtol=1e-5)
+
+
+def _three_input_region(w: torch.Tensor) -> Region:
+    t = TensorType(DType.f32, (6, 8))
+    nodes = [Node("n0", "mul", ["x", "y"], {}, ["h"]), Node("n1", "add", ["h", "z"], {}, ["s"]),
+             Node("n2", "linear", ["s", "w", ""], {}, ["out"])]
+    graph = Graph(inputs=["x", "y", "z"], outputs=["out"], nodes=nodes,
+                  types={"x": t, "y": t, "z": TensorType(DType.f32, (8,)), "h": t, "s": t,
+                         "w": TensorType(DType.f32, (8, 8)), "out": t},
+                  params=["w"], param_data={"w": w})
+    return Region("r0", "cpu", graph, nodes, ["x", "y", "z"], ["out"], ["w"])
+
+
+@pytest.mark.parametrize("io_binding", [False, True])
+@pytest.mark.parametrize("layout", ["transposed", "strided", "expanded", "zero_stride"])
+@pytest.mark.parametrize("position", ["x", "y", "z", "w"])
+def test_non_contiguous_input_in_every_position_outlives_nothing(
+        io_binding: bool, layout: str, position: str) -> None:
+    """Issue 13: a contiguous copy of a strided input must live until the engine has read it,
+    and what comes back must not point into memory freed after the call."""
+    import gc
+
+    from hwsdk.testing.inputs import relayout
+
+    gen = torch.Generator().manual_seed(0)
+    values = {"x": torch.randn(6, 8, generator=gen), "y": torch.randn(6, 8, generator=gen),
+              "z": torch.randn(8, generator=gen), "w": torch.randn(8, 8, generator=gen)}
+    values[position] = relayout(values[position], layout)
+    assert not values[position].is_contiguous() or values[position].dim() < 2
+    x, y, z, w = (values[k] for k in "xyzw")
+    want = torch.nn.functional.linear(x * y + z, w)
+    compiled = compile_region(_three_input_region(w), options={"io_binding": io_binding})
+    outs = [compiled.run([x, y, z], {})[0] for _ in range(3)]
+    del x, y, z, values
+    gc.collect()
+    junk = [torch.full((6, 8), 1e30) for _ in range(64)]  # reuse whatever was freed
+    for out in outs:
+        torch.testing.assert_close(out, want, atol=1e-5, rtol=1e-5)
+    assert len({o.data_ptr() for o in outs}) == 3 and junk  # every call owns its output

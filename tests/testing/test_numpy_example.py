@@ -100,3 +100,42 @@ def test_outputs_share_memory_with_numpy(numpy_target: Registry) -> None:
     (y,) = compiled.run([x], {})
     assert torch.equal(x, y) and y.data_ptr() != x.data_ptr()  # never an alias of an input
     assert compiled.details["engine"] == "NumPy"
+
+
+@pytest.mark.parametrize("layout", ["transposed", "strided", "expanded", "zero_stride"])
+@pytest.mark.parametrize("position", ["x", "y", "w"])
+def test_every_layout_in_every_position(numpy_target: Registry, layout: str,
+                                        position: str) -> None:
+    """Issue 13: the engine reads strided, broadcast and zero-stride inputs and params
+    (NumPy views keep the tensors alive), and outputs outlive the call."""
+    import gc
+
+    import torch
+
+    from hwsdk.ir.dtypes import DType
+    from hwsdk.ir.graph import Graph, Node, TensorType
+    from hwsdk.plugin import Region
+    from hwsdk.testing.inputs import relayout
+
+    gen = torch.Generator().manual_seed(0)
+    values = {"x": torch.randn(6, 8, generator=gen), "y": torch.randn(6, 8, generator=gen),
+              "w": torch.randn(8, 8, generator=gen)}
+    values[position] = relayout(values[position], layout)
+    x, y, w = (values[k] for k in "xyw")
+    t = TensorType(DType.f32, (6, 8))
+    nodes = [Node("n0", "mul", ["x", "y"], {}, ["h"]),
+             Node("n1", "linear", ["h", "w", ""], {}, ["out"])]
+    graph = Graph(["x", "y"], ["out", "h"], nodes, {"x": t, "y": t, "h": t, "out": t,
+                                                    "w": TensorType(DType.f32, (8, 8))},
+                  ["w"], {"w": w})
+    region = Region("r0", "numpy", graph, nodes, ["x", "y"], ["out", "h"], ["w"])
+    compiled = numpy_target.compile("numpy", region, {})
+    want = [torch.nn.functional.linear(x * y, w), x * y]
+    runs = [compiled.run([x, y], {}) for _ in range(2)]
+    del x, y, values
+    gc.collect()
+    junk = [torch.full((6, 8), 1e30) for _ in range(64)]
+    for outs in runs:
+        for got, expected in zip(outs, want, strict=True):
+            torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)
+    assert runs[0][0].data_ptr() != runs[1][0].data_ptr() and junk
