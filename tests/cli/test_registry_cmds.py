@@ -119,6 +119,11 @@ def hwsdk_targets():
     return [TargetInfo(name="badtable", vendor="test")]
 
 @hookimpl
+def hwsdk_probe(target):
+    from hwsdk.plugin import Availability
+    return Availability(available=True, devices=["cpu"])
+
+@hookimpl
 def hwsdk_capabilities(target):
     return {"target": "badtable", "version": "1", "opset_version": OPSET_VERSION,
             "provenance": [{"source": "test"}], "ops": {"add": {"dtypes": {"f33": "yes"}}}}
@@ -198,3 +203,15 @@ def test_caps_survives_an_unusable_cache_dir(tmp_path: Path,
     assert "scaled_dot_product_attention" in captured.out
     assert "hwsdk: warning: cannot use the cache directory" in captured.err
     assert "HWSDK_CACHE_DIR" in captured.err
+
+
+def test_auto_leaves_out_a_target_whose_table_is_broken(bad_table: Path,
+                                                        subset_target: str) -> None:
+    from hwsdk.api import resolve_targets
+    from hwsdk.registry import get_registry
+
+    with installed(bad_table):
+        _, prefs, availability = resolve_targets("auto", get_registry())
+    assert subset_target in prefs and "badtable" not in prefs
+    assert not availability["badtable"]["available"]
+    assert "ops.add.dtypes key 'f33'" in availability["badtable"]["reason"]
