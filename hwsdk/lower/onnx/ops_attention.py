@@ -73,4 +73,10 @@ def _sdpa(b: Builder, node: Node, ins: list[str]) -> Sequence[str]:
         else:
             scores = b.op1("Add", [scores, b.cast(ins[3], mask_type, dt)])
     probs = b.op1("Softmax", [scores], axis=-1)
+    # PyTorch's attention gives a row whose scores are all -inf (a query that may attend to
+    # nothing, e.g. a left-padding position) zeros, where Softmax gives NaN (its _safe_softmax)
+    masked = b.op1("IsInf", [scores], detect_positive=0)
+    none_allowed = b.op1("ReduceMin", [b.cast(masked, DType.bool, DType.i32), b.ints([-1])],
+                         keepdims=1)
+    probs = b.op1("Where", [b.cast(none_allowed, DType.i32, DType.bool), b.const(0.0, dt), probs])
     return [b.op1("MatMul", [probs, v])]

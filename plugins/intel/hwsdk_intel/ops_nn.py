@@ -3,6 +3,7 @@ embedding) and for shape, indexing and creation ops (see :mod:`.lowering`)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from hwsdk.ir.dtypes import DType
@@ -169,10 +170,20 @@ def _sdpa(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
     causal = bool(node.attrs.get("is_causal"))
     if mask is None and scale is None:
         return [o.scaled_dot_product_attention(q, k, v, causal=causal)]
+    explicit = mask is not None
     if mask is None:
         mask = lw.const(0.0, dtype)
     scale_node = lw.const(float(scale), dtype) if scale is not None else None
-    return [o.scaled_dot_product_attention(q, k, v, mask, scale_node, causal=causal)]
+    out = o.scaled_dot_product_attention(q, k, v, mask, scale_node, causal=causal)
+    if not explicit:
+        return [out]
+    # PyTorch gives a query row its mask allows nothing for (e.g. a left-padding position)
+    # zeros; OpenVINO's fused attention gives NaN there
+    mask_dtype = lw.type_of(node.inputs[3]).dtype
+    blocked = (o.logical_not(mask) if mask_dtype == DType.bool
+               else o.equal(mask, lw.const(-math.inf, mask_dtype)))
+    none_allowed = o.reduce_logical_and(blocked, lw.i64([-1]), keep_dims=True)
+    return [o.select(none_allowed, lw.const(0.0, dtype), out)]
 
 
 # --- shape ----------------------------------------------------------------------------------------
