@@ -29,11 +29,22 @@ from hwsdk.lower.onnx import OPSET, LoweredModel, lower
 from hwsdk.lower.onnx.builder import numpy_dtype
 from hwsdk.plugin import CompiledRegion, Region
 
-__all__ = ["EngineError", "OPTIONS", "OrtRegion", "compile_region", "compile_lowered",
-           "available_providers", "probe", "session_options"]
+__all__ = ["ACCUMULATION", "EngineError", "OPTIONS", "OrtRegion", "compile_region",
+           "compile_lowered", "available_providers", "probe", "session_options"]
 
 _LEVELS = {"disable": "ORT_DISABLE_ALL", "basic": "ORT_ENABLE_BASIC",
            "extended": "ORT_ENABLE_EXTENDED", "all": "ORT_ENABLE_ALL"}
+
+
+ACCUMULATION = {
+    "order": "sequential", "precision": "input dtype (f32 for f32)",
+    "note": "ONNX Runtime's CPU ReduceSum/ReduceMean add the terms one after another: the "
+            "relative error of a float32 sum of n terms grows up to n * 2^-24 (10^7 x 0.1: "
+            "1.1 %), where PyTorch's cascade sum stays near log2(n) * 2^-24; see "
+            "docs/numerics.md"}
+"""The accumulation fact every region with a sum or mean records in its compile details."""
+
+_SUMMING = frozenset({"sum", "mean"})
 
 
 class EngineError(HwsdkError):
@@ -247,6 +258,9 @@ def compile_region(region: Region, providers: Sequence[str] | None = None,
             fh.write(lowered.serialize())
     compiled = compile_lowered(lowered, providers, options, label=region.id)
     compiled.io_binding = bool(options.get("io_binding", False))
+    sums = [n.id for n in region.nodes if n.op in _SUMMING]
+    if sums:
+        compiled.details["accumulation"] = {**ACCUMULATION, "nodes": sums}
     if options.get("validate", True):
         _validate(compiled, region)
     return compiled

@@ -160,6 +160,14 @@ def test_round_trip(request: pytest.FixtureRequest, ref: str, dtype: DType) -> N
     _settle(request, "round_trip", ref, outcome, dtype=dtype.value)
 
 
+def test_accumulation(request: pytest.FixtureRequest, ref: str) -> None:
+    """Long float32 sums stay within the bound of the accumulation order the region declares."""
+    from hwsdk.testing.numerics import check_accumulation
+
+    settings = _settings(request.config)
+    _settle(request, "accumulation", ref, _guarded(check_accumulation, ref, settings))
+
+
 def test_unclaimed_region(request: pytest.FixtureRequest, ref: str) -> None:
     """hwsdk_compile on an op it never claimed raises an hwsdk error with a message."""
     _settle(request, "errors", ref, _guarded(checks.check_unclaimed_region, ref))
