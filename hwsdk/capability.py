@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hwsdk.ir.dtypes import DType
+from hwsdk.ir.dtypes import DType, default_support
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.ir.opdef import TORCH_OP
 
@@ -216,7 +216,7 @@ class CapabilityTable(_Model):
         entry = self.ops.get(op)
         if entry is None:
             return "no"
-        return entry.dtypes.get(dtype, "unknown")
+        return entry.dtypes.get(dtype, default_support(dtype))
 
 
 class ReasonCode(enum.StrEnum):
@@ -303,16 +303,17 @@ def judge(table: CapabilityTable, node: Node, graph: Graph) -> Verdict:
     """
     target = table.target
     if node.op == TORCH_OP:
-        aten = node.attrs.get("target", "?")
+        aten, why = node.attrs.get("target", "?"), node.attrs.get("reason")
         return Verdict(target=target, node_id=node.id, ok=False, code=ReasonCode.OPAQUE_OP,
-                       reason=f"{aten} is outside the core op set, so only PyTorch runs it")
+                       reason=f"{aten} stays opaque ({why}), so only PyTorch runs it" if why
+                       else f"{aten} is outside the core op set, so only PyTorch runs it")
     entry = table.ops.get(node.op)
     if entry is None:
         return Verdict(target=target, node_id=node.id, ok=False, code=ReasonCode.NO_KERNEL,
                        reason=f"{target} has no kernel for {node.op} "
                               f"({node.source.aten or node.op})")
     for dtype in node_dtypes(node, graph):
-        support = entry.dtypes.get(dtype, "unknown")
+        support = entry.dtypes.get(dtype, default_support(dtype))
         if support == "no":
             supported = sorted(str(d) for d, s in entry.dtypes.items() if s == "yes")
             return Verdict(target=target, node_id=node.id, ok=False, code=ReasonCode.DTYPE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from hwsdk.ir.dtypes import DType
+from hwsdk.ir.dtypes import COMPLEX_DTYPES, TABLE_DTYPES, DType
 from hwsdk.ir.opdef import OPSET_VERSION, all_ops
 from hwsdk.plugin import Availability, CompiledRegion, Region, TargetInfo, hookimpl
 
@@ -14,7 +14,10 @@ if TYPE_CHECKING:
 
 HWSDK_PLUGIN_API = ">=1,<2"
 
-_DTYPES = [d for d in DType if d is not DType.f64]
+_DTYPES = sorted({*TABLE_DTYPES, *COMPLEX_DTYPES, DType.f64, DType.u16, DType.u32, DType.u64})
+"""What PyTorch computes in: every standard dtype, float64 and complex included (the
+sub-byte, bit-container and quantized dtypes have few kernels; nodes in them still run here,
+as every node can)."""
 
 # What PyTorch's CPU kernels run, probed op by op (tests/builtin/test_torch_target.py runs
 # every op's reference in every dtype and fails when a claim here is wrong either way).
