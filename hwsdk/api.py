@@ -318,6 +318,7 @@ def _compile_now(model: Any, example_inputs: Sequence[Any], *, target: Any, min_
                  fallback_ops: Collection[str], require_full: bool, dynamic_shapes: Any,
                  options: Mapping[str, Any]) -> Any:
     from hwsdk.ir.capture import capture
+    from hwsdk.ir.inputs import warn_if_differentiated
 
     registry = get_registry()
     captured = capture(model, example_inputs, dynamic_shapes=dynamic_shapes)
@@ -325,7 +326,10 @@ def _compile_now(model: Any, example_inputs: Sequence[Any], *, target: Any, min_
                       options=options, registry=registry, model_name=type(model).__name__)
     if require_full:
         _raise_if_not_full(plan)
-    return build_compiled(captured, plan, registry, options, require_full)
+    compiled = build_compiled(captured, plan, registry, options, require_full)
+    warn_if_differentiated(example_inputs, [r.target for r in plan.regions
+                                            if r.status == "compiled"])
+    return compiled
 
 
 class LazyCompiledModel:

@@ -3,6 +3,7 @@ no bare KeyError or AttributeError reaches the user."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -70,15 +71,73 @@ def test_example_inputs_not_a_tuple() -> None:
         hwsdk.compile(model, 3, target="torch")
 
 
-@pytest.mark.parametrize("dtype", ["float64", "complex64"])
-def test_float64_and_complex_inputs_are_refused(dtype: str) -> None:
+def _linear_model() -> Any:
     import torch
 
-    model = torch.nn.Identity()
-    x = torch.randn(2, 3).to(getattr(torch, dtype))
-    with pytest.raises(UnsupportedDtypeError) as info:
-        hwsdk.compile(model, (x,), target="torch")
-    assert ("model.float()" in str(info.value)) or ("view_as_real" in str(info.value))
+    class Net(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.proj = torch.nn.Linear(8, 4)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.proj(x)
+
+    return Net().eval()
+
+
+def test_float64_weights_with_float32_inputs_fail_at_compile_time() -> None:
+    import torch
+
+    with pytest.raises(UnsupportedDtypeError, match=r"float64 weights \('proj.weight'\) but "
+                       r"example input #0 is float32.*call model.float\(\) or pass float64"):
+        hwsdk.compile(_linear_model().double(), (torch.randn(2, 8),), target="cpu")
+
+
+def test_meta_inputs_and_weights_say_what_to_pass() -> None:
+    import torch
+
+    with pytest.raises(InvalidArgumentError, match=r"input #0 is on the meta device.*"
+                       r"torch.zeros\(\(2, 8\), dtype=torch.float32\)"):
+        hwsdk.compile(_linear_model(), (torch.randn(2, 8, device="meta"),), target="cpu")
+    with pytest.raises(InvalidArgumentError, match=r"'proj.weight'.* meta device.*load_state"):
+        hwsdk.compile(_linear_model().to("meta"), (torch.randn(2, 8),), target="cpu")
+
+
+def test_a_python_number_output_names_its_line_and_the_fix() -> None:
+    import torch
+
+    class Total(torch.nn.Module):
+        def forward(self, x: torch.Tensor) -> Any:
+            return x * 2, x.sum().item()
+
+    with pytest.raises(CaptureError, match=r"returns a Python float \(computed at "
+                       r".*test_bad_input.py:\d+\).*drop .item\(\)"):
+        hwsdk.compile(Total(), (torch.randn(3),), target="cpu")
+
+
+def test_example_input_of_the_wrong_shape_names_module_expected_and_got() -> None:
+    import torch
+
+    with pytest.raises(CaptureError) as info:
+        hwsdk.compile(_linear_model(), (torch.randn(2, 7),), target="cpu")
+    message = str(info.value)
+    assert "in proj (Linear, expects in_features=8), which got float32[2, 7]" in message
+    assert "#0 float32[2, 7]" in message and ".." not in message
+    assert "traceable" not in message
+
+
+def test_inputs_that_require_grad_warn_naming_targets_that_cannot_differentiate() -> None:
+    import torch
+
+    x = torch.randn(2, 8, requires_grad=True)
+    with pytest.warns(UserWarning, match=r"input #0 requires grad, but cpu cannot "
+                      r"differentiate.*target='torch'"):
+        hwsdk.compile(_linear_model(), (x,), target="cpu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch differentiates: no warning
+        compiled = hwsdk.compile(_linear_model(), (x,), target="torch")
+    compiled(x).sum().backward()
+    assert x.grad is not None
 
 
 @pytest.mark.parametrize(("make", "pattern"), [

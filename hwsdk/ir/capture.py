@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hwsdk.errors import CaptureError, InvalidArgumentError, UnsupportedDtypeError
+from hwsdk.errors import CaptureError, InvalidArgumentError
 from hwsdk.ir.fold import fold_constants
 from hwsdk.ir.graph import Graph, TensorType
+from hwsdk.ir.inputs import check_example_inputs, check_weights, diagnose_export_failure
 from hwsdk.ir.opdef import TORCH_OP, get_op
 from hwsdk.ir.saved import is_exported_program, unpack_program
 from hwsdk.ir.symbols import SymbolNamer, dim_names
@@ -59,25 +60,6 @@ class Captured:
     arg_names: list[str] = field(default_factory=list)
 
 
-def check_example_inputs(example_inputs: Any) -> tuple[Any, ...]:
-    """Validate example inputs: a tuple (or list) of tensors and pytrees of tensors.
-
-    :raises InvalidArgumentError: for a non-tuple.
-    :raises UnsupportedDtypeError: for float64 or complex tensors.
-    """
-    import torch
-    from torch.utils._pytree import tree_leaves
-
-    if isinstance(example_inputs, torch.Tensor):
-        example_inputs = (example_inputs,)
-    if not isinstance(example_inputs, (tuple, list)):
-        raise InvalidArgumentError(
-            f"example_inputs must be a tuple of tensors, got {type(example_inputs).__name__}; "
-            "wrap a single tensor as (x,)"
-        )
-    return tuple(example_inputs)
-
-
 def _decomposition_table() -> dict[Any, Any]:
     import torch
 
@@ -103,33 +85,35 @@ def export_program(model: Any, example_inputs: tuple[Any, ...],
             f"model must be a torch.nn.Module, got {type(model).__name__}; wrap a function in "
             "an nn.Module whose forward calls it"
         )
-    with EXPORT_LOCK, warnings.catch_warnings():
-        # torch.export's own use of its deprecated LeafSpec (torch 2.13); nothing a user can do.
-        warnings.filterwarnings("ignore", category=FutureWarning,
-                                message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
-        return _export_locked(model, example_inputs, dynamic_shapes)
-
-
-def _export_locked(model: Any, example_inputs: tuple[Any, ...], dynamic_shapes: Any) -> Any:
-    import torch
-
     try:
-        program = torch.export.export(model, example_inputs, dynamic_shapes=dynamic_shapes,
-                                      strict=False)
+        program = _locked(lambda: torch.export.export(
+            model, example_inputs, dynamic_shapes=dynamic_shapes, strict=False))
     except Exception as exc:  # torch.export raises many types; all mean "cannot capture"
+        diagnosis = diagnose_export_failure(model, example_inputs)  # eager, outside the lock
+        if diagnosis:
+            raise CaptureError(diagnosis) from exc
         text = str(exc).strip()
         first = text.splitlines()[0] if text else type(exc).__name__
         raise CaptureError(
             f"torch.export could not capture {type(model).__name__}: {type(exc).__name__}: "
-            f"{first[:300]}. {capture_hint(exc)}"
+            f"{first[:300].rstrip('.')}. {capture_hint(exc)}"
         ) from exc
     try:
-        return program.run_decompositions(_decomposition_table())
+        return _locked(lambda: program.run_decompositions(_decomposition_table()))
     except Exception as exc:
         raise CaptureError(
             f"decomposing {type(model).__name__} to ATen core ops failed: {exc}; report this "
             "with the model, or mark the failing op's module as a fallback"
         ) from exc
+
+
+def _locked(step: Callable[[], Any]) -> Any:
+    """Run one torch.export step under :data:`EXPORT_LOCK`."""
+    with EXPORT_LOCK, warnings.catch_warnings():
+        # torch.export's own use of its deprecated LeafSpec (torch 2.13); nothing a user can do.
+        warnings.filterwarnings("ignore", category=FutureWarning,
+                                message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
+        return step()
 
 
 def capture_hint(exc: BaseException) -> str:
@@ -197,9 +181,13 @@ def capture(model: Any, example_inputs: Sequence[Any], dynamic_shapes: Any = Non
     :param example_inputs: a tuple of tensors (or pytrees of tensors).
     :param dynamic_shapes: passed to ``torch.export.export`` unchanged; the names of its
         ``torch.export.Dim`` objects become the IR's symbol names.
-    :raises CaptureError: when torch.export cannot capture the model.
-    :raises UnsupportedDtypeError: for float64 or complex inputs.
+    :raises CaptureError: when torch.export cannot capture the model, or it returns
+        something other than tensors.
+    :raises InvalidArgumentError: for meta tensors among the inputs or weights.
+    :raises UnsupportedDtypeError: for float64 weights that PyTorch cannot run on float32 inputs.
     """
+    import torch
+
     if kwargs:
         raise InvalidArgumentError("capture takes positional example inputs only")
     if is_exported_program(model):
@@ -209,6 +197,8 @@ def capture(model: Any, example_inputs: Sequence[Any], dynamic_shapes: Any = Non
         if dynamic_shapes is None:
             dynamic_shapes = saved.dynamic_shapes
     args = check_example_inputs(example_inputs)
+    if isinstance(model, torch.nn.Module):
+        check_weights(model, args)
     program = export_program(model, args, dynamic_shapes)
     namer = SymbolNamer(_renames(program, dim_names(model, args, dynamic_shapes)))
     graph = Translator(program, namer).translate()

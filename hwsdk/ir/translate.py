@@ -15,6 +15,7 @@ from typing import Any
 from hwsdk.errors import CaptureError
 from hwsdk.ir.dtypes import from_torch
 from hwsdk.ir.graph import Graph, Node, Source, TensorType
+from hwsdk.ir.inputs import non_tensor_output
 from hwsdk.ir.opdef import OPSET_VERSION, TORCH_OP, OpDef, TensorArg, op_for_aten
 from hwsdk.ir.symbolic import symbols_in
 from hwsdk.ir.symbols import SymbolNamer, SymExpr, SymFloatExpr, contains_sym
@@ -287,6 +288,11 @@ class Translator:
             mapped = self.values.get(arg.name) if isinstance(arg, torch.fx.Node) else None
             if not isinstance(mapped, str) or isinstance(mapped, SymExpr) \
                     or mapped not in self.types:
+                if isinstance(arg, torch.fx.Node) and not isinstance(
+                        arg.meta.get("val"), torch.Tensor):
+                    kind = type(arg.meta.get("val")).__name__.removeprefix("Sym").lower()
+                    where = _source(arg, overload_name(arg.target))
+                    raise non_tensor_output(kind, where.location() or arg.name)
                 raise CaptureError(
                     f"model output {arg!r} is not a tensor; return tensors (or pytrees of them)"
                 )
