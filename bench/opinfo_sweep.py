@@ -19,9 +19,12 @@ Outcomes per (sample, target):
 - ``crash`` (the child process died) and ``timeout`` (no result within ``--timeout`` s);
 - ``skip:<reason>``: ``eager-raises``, ``export`` (torch.export itself refuses the sample),
   ``nondeterministic`` (two eager runs differ), ``input-dtype`` (a float64 or complex input,
-  which hwsdk refuses by design).
+  which hwsdk refuses by design), ``input-layout`` (a sparse input), ``random``
+  (``dropout_p > 0``).
 
-Ops are skipped whole when they do not support float32 on CPU, or are random (:data:`RANDOM`).
+Ops are skipped whole when they do not support float32 on CPU, are random (:data:`RANDOM`,
+matched against the name without ``nn.functional.``) or
+sparse (``sparse.*``).
 Tolerance (:func:`matches`): same shape and dtype; integers and booleans equal; floats
 ``|actual - expected| <= ATOL + RTOL * |expected|`` elementwise with NaN equal to NaN, where
 ``ATOL`` is scaled by the largest finite ``|expected|`` when that exceeds 1 (reductions and
@@ -53,9 +56,11 @@ from typing import Any
 RESULTS = Path(__file__).parent / "results"
 RTOL = 1e-4
 ATOL = 1e-5
-RANDOM = re.compile(r"(^|[._])(rand\w*|\w*dropout\w*|bernoulli|multinomial|normal|uniform|"
-                    r"exponential|geometric|cauchy|log_normal|poisson|empty\w*|new_empty\w*)"
-                    r"($|[._])")
+# Random ops (OpInfo reseeds them for eager through wrapper_set_seed, so two eager runs agree
+# while a captured graph draws anew) and ops whose output is uninitialised memory.
+RANDOM = re.compile(r"rand\w*|(\w+_)?dropout(\dd)?|bernoulli|multinomial|normal|uniform|"
+                    r"exponential|geometric|cauchy|log_normal|rrelu|fractional_max_pool\dd|"
+                    r"\w+_lowrank|(new_)?empty\w*")
 DEFAULT_SOURCE = "torch.testing._internal.common_methods_invocations:op_db"
 OUTCOMES = ("pass", "fallback-pass", "wrong", "compile-error", "call-error", "crash", "timeout")
 MESSAGE_CHARS = 300
@@ -78,8 +83,10 @@ def op_skip_reason(op: Any) -> str | None:
     """Why a whole op is skipped, or None."""
     import torch
 
-    if RANDOM.search(op.name):
+    if RANDOM.fullmatch(op.name.removeprefix("nn.functional.")):
         return "random"
+    if op.name.startswith("sparse.") or "sparse" in op.name.split(".")[-1]:
+        return "sparse"
     if not op.supports_dtype(torch.float32, "cpu"):
         return "no-float32"
     return None
@@ -110,6 +117,7 @@ class _Call:
         self.leaves = leaves
         self.tensor_at = [i for i, v in enumerate(leaves) if isinstance(v, torch.Tensor)]
         self.tensors = tuple(leaves[i] for i in self.tensor_at)
+        self.dropout_p = sample.kwargs.get("dropout_p", 0.0)
 
     def __call__(self, *tensors: Any) -> Any:
         from torch.utils._pytree import tree_unflatten
@@ -215,6 +223,10 @@ def eager_skip(call: _Call) -> tuple[str | None, Any, str]:
     for tensor in call.tensors:
         if tensor.dtype == torch.float64 or tensor.is_complex():
             return "input-dtype", None, f"input {tensor.dtype}"
+        if tensor.layout != torch.strided:
+            return "input-layout", None, f"input {tensor.layout}"
+    if call.dropout_p:
+        return "random", None, f"dropout_p={call.dropout_p}"
     try:
         with torch.no_grad():
             first = call(*_clone(call.tensors))
