@@ -37,11 +37,23 @@ _NO_BOOL = frozenset({
     "layer_norm", "linear", "log_softmax", "matmul", "max_pool2d", "mean", "neg", "pow", "relu",
     "rms_norm", "scaled_dot_product_attention", "silu", "softmax", "sub"})
 
+_WIDE_UINT_OPS = frozenset({
+    "cast", "cat", "copy", "cos", "cumsum", "div", "embedding", "eq", "erf", "exp", "expand",
+    "full", "index_select", "log", "mul", "ne", "permute", "reciprocal", "reshape", "rsqrt",
+    "select", "sigmoid", "sin", "slice", "split", "sqrt", "squeeze", "sum", "tanh", "unsqueeze",
+    "where"})
+"""The ops with uint16/32/64 kernels (or that promote them to float): PyTorch gives these
+"limited support" dtypes no add, sub, comparison other than eq/ne, matmul or reduction but
+sum."""
+_WIDE_UINT = frozenset({DType.u16, DType.u32, DType.u64})
+
 
 def _runs(op: str, dtype: DType) -> bool:
     """Whether PyTorch's CPU kernel for ``op`` runs in ``dtype`` (see the sets above)."""
     if dtype.value.startswith("f8"):
         return op in _FLOAT8_OPS
+    if dtype in _WIDE_UINT:
+        return op in _WIDE_UINT_OPS
     if dtype is DType.bool:
         return op not in _NO_BOOL
     if not dtype.is_float and op in _FLOAT_ONLY:

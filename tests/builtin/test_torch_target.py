@@ -7,7 +7,7 @@ import warnings
 
 import pytest
 
-from hwsdk.ir.dtypes import DType
+from hwsdk.ir.dtypes import COMPLEX_DTYPES, DType
 from hwsdk.ir.opdef import all_ops, get_op
 from hwsdk.registry import get_registry
 from hwsdk.testing.cases import cases_for, has_generator, make_inputs
@@ -17,11 +17,11 @@ def _runs(op: str, dtype: DType) -> str:
     """"" when every generated case of ``op`` runs in ``dtype`` on CPU, else the error."""
     definition = get_op(op)
     for case in cases_for(op, dtype):
+        inputs = make_inputs(case, dtype)  # outside the try: the kit's failure is no claim's
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                definition.reference(*make_inputs(case, dtype),
-                                     **definition.check_attrs(dict(case.attrs)))
+                definition.reference(*inputs, **definition.check_attrs(dict(case.attrs)))
         except (RuntimeError, NotImplementedError, TypeError) as exc:
             return f"{case.label}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
     return ""
@@ -33,6 +33,8 @@ def test_torch_table_claims_match_the_cpu_kernels(op: str) -> None:
     entry = get_registry().capabilities("torch").ops[op]
     wrong = []
     for dtype, support in entry.dtypes.items():
+        if dtype in COMPLEX_DTYPES:  # the kit draws no complex inputs yet: not probed here
+            continue
         error = _runs(op, dtype)
         if support == "yes" and error:
             wrong.append(f"{dtype}: claimed yes, but {error}")
