@@ -33,14 +33,17 @@ else
 fi
 PIP=(.venv/bin/python -m pip --disable-pip-version-check)
 
-installed_torch=$(.venv/bin/python -c \
-  "import importlib.metadata as m; print(m.version('torch'))" 2>/dev/null || true)
+torch_version() {
+  .venv/bin/python -c "import importlib.metadata as m; print(m.version('torch'))" 2>/dev/null \
+    || true
+}
+installed_torch=$(torch_version)
 if [ "${installed_torch%%+*}" = "$TORCH" ]; then
   step "torch $installed_torch is installed"
 else
   step "installing torch $TORCH (CPU build; a few minutes the first time)"
   "${PIP[@]}" install -q "torch==$TORCH"
-  installed_torch=$TORCH
+  installed_torch=$(torch_version)  # as a re-run will read it (2.13.0+cpu)
 fi
 
 # What the editable installs depend on: every pyproject, the extra requirements, Python, torch.
@@ -56,7 +59,7 @@ else
   for plugin in plugins/*/; do
     [ -f "${plugin}pyproject.toml" ] && editables+=(-e "${plugin%/}")
   done
-  step "installing hwsdk, ${#editables[@]} editable packages in all, and the test tools"
+  step "installing hwsdk, $((${#editables[@]} / 2)) editable packages in all, and the test tools"
   "${PIP[@]}" install -q "${editables[@]}"
   if [ -f requirements-extra.txt ]; then
     step "installing requirements-extra.txt"

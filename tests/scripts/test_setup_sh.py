@@ -16,10 +16,13 @@ PYTHON_SHIM = """#!{python}
 import sys
 with open({log!r}, "a") as fh:
     fh.write("python " + " ".join(sys.argv[1:]) + "\\n")
+torch = {log!r} + ".torch"
 if sys.argv[1:2] == ["--version"]:
     print("Python 3.11.0")
-elif sys.argv[1:2] == ["-c"]:
-    print("2.13.0+cpu")
+elif sys.argv[1:2] == ["-c"]:  # the installed torch's version: pip's CPU build says +cpu
+    sys.exit(print("2.13.0+cpu") if __import__("os").path.exists(torch) else 1)
+elif "torch==2.13.0" in sys.argv:
+    open(torch, "w").close()
 """
 LOGGING_SHIM = """#!/bin/sh
 echo "$(basename "$0") $*" >> {log}
@@ -67,7 +70,7 @@ def test_second_run_installs_nothing_and_every_step_is_shown(tmp_path: Path) -> 
     assert len(steps) >= 6 and steps[-1].startswith("setup: done in")
     calls = log.read_text()
     assert "pip --disable-pip-version-check install -q -e .[dev,onnx]" in calls
-    assert "install -q torch" not in calls  # the pinned torch is there already
+    assert "install -q torch==2.13.0" in calls and "3 editable packages" in first.stdout
     assert "apt-get" not in calls, "the browser is opt-in"
     assert "browser test will skip (--with-browser installs one)" in first.stdout
     log.unlink()
