@@ -72,11 +72,14 @@ class Lowering:
     """Builds one ``openvino.Model`` from a region.
 
     :param region: the region to lower.
+    :param exact_nan: propagate NaN as PyTorch does where OpenVINO's op would not (see
+        :mod:`.ops_math`); False only to measure what that costs (bench/nan_cost.py).
     """
 
-    def __init__(self, region: Region) -> None:
+    def __init__(self, region: Region, exact_nan: bool = True) -> None:
         _ensure_converters()
         self.region = region
+        self.exact_nan = exact_nan
         self.ops = opset()
         self.values: dict[str, Any] = {}
         self.parameters: list[Any] = []
@@ -249,12 +252,14 @@ def _numpy_name(dtype: DType) -> str:
             DType.i16: "int16", DType.i8: "int8", DType.u8: "uint8"}[dtype]
 
 
-def lower_region(region: Region) -> Lowering:
+def lower_region(region: Region, exact_nan: bool = True) -> Lowering:
     """Lower ``region``; the returned :class:`Lowering` has ``model`` set.
+
+    :param exact_nan: see :class:`Lowering`.
 
     :raises NotImplementedError: for an op, dtype or dim expression the lowering lacks.
     :raises RuntimeError: OpenVINO's own errors (shape inference …), message kept.
     """
-    lowering = Lowering(region)
+    lowering = Lowering(region, exact_nan)
     lowering.model = lowering.build()
     return lowering

@@ -23,6 +23,29 @@ def _out_dtype(lw: Lowering, node: Node, i: int = 0) -> DType:
     return lw.type_of(node.outputs[i]).dtype
 
 
+# --- NaN as PyTorch propagates it -----------------------------------------------------------------
+# OpenVINO's Maximum/Minimum/ReLU/Clamp/ReduceMax/ReduceMin return the number where PyTorch returns
+# NaN, its Exp maps NaN to inf, and its Softmax keeps the finite entries of a row with a NaN or
+# +inf. These helpers put the NaN back with an IsNaN + Select (float dtypes only); the cost is
+# measured in bench/nan_cost.py, the decision stated in docs/intel.md.
+
+
+def _nan_first(lw: Lowering, out: Any, *operands: Any) -> Any:
+    """``out``, except where an operand is NaN: that operand (the first NaN one wins)."""
+    if not lw.exact_nan or not operands[0].get_element_type().is_real():
+        return out
+    for x in reversed(operands):
+        out = lw.ops.select(lw.ops.is_nan(x), x, out)
+    return out
+
+
+def _nan_if_any(lw: Lowering, out: Any, bad: Any, axes: Any, keepdim: bool) -> Any:
+    """``out``, NaN where ``bad`` (a boolean mask of the input) is true anywhere along ``axes``."""
+    any_bad = lw.ops.reduce_logical_or(bad, axes, keepdim)
+    nan = lw.ops.convert_like(lw.const(float("nan"), DType.f32), out)
+    return lw.ops.select(any_bad, nan, out)
+
+
 # --- unary --------------------------------------------------------------------------------------
 
 _UNARY: dict[str, Callable[[Any, Any], Any]] = {
@@ -51,7 +74,10 @@ def _unary(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
         return [lw.ops.swish(x, lw.const(1.0, dtype))]
     if node.op == "reciprocal":
         return [lw.ops.divide(lw.const(1, dtype), x)]
-    return [_UNARY[node.op](lw.ops, x)]
+    out = _UNARY[node.op](lw.ops, x)
+    if node.op in ("relu", "exp"):
+        out = _nan_first(lw, out, x)
+    return [out]
 
 
 @converter("gelu")
@@ -68,7 +94,7 @@ def _clamp(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
         out = lw.ops.maximum(out, lw.const(node.attrs["min"], dtype))
     if node.attrs.get("max") is not None:
         out = lw.ops.minimum(out, lw.const(node.attrs["max"], dtype))
-    return [out]
+    return [_nan_first(lw, out, args[0])]
 
 
 # --- binary -------------------------------------------------------------------------------------
@@ -121,7 +147,10 @@ def _binary(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
         b = lw.const(node.attrs["scalar"], dtype)
         if node.attrs.get("scalar_first"):
             a, b = b, a
-    return [_BINARY[node.op](lw.ops, a, b)]
+    out = _BINARY[node.op](lw.ops, a, b)
+    if node.op in ("maximum", "minimum"):
+        out = _nan_first(lw, out, a, b)
+    return [out]
 
 
 @converter("where")
@@ -145,7 +174,15 @@ def _cast(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
 @converter("softmax", "log_softmax")
 def _softmax(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
     fn = lw.ops.softmax if node.op == "softmax" else lw.ops.log_softmax
-    return [fn(args[0], int(node.attrs["dim"]))]
+    x, dim = args[0], int(node.attrs["dim"])
+    out = fn(x, dim)
+    if not lw.exact_nan or lw.type_of(node.inputs[0]).rank == 0:
+        return [out]
+    # PyTorch's exp(x - max(x)) makes a whole row NaN when it holds a NaN or a +inf (inf - inf);
+    # OpenVINO keeps that row's other entries. An all -inf row is NaN in both.
+    o = lw.ops
+    bad = o.logical_or(o.is_nan(x), o.is_inf(x, {"detect_negative": False}))
+    return [_nan_if_any(lw, out, bad, lw.i64([dim]), True)]
 
 
 _REDUCE = {"sum": "reduce_sum", "mean": "reduce_mean", "amax": "reduce_max",
@@ -160,15 +197,36 @@ def _reduce(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
     if not dims:
         return [x]
     fn = getattr(lw.ops, _REDUCE[node.op])
-    return [fn(x, lw.i64(dims), bool(node.attrs["keepdim"]))]
+    keepdim = bool(node.attrs["keepdim"])
+    out = fn(x, lw.i64(dims), keepdim)
+    if node.op in ("amax", "amin") and lw.exact_nan and _out_dtype(lw, node).is_float:
+        out = _exact_extremum(lw, node.op, x, out, lw.i64(dims), keepdim)
+    return [out]
+
+
+def _exact_extremum(lw: Lowering, op: str, x: Any, out: Any, axes: Any, keepdim: bool) -> Any:
+    """ReduceMax/ReduceMin made exact: NaN if any entry is NaN, and -inf (+inf for amin) when
+    every entry is, where OpenVINO's CPU plugin returns the dtype's lowest (highest) finite."""
+    o = lw.ops
+    negative = op == "amax"
+    inf = o.is_inf(x, {"detect_negative": negative, "detect_positive": not negative})
+    all_inf = o.reduce_logical_and(inf, axes, keepdim)
+    value = o.convert_like(lw.const(-float("inf") if negative else float("inf"), DType.f32), out)
+    return _nan_if_any(lw, o.select(all_inf, value, out), o.is_nan(x), axes, keepdim)
 
 
 @converter("argmax")
 def _argmax(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
     dim = int(node.attrs["dim"])
+    o = lw.ops
     # stable TopK keeps the first of equal maxima, as torch.argmax does
-    topk = lw.ops.topk(args[0], lw.i64(1), dim, "max", "value", "i64", stable=True)
-    indices = topk.output(1)
+    indices = o.topk(args[0], lw.i64(1), dim, "max", "value", "i64", stable=True).output(1)
+    if lw.exact_nan and lw.type_of(node.inputs[0]).dtype.is_float:
+        # torch.argmax picks the first NaN; TopK skips NaN
+        nan = o.is_nan(args[0])
+        first_nan = o.topk(o.convert(nan, "f32"), lw.i64(1), dim, "max", "value", "i64",
+                           stable=True).output(1)
+        indices = o.select(o.reduce_logical_or(nan, lw.i64([dim]), True), first_nan, indices)
     if not node.attrs["keepdim"]:
         indices = lw.ops.squeeze(indices, lw.i64([dim])).output(0)
     return [indices]

@@ -109,12 +109,29 @@ def _rounding(ceil_mode: bool) -> str:
     return "ceil_torch" if ceil_mode else "floor"
 
 
+def _pool(lw: Lowering, node: Node, x: Any) -> Any:
+    a = node.attrs
+    return lw.ops.max_pool(x, list(a["stride"]), list(a["dilation"]), list(a["padding"]),
+                           list(a["padding"]), list(a["kernel"]),
+                           _rounding(a["ceil_mode"])).output(0)
+
+
 @converter("max_pool2d")
 def _max_pool(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
-    a = node.attrs
-    pool = lw.ops.max_pool(args[0], list(a["stride"]), list(a["dilation"]), list(a["padding"]),
-                           list(a["padding"]), list(a["kernel"]), _rounding(a["ceil_mode"]))
-    return [pool.output(0)]
+    o = lw.ops
+    x = args[0]
+    out = _pool(lw, node, x)
+    if not lw.exact_nan:
+        return [out]
+    # PyTorch: a window holding NaN is NaN, an all -inf window is -inf. OpenVINO's MaxPool
+    # skips NaN and gives the lowest finite value for an all -inf window.
+    zero = lw.const(0.0, lw.type_of(node.inputs[0]).dtype)
+    finite_or_inf = o.logical_not(o.is_inf(x, {"detect_positive": False}))
+    kept = _pool(lw, node, o.convert_like(finite_or_inf, x))
+    all_neg_inf = o.logical_not(o.greater(kept, zero))
+    out = o.select(all_neg_inf, o.convert_like(lw.const(-float("inf"), DType.f32), out), out)
+    has_nan = o.greater(_pool(lw, node, o.convert_like(o.is_nan(x), x)), zero)
+    return [o.select(has_nan, o.convert_like(lw.const(float("nan"), DType.f32), out), out)]
 
 
 @converter("avg_pool2d")
