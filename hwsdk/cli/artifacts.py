@@ -115,7 +115,12 @@ def prepare_out_dir(out: Path, *, remove: bool = True) -> str | None:
 
 def save_artifacts(compiled: Any, out: Path) -> list[str]:
     """Write every saveable region's artifact, ``plan.json`` and ``manifest.json`` into
-    ``out``; returns lines telling the user what happened."""
+    ``out`` (new, empty, or an older artifact, replaced: :func:`prepare_out_dir`); returns
+    lines telling the user what happened.
+
+    :raises InvalidArgumentError: when ``out`` holds anything but an older hwsdk artifact.
+    """
+    replaced = prepare_out_dir(out)
     plan = compiled.plan
     out.mkdir(parents=True, exist_ok=True)
     runners = {step.region_id: step.runner for step in compiled.steps}
@@ -145,7 +150,7 @@ def save_artifacts(compiled: Any, out: Path) -> list[str]:
                 "plan": "plan.json", "regions": entries}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     accelerated = [r for r in plan.regions if r.status == "compiled"]
-    lines = []
+    lines = [replaced] if replaced else []
     if saved:
         lines.append(f"saved ahead-of-time artifacts of {saved} of {len(accelerated)} "
                      f"compiled regions to {out}")

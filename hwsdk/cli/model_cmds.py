@@ -267,8 +267,6 @@ def compile_cmd(model: str, target: str, out: Path | None, min_block_size: int,
     click.echo(render_summary(compiled.plan))
     click.echo("time: " + ", ".join(f"{k} {v:.2f} s" for k, v in progress.timings.items()))
     if out is not None:
-        if replaced := prepare_out_dir(out):
-            click.echo(replaced)
         for line in save_artifacts(compiled, out):
             click.echo(line)
 

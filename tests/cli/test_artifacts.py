@@ -53,6 +53,24 @@ def test_an_artifact_with_added_files_is_refused_whole(tmp_path: Path) -> None:
     assert (tmp_path / "manifest.json").is_file() and (tmp_path / "plan.json").is_file()
 
 
+def test_save_artifacts_replaces_an_older_artifact_and_refuses_other_files(
+        tmp_path: Path) -> None:
+    import torch
+
+    import hwsdk
+    from hwsdk.cli.artifacts import save_artifacts
+
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4)).eval()
+    compiled = hwsdk.compile(model, (torch.randn(2, 4),), target="cpu")
+    _triton_artifact(tmp_path)
+    lines = save_artifacts(compiled, tmp_path)
+    assert lines[0].startswith("replaced the older hwsdk artifact")
+    assert not (tmp_path / "regions").exists()
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(InvalidArgumentError, match="notes.txt"):
+        save_artifacts(compiled, tmp_path)
+
+
 def test_compile_out_twice_replaces_the_first_artifact(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
