@@ -28,9 +28,11 @@ if TYPE_CHECKING:
         UnsupportedOpsError,
     )
     from hwsdk.export import export_onnx
+    from hwsdk.llm.compiled import compile_lm, explain_lm
 
 __all__ = [
-    "__version__", "compile", "explain", "targets", "capabilities", "HwsdkError",
+    "__version__", "compile", "explain", "compile_lm", "explain_lm", "targets", "capabilities",
+    "HwsdkError",
     "CaptureError", "CompileError", "InputMismatchError", "InvalidArgumentError",
     "PluginLoadError", "TargetUnavailableError", "UnknownTargetError", "UnsupportedDtypeError",
     "UnsupportedOpsError", "export_onnx",
@@ -39,6 +41,7 @@ __all__ = [
 _HOME = {
     "compile": "hwsdk.api", "explain": "hwsdk.api", "targets": "hwsdk.api",
     "capabilities": "hwsdk.api", "export_onnx": "hwsdk.export",
+    "compile_lm": "hwsdk.llm.compiled", "explain_lm": "hwsdk.llm.compiled",
     **dict.fromkeys([n for n in __all__ if n.endswith("Error")], "hwsdk.errors"),
 }
 

@@ -1,0 +1,239 @@
+"""``compile_lm`` / ``explain_lm``: a transformers causal LM compiled for generation.
+
+One graph (:class:`~hwsdk.llm.step.LMStep`) is captured per batch size with a dynamic token
+dimension (1 … ``max_cache_len``), so prefill at any prompt length and every decode step run
+the same compiled regions: nothing is recompiled within the cache. The KV cache is a set of
+caller-owned tensors (:class:`KVCache`): each step reads it in place and returns only the new
+tokens' keys and values, which are written into it at their cache slots.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hwsdk.llm.loop import check_prompt, generation_steps
+from hwsdk.llm.sampling import settings_for
+from hwsdk.llm.step import CacheLayout, LMStep, cache_layout
+
+__all__ = ["CompiledLM", "KVCache", "LMPlan", "compile_lm", "explain_lm"]
+
+_EXAMPLE_TOKENS = 2  # not 1: torch.export specialises a dim whose example is 1
+
+
+class KVCache:
+    """The static KV cache of one batch size: ``[k0, v0, k1, v1, …]`` tensors."""
+
+    def __init__(self, layout: CacheLayout, batch: int, dtype: Any) -> None:
+        import torch
+
+        self.tensors = [torch.zeros(shape, dtype=dtype) for shape in layout.shapes(batch)]
+        self.bytes_written = 0
+
+    def write(self, cache_position: Any, new: Sequence[Any]) -> None:
+        """Store the new tokens' keys and values at ``cache_position`` (dim 2), in place."""
+        for tensor, update in zip(self.tensors, new, strict=True):
+            tensor.index_copy_(2, cache_position, update)
+            self.bytes_written += update.numel() * update.element_size()
+
+    def reset(self) -> None:
+        """Zero every tensor (stale slots are masked anyway; zeros keep them finite)."""
+        for tensor in self.tensors:
+            tensor.zero_()
+        self.bytes_written = 0
+
+
+@dataclass(frozen=True)
+class LMPlan:
+    """What runs where when generating: one step graph serves prefill and decode."""
+
+    plan: Any
+    layout: CacheLayout
+    batch: int
+
+    def summary(self) -> str:
+        """The step graph's plan, headed by how prefill and decode use it."""
+        head = (f"generation: one graph serves prefill (1..{self.layout.max_cache_len} tokens) "
+                f"and decode (1 token) at batch {self.batch}; KV cache "
+                f"{self.layout.layers} layers x [batch, {self.layout.kv_heads}, "
+                f"{self.layout.max_cache_len}, {self.layout.key_dim}], kept by the caller and "
+                "read in place; each step returns only the new tokens' keys and values")
+        return head + "\n" + self.plan.summary()
+
+    def to_json(self) -> str:
+        """The step graph's plan as JSON (see docs/plan-schema.md)."""
+        return str(self.plan.to_json())
+
+
+def _example(layout: CacheLayout, batch: int, dtype: Any) -> tuple[Any, ...]:
+    import torch
+
+    tokens = _EXAMPLE_TOKENS
+    mask = torch.zeros(batch, layout.max_cache_len, dtype=torch.int64)
+    mask[:, :tokens] = 1
+    cache = tuple(torch.zeros(shape, dtype=dtype) for shape in layout.shapes(batch))
+    positions = torch.arange(tokens).expand(batch, tokens).contiguous()
+    return (torch.zeros(batch, tokens, dtype=torch.int64), positions, torch.arange(tokens),
+            mask, cache)
+
+
+def _dynamic_shapes(layout: CacheLayout) -> tuple[Any, ...]:
+    import torch
+
+    tokens = torch.export.Dim("tokens", min=1, max=layout.max_cache_len)
+    return ({1: tokens}, {1: tokens}, {0: tokens}, None, tuple(None for _ in
+                                                                layout.shapes(1)))
+
+
+def _model_dtype(model: Any) -> Any:
+    import torch
+
+    dtype = getattr(model, "dtype", None)
+    return dtype if isinstance(dtype, torch.dtype) else torch.float32
+
+
+class CompiledLM:
+    """A causal LM compiled for generation; see :func:`compile_lm`.
+
+    Safe to use from one thread at a time per instance (a lock serialises calls): the KV
+    cache is state.
+    """
+
+    def __init__(self, model: Any, target: Any, max_cache_len: int,
+                 compile_settings: Mapping[str, Any]) -> None:
+        self.model = model
+        self.layout = cache_layout(model, max_cache_len)
+        self.max_cache_len = max_cache_len
+        self.target = target
+        self._settings = dict(compile_settings)
+        self._step_module = LMStep(model, self.layout).eval()
+        self._dtype = _model_dtype(model)
+        self._compiled: dict[int, Any] = {}
+        self._caches: dict[int, KVCache] = {}
+        self._lock = threading.RLock()
+        self._last_batch = 1
+
+    def compiled_step(self, batch: int) -> Any:
+        """The compiled step graph for ``batch`` sequences (captured on first use)."""
+        import hwsdk
+
+        with self._lock:
+            if batch not in self._compiled:
+                self._compiled[batch] = hwsdk.compile(
+                    self._step_module, _example(self.layout, batch, self._dtype),
+                    target=self.target, dynamic_shapes=_dynamic_shapes(self.layout),
+                    **self._settings)
+            return self._compiled[batch]
+
+    def cache(self, batch: int) -> KVCache:
+        """The KV cache for ``batch`` sequences."""
+        with self._lock:
+            if batch not in self._caches:
+                self._caches[batch] = KVCache(self.layout, batch, self._dtype)
+            return self._caches[batch]
+
+    @property
+    def plan(self) -> LMPlan:
+        """The plan of the step graph last used (compiled for batch 1 if none was)."""
+        return LMPlan(self.compiled_step(self._last_batch).plan, self.layout, self._last_batch)
+
+    def reset(self) -> None:
+        """Clear every KV cache (each ``generate`` starts from an empty cache anyway)."""
+        with self._lock:
+            for cache in self._caches.values():
+                cache.reset()
+
+    def hf_model(self) -> Any:
+        """A stand-in for the original model in transformers' own ``generate`` (weights shared):
+        logits processors, stopping criteria and streamers work unchanged, each forward runs
+        the compiled step. See :mod:`hwsdk.llm.standin`."""
+        from hwsdk.llm.standin import hf_standin
+
+        return hf_standin(self)
+
+    def _step_for(self, batch: int) -> Any:
+        compiled = self.compiled_step(batch)
+        cache = self.cache(batch)
+
+        def step(input_ids: Any, positions: Any, cache_position: Any, mask: Any) -> Any:
+            out = compiled(input_ids, positions, cache_position, mask, tuple(cache.tensors))
+            cache.write(cache_position, out[1:])
+            return out[0]
+
+        return step
+
+    def stream(self, input_ids: Any, attention_mask: Any = None,
+               **generate_kwargs: Any) -> Iterator[Any]:
+        """Yield each step's new token ids (``[batch]`` LongTensor) as soon as it is chosen.
+
+        Takes the same arguments as :meth:`generate`.
+        """
+        import torch
+
+        settings = settings_for(getattr(self.model, "generation_config", None),
+                                **generate_kwargs)
+        input_ids, attention_mask = check_prompt(input_ids, attention_mask,
+                                                 self.max_cache_len, settings)
+        batch = int(input_ids.shape[0])
+        with self._lock, torch.no_grad():
+            self._last_batch = batch
+            step = self._step_for(batch)
+            self.cache(batch).reset()
+            yield from generation_steps(step, input_ids, attention_mask, self.max_cache_len,
+                                        settings)
+
+    def generate(self, input_ids: Any, attention_mask: Any = None,
+                 **generate_kwargs: Any) -> Any:
+        """Generate like transformers' ``model.generate``: ``[batch, prompt + new]`` ids.
+
+        :param input_ids: ``[batch, prompt]`` token ids, left-padded for prompts of different
+            lengths.
+        :param attention_mask: ``[batch, prompt]`` 1 for real tokens, 0 for padding.
+        :param generate_kwargs: ``max_new_tokens``, ``min_new_tokens``, ``do_sample``,
+            ``temperature``, ``top_k``, ``top_p``, ``repetition_penalty``, ``eos_token_id``,
+            ``pad_token_id``, ``generator`` (a ``torch.Generator`` for reproducible sampling);
+            unset ones come from the model's ``generation_config``.
+        :raises InvalidArgumentError: for bad arguments, or a prompt plus ``max_new_tokens``
+            longer than ``max_cache_len``.
+        """
+        import torch
+
+        new = list(self.stream(input_ids, attention_mask, **generate_kwargs))
+        prompt = input_ids.to(torch.int64)
+        return torch.cat([prompt, torch.stack(new, dim=1)], dim=1) if new else prompt
+
+
+def compile_lm(model: Any, target: Any = "auto", *, max_cache_len: int = 1024,
+               **compile_kwargs: Any) -> CompiledLM:
+    """Compile a transformers ``*ForCausalLM`` for text generation on ``target``.
+
+    >>> lm = hwsdk.compile_lm(model, target="intel", max_cache_len=256)  # doctest: +SKIP
+    >>> ids = lm.generate(input_ids, max_new_tokens=32)                  # doctest: +SKIP
+
+    :param model: a transformers causal LM (``.eval()`` is applied to a wrapper, not to it).
+    :param target: anything :func:`hwsdk.compile` takes (``"auto"``, a name, a list).
+    :param max_cache_len: the KV cache length: prompt plus new tokens must fit in it.
+    :param compile_kwargs: passed to :func:`hwsdk.compile` (``min_block_size``,
+        ``fallback_ops``, ``require_full``, ``options`` and target options).
+    :raises LMModelError: for a model compile_lm cannot keep a static KV cache for.
+    """
+    lm = CompiledLM(model, target, max_cache_len, compile_kwargs)
+    lm.compiled_step(1)  # compile now: errors surface here, not on the first generate
+    return lm
+
+
+def explain_lm(model: Any, target: Any = "auto", *, max_cache_len: int = 1024,
+               batch_size: int = 1, **explain_kwargs: Any) -> LMPlan:
+    """Plan the generation step graph of ``model`` for ``target`` without compiling.
+
+    Works for every registered target, present or not (gaudi, inferentia, nvidia, rocm).
+    """
+    import hwsdk
+
+    layout = cache_layout(model, max_cache_len)
+    step = LMStep(model, layout).eval()
+    plan = hwsdk.explain(step, _example(layout, batch_size, _model_dtype(model)), target=target,
+                         dynamic_shapes=_dynamic_shapes(layout), **explain_kwargs)
+    return LMPlan(plan, layout, batch_size)

@@ -1,0 +1,92 @@
+"""The generation loop: prefill once, then one decode step per new token.
+
+The loop knows nothing of engines. It calls ``step(input_ids, position_ids, cache_position,
+attention_mask)`` → ``[batch, vocab]`` logits of the last position, where the step owns the
+KV cache. Batches of different prompt lengths come left-padded with an attention mask, as
+transformers' ``generate`` takes them; positions are counted over the real tokens only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from hwsdk.errors import InvalidArgumentError
+from hwsdk.llm.sampling import GenerationSettings, next_tokens
+
+__all__ = ["Step", "generation_steps", "check_prompt"]
+
+Step = Callable[[Any, Any, Any, Any], Any]
+
+
+def check_prompt(input_ids: Any, attention_mask: Any, max_cache_len: int,
+                 settings: GenerationSettings) -> tuple[Any, Any]:
+    """``(input_ids, attention_mask)`` checked: int64 ``[batch, prompt]`` and a 0/1 mask.
+
+    :raises InvalidArgumentError: for a wrong type, shape or dtype, or when prompt plus
+        ``max_new_tokens`` does not fit in ``max_cache_len``.
+    """
+    import torch
+
+    if not isinstance(input_ids, torch.Tensor) or input_ids.dim() != 2:
+        raise InvalidArgumentError(
+            "input_ids must be a [batch, prompt_length] LongTensor (a tokenizer's "
+            f"return_tensors='pt' output), got {getattr(input_ids, 'shape', type(input_ids))}")
+    if input_ids.dtype not in (torch.int64, torch.int32) or input_ids.numel() == 0:
+        raise InvalidArgumentError(
+            f"input_ids must hold at least one integer token id, got {input_ids.dtype} "
+            f"{list(input_ids.shape)}")
+    input_ids = input_ids.to(torch.int64)
+    if attention_mask is None:
+        attention_mask = torch.ones_like(input_ids)
+    if not isinstance(attention_mask, torch.Tensor) or attention_mask.shape != input_ids.shape:
+        raise InvalidArgumentError(
+            f"attention_mask must have input_ids' shape {list(input_ids.shape)}, got "
+            f"{getattr(attention_mask, 'shape', type(attention_mask))}")
+    attention_mask = attention_mask.to(torch.int64)
+    if bool((attention_mask[:, -1] == 0).any()):
+        raise InvalidArgumentError(
+            "the prompt is right-padded (attention_mask ends in 0); pad on the left "
+            "(tokenizer.padding_side = 'left'), as decoder-only generation needs")
+    needed = input_ids.shape[1] + settings.max_new_tokens
+    if needed > max_cache_len:
+        raise InvalidArgumentError(
+            f"prompt length {input_ids.shape[1]} + max_new_tokens {settings.max_new_tokens} = "
+            f"{needed} exceeds max_cache_len={max_cache_len}; compile with a larger "
+            "max_cache_len or ask for fewer tokens")
+    return input_ids, attention_mask
+
+
+def generation_steps(step: Step, input_ids: Any, attention_mask: Any, max_cache_len: int,
+                     settings: GenerationSettings) -> Iterator[Any]:
+    """Yield each step's new token ids (``[batch]`` int64) as they are produced.
+
+    Finished sequences (an EOS token seen) get ``pad_token_id`` from then on; the loop ends
+    when every sequence has finished or ``max_new_tokens`` were produced.
+    """
+    import torch
+
+    batch, prompt = input_ids.shape
+    cache_mask = torch.zeros(batch, max_cache_len, dtype=torch.int64)
+    cache_mask[:, :prompt] = attention_mask
+    positions = attention_mask.cumsum(-1) - 1
+    positions = positions.masked_fill(attention_mask == 0, 1)
+    logits = step(input_ids, positions, torch.arange(prompt), cache_mask)
+    next_position = positions[:, -1:] + 1
+    sequences = input_ids
+    eos = torch.tensor(settings.eos_token_ids, dtype=torch.int64)
+    unfinished = torch.ones(batch, dtype=torch.bool)
+    for produced in range(settings.max_new_tokens):
+        tokens = next_tokens(logits, sequences, produced, settings)
+        if settings.pad_token_id is not None:
+            tokens = torch.where(unfinished, tokens, settings.pad_token_id)
+        sequences = torch.cat([sequences, tokens[:, None]], dim=1)
+        yield tokens
+        if len(eos):
+            unfinished &= ~torch.isin(tokens, eos)
+        if produced + 1 == settings.max_new_tokens or not bool(unfinished.any()):
+            return
+        slot = prompt + produced
+        cache_mask[:, slot] = 1
+        logits = step(tokens[:, None], next_position, torch.tensor([slot]), cache_mask)
+        next_position = next_position + 1
