@@ -17,6 +17,7 @@ from hwsdk_gaudi import vendor
 
 import hwsdk
 from hwsdk.errors import TargetUnavailableError
+from hwsdk.registry import reset_registry
 
 TARGET = "gaudi:gaudi2"
 
@@ -33,7 +34,16 @@ def tiny() -> tuple[Any, tuple[Any, ...]]:
 
 
 @pytest.fixture
-def no_bridge(monkeypatch: pytest.MonkeyPatch) -> None:
+def fresh_probes() -> Iterator[None]:
+    """Probe results are cached per registry: a test that changes what the probe sees starts
+    and ends with a fresh one, so neither an earlier probe nor its own leaks across tests."""
+    reset_registry()
+    yield
+    reset_registry()
+
+
+@pytest.fixture
+def no_bridge(monkeypatch: pytest.MonkeyPatch, fresh_probes: None) -> None:
     for name in [m for m in sys.modules if m.split(".")[0] == "habana_frameworks"]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setattr(vendor, "bridge_present", lambda: False)
@@ -72,6 +82,15 @@ def fake_bridge(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, list[Any]
     torch._dynamo.reset()
 
 
+@pytest.fixture
+def gaudi_machine(fake_bridge: dict[str, list[Any]], monkeypatch: pytest.MonkeyPatch,
+                  fresh_probes: None) -> dict[str, list[Any]]:
+    """The fake bridge plus a Gaudi device the probe finds (compile refuses a target whose
+    probe says unavailable), on a registry that has not probed yet."""
+    monkeypatch.setattr(vendor, "smi_devices", lambda timeout=10.0: ["HL-225 (fake)"])
+    return fake_bridge
+
+
 def test_compile_without_the_bridge_names_what_is_missing_and_points_to_explain(
         no_bridge: None) -> None:
     model, inputs = tiny()
@@ -84,9 +103,11 @@ def test_compile_without_the_bridge_names_what_is_missing_and_points_to_explain(
     assert {info.target for info in plan.nodes.values()} == {TARGET}
 
 
-def test_compile_passes_the_fx_lowering_to_hpu_backend(fake_bridge: dict[str, list[Any]]) -> None:
+def test_compile_passes_the_fx_lowering_to_hpu_backend(
+        gaudi_machine: dict[str, list[Any]]) -> None:
     import torch
 
+    fake_bridge = gaudi_machine
     model, inputs = tiny()
     compiled = hwsdk.compile(model, inputs, target=TARGET)
     got = compiled(*inputs)

@@ -7,6 +7,7 @@ import os
 import sys
 import time
 import types
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from hwsdk_inferentia import vendor
 
 import hwsdk
 from hwsdk.errors import TargetUnavailableError
+from hwsdk.registry import reset_registry
 
 TARGET = "inferentia:inf2"
 
@@ -31,7 +33,16 @@ def tiny() -> tuple[Any, tuple[Any, ...]]:
 
 
 @pytest.fixture
-def no_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
+def fresh_probes() -> Iterator[None]:
+    """Probe results are cached per registry: a test that changes what the probe sees starts
+    and ends with a fresh one, so neither an earlier probe nor its own leaks across tests."""
+    reset_registry()
+    yield
+    reset_registry()
+
+
+@pytest.fixture
+def no_sdk(monkeypatch: pytest.MonkeyPatch, fresh_probes: None) -> None:
     monkeypatch.delitem(sys.modules, vendor.SDK, raising=False)
     monkeypatch.setattr(vendor, "sdk_present", lambda: False)
 
@@ -51,6 +62,15 @@ def fake_sdk(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     return calls
 
 
+@pytest.fixture
+def neuron_machine(fake_sdk: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch,
+                   fresh_probes: None) -> list[dict[str, Any]]:
+    """The fake SDK plus a NeuronDevice the probe finds (compile refuses a target whose probe
+    says unavailable), on a registry that has not probed yet."""
+    monkeypatch.setattr(vendor, "neuron_ls_devices", lambda timeout=10.0: ["neuron0"])
+    return fake_sdk
+
+
 def test_compile_without_torch_neuronx_names_what_is_missing_and_points_to_explain(
         no_sdk: None) -> None:
     model, inputs = tiny()
@@ -61,8 +81,10 @@ def test_compile_without_torch_neuronx_names_what_is_missing_and_points_to_expla
 
 
 def test_compile_traces_the_fx_lowering_with_static_example_inputs(
-        fake_sdk: list[dict[str, Any]]) -> None:
+        neuron_machine: list[dict[str, Any]]) -> None:
     import torch
+
+    fake_sdk = neuron_machine
 
     model, inputs = tiny()
     compiled = hwsdk.compile(model, inputs, target=TARGET,
