@@ -20,7 +20,7 @@ from typing import Any
 
 from hwsdk.errors import HwsdkError
 
-__all__ = ["ModelSpecError", "LoadedModel", "load_model", "capture_loaded"]
+__all__ = ["ModelSpecError", "LoadedModel", "load_model", "capture_loaded", "import_attr"]
 
 
 class ModelSpecError(HwsdkError):
@@ -58,39 +58,44 @@ def load_model(spec: str) -> LoadedModel:
         raise ModelSpecError(
             f"cannot read MODEL {spec!r}: not a bundled model name and not of the form "
             "file.py:factory or module:factory")
-    factory = _import_attr(location, attr, spec)
+    factory = import_attr(location, attr, spec)
     return _from_factory(spec, factory)
 
 
-def _import_attr(location: str, attr: str, spec: str) -> Any:
+def import_attr(location: str, attr: str, spec: str,
+                error: type[ModelSpecError] = ModelSpecError) -> Any:
+    """The callable ``attr`` of the file or module ``location`` (``spec`` is what the user
+    wrote, for messages).
+
+    :raises ModelSpecError: (or ``error``, a subclass with its own hint) when the file or module
+        cannot be read or has no such callable.
+    """
     if location.endswith(".py") or "/" in location or "\\" in location:
         path = Path(location)
         if not path.is_file():
-            raise ModelSpecError(f"cannot read MODEL {spec!r}: no file {location}")
+            raise error(f"cannot read MODEL {spec!r}: no file {location}")
         name = f"_hwsdk_model_{abs(hash(str(path.resolve())))}"
         module_spec = importlib.util.spec_from_file_location(name, path)
         if module_spec is None or module_spec.loader is None:
-            raise ModelSpecError(f"cannot read MODEL {spec!r}: {location} is not a Python file")
+            raise error(f"cannot read MODEL {spec!r}: {location} is not a Python file")
         module = importlib.util.module_from_spec(module_spec)
         sys.modules[name] = module
         sys.path.insert(0, str(path.resolve().parent))
         try:
             module_spec.loader.exec_module(module)
         except Exception as exc:
-            raise ModelSpecError(
-                f"importing {location} raised {type(exc).__name__}: {exc}") from exc
+            raise error(f"importing {location} raised {type(exc).__name__}: {exc}") from exc
         finally:
             sys.path.remove(str(path.resolve().parent))
     else:
         try:
             module = importlib.import_module(location)
         except Exception as exc:
-            raise ModelSpecError(
-                f"cannot import module {location!r} for MODEL {spec!r}: "
-                f"{type(exc).__name__}: {exc}") from exc
+            raise error(f"cannot import module {location!r} for MODEL {spec!r}: "
+                        f"{type(exc).__name__}: {exc}") from exc
     factory = getattr(module, attr, None)
     if factory is None or not callable(factory):
-        raise ModelSpecError(f"{location} has no callable {attr!r}")
+        raise error(f"{location} has no callable {attr!r}")
     return factory
 
 

@@ -106,17 +106,22 @@ class Timing:
             return f"the spread exceeds ±{SPREAD_LIMIT:.0%} of the ratio"
         return ""
 
-    def headline(self) -> str:
+    def headline(self, rounds_option: str = "--repeat") -> str:
         """``"ratio hwsdk/eager 0.412 (IQR 0.398-0.431 over 20 interleaved rounds): 2.43x
-        faster"``, or the plain statement that the spread allows no verdict."""
+        faster"``, or the plain statement that the spread allows no verdict.
+
+        :param rounds_option: the command's option that sets the number of rounds (the
+            advice when the timing is too noisy).
+        """
         low, high = self.spread
         kind = "IQR" if len(self.ratios) >= 4 else "min-max"
+        calls = f" of {self.calls} call(s)" if self.calls > 1 else ""
         text = (f"ratio hwsdk/eager {self.ratio:.3f} ({kind} {low:.3f}-{high:.3f} over "
-                f"{len(self.ratios)} interleaved rounds of {self.calls} call(s))")
+                f"{len(self.ratios)} interleaved rounds{calls})")
         why = self.noise()
         if why:
             return (f"{text}: too noisy to call either faster ({why}); rerun on an idle "
-                    "machine or with a larger --repeat")
+                    f"machine or with a larger {rounds_option}")
         if self.ratio < 1:
             return f"{text}: {1 / self.ratio:.2f}x faster"
         return f"{text}: {self.ratio:.2f}x slower"

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stderr
 from pathlib import Path
 from typing import Any
 
 import click
 
+from hwsdk.cli.common import (
+    check_targets,
+    quiet_stderr,
+    quiet_torch,
+    require_available,
+    write_matrix_reports,
+    write_reports,
+)
 from hwsdk.cli.progress import CompileProgressRegistry, Progress
 
-__all__ = ["explain_cmd", "compile_cmd", "run_cmd", "prepare", "write_reports"]
-
-MATRIX_SCHEMA = "hwsdk.coverage-matrix"
-MATRIX_SCHEMA_VERSION = 1
+__all__ = ["explain_cmd", "compile_cmd", "run_cmd", "prepare"]
 
 _plan_options = [
     click.option("--min-block-size", type=click.IntRange(min=1), default=1, show_default=True,
@@ -31,64 +33,45 @@ def _with_plan_options(func: Any) -> Any:
     return func
 
 
-def _quiet_torch() -> None:
-    """torch.export logs warnings and graph dumps to stderr when it fails; the CLI reports the
-    failure in one line instead (``HWSDK_DEBUG=1`` keeps torch's logs)."""
-    import logging
-    import os
-
-    import torch  # noqa: F401  (configures torch's loggers, which we then quiet)
-
-    if os.environ.get("HWSDK_DEBUG") != "1":
-        for name in [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "torch"]:
-            logging.getLogger(name).setLevel(logging.CRITICAL)
-        logging.getLogger("torch").setLevel(logging.CRITICAL)
+_lm_option = click.option(
+    "--lm", metavar="MODEL",
+    help="Plan a transformers causal LM for generation instead: a bundled LM (tiny-llama, "
+         "tiny-gpt2), a save_pretrained directory, or file.py:factory / module:factory "
+         "returning the model.")
+_cache_option = click.option(
+    "--max-cache-len", type=click.IntRange(min=2), default=None,
+    help="With --lm: the KV cache length (prompt plus new tokens must fit) [run: prompt + new "
+         "tokens; explain: compile_lm's default].")
 
 
-@contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """torch.export prints partial graphs to stderr before raising; the error message says
-    what matters."""
-    import io
-    import os
+def _check_mode(model: str | None, lm: str | None, lm_only: tuple[str, ...],
+                model_only: tuple[str, ...]) -> None:
+    """Refuse MODEL together with --lm, and options given for the other mode."""
+    from click.core import ParameterSource
 
-    if os.environ.get("HWSDK_DEBUG") == "1":
-        yield
-        return
-    with redirect_stderr(io.StringIO()):
-        yield
+    ctx = click.get_current_context()
+    if model is not None and lm is not None:
+        raise click.UsageError("give MODEL or --lm MODEL, not both")
+    given = {name for name in ctx.params
+             if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT,
+                                                        ParameterSource.DEFAULT_MAP)}
+    wrong = sorted(given & set(lm_only if lm is None else model_only))
+    if wrong:
+        flags = ", ".join("--" + name.replace("_", "-") for name in wrong)
+        raise click.UsageError(f"{flags} only applies {'with' if lm is None else 'without'} "
+                               "--lm")
 
 
 def prepare(spec: str, progress: Progress) -> tuple[Any, Any]:
     """Load MODEL and capture it: (LoadedModel, Captured)."""
     from hwsdk.cli.loader import capture_loaded, load_model
 
-    _quiet_torch()
+    quiet_torch()
     with progress.stage(f"loading {spec}"):
         loaded = load_model(spec)
-    with progress.stage(f"capturing {loaded.name} (torch.export)"), _quiet_stderr():
+    with progress.stage(f"capturing {loaded.name} (torch.export)"), quiet_stderr():
         captured = capture_loaded(loaded)
     return loaded, captured
-
-
-def check_targets(target: str) -> str | list[str]:
-    """``"intel"`` → ``"intel"``; ``"intel,cpu"`` → a preference list. Every name is resolved
-    now, so a typo fails before the (slow) capture."""
-    from hwsdk.registry import get_registry
-
-    refs = [t.strip() for t in target.split(",") if t.strip()]
-    for ref in refs:
-        if ref != "auto":
-            get_registry().canonical(ref)
-    return refs[0] if len(refs) == 1 else refs
-
-
-def _require_available(targets: str | list[str]) -> None:
-    """Refuse an unavailable target asked for by name before the (slow) capture."""
-    from hwsdk.api import require_available
-    from hwsdk.registry import get_registry
-
-    require_available(targets, {}, get_registry())
 
 
 def _plan(captured: Any, target: Any, loaded: Any, min_block_size: int,
@@ -101,31 +84,13 @@ def _plan(captured: Any, target: Any, loaded: Any, min_block_size: int,
                       if loaded.program is None else loaded.name)
 
 
-def write_reports(plan: Any, html: Path | None, json_path: Path | None,
-                  dot: Path | None) -> list[str]:
-    """Write the requested report files; returns what was written (for the user)."""
-    written = []
-    if html is not None:
-        from hwsdk.report.html import render_html
-
-        html.write_text(render_html(plan), encoding="utf-8")
-        written.append(f"HTML report: {html}")
-    if json_path is not None:
-        json_path.write_text(plan.to_json() + "\n", encoding="utf-8")
-        written.append(f"JSON plan: {json_path}")
-    if dot is not None:
-        from hwsdk.report.dot import render_dot
-
-        dot.write_text(render_dot(plan), encoding="utf-8")
-        written.append(f"DOT graph: {dot}")
-    return written
-
-
 _file = click.Path(dir_okay=False, writable=True, path_type=Path)
 
 
 @click.command("explain")
-@click.argument("model")
+@click.argument("model", required=False)
+@_lm_option
+@_cache_option
 @click.option("--target", "-t", required=True,
               help="A target, target:variant, 'auto', a preference list 'intel,cpu', or 'all' "
                    "(every target and variant).")
@@ -138,19 +103,30 @@ _file = click.Path(dir_okay=False, writable=True, path_type=Path)
               help="'runs' adds the labelled optimistic bound (coverage if the undocumented "
                    "ops work); placement is unchanged.")
 @_with_plan_options
-def explain_cmd(model: str, target: str, html: Path | None, json_path: Path | None,
-                dot: Path | None, brief: bool, assume_unknown: str, min_block_size: int,
-                fallback_ops: tuple[str, ...]) -> None:
+def explain_cmd(model: str | None, lm: str | None, max_cache_len: int | None, target: str,
+                html: Path | None, json_path: Path | None, dot: Path | None, brief: bool,
+                assume_unknown: str, min_block_size: int, fallback_ops: tuple[str, ...]) -> None:
     """Plan MODEL for a target and report what runs where and why (nothing is compiled).
 
     With --target all: the coverage matrix over every registered target and variant, then
     each plan; --html, --json and --dot each write the one file named, holding the matrix
-    and every target's plan.
+    and every target's plan. With --lm: the same for the step graph that generates text
+    (hwsdk.explain_lm), headed by how prefill and decode use it.
     """
     from hwsdk.errors import HwsdkError
     from hwsdk.registry import get_registry
     from hwsdk.report.text import render_matrix, render_report, render_summary
 
+    _check_mode(model, lm, ("max_cache_len",), ())
+    if lm is not None:
+        from hwsdk.cli.lm_cmds import explain_lm_cmd
+
+        explain_lm_cmd(lm, target, max_cache_len, (html, json_path, dot), brief,
+                       {"min_block_size": min_block_size, "fallback_ops": fallback_ops,
+                        "assume_unknown": assume_unknown})
+        return
+    if model is None:
+        raise click.UsageError("missing MODEL (or --lm MODEL)")
     render = render_summary if brief else render_report
     if target != "all":
         check_targets(target)
@@ -183,34 +159,6 @@ def explain_cmd(model: str, target: str, html: Path | None, json_path: Path | No
         click.echo(render(plan))
     for line in write_matrix_reports(loaded.name, plans, html, json_path, dot):
         click.echo(line)
-
-
-def write_matrix_reports(name: str, plans: dict[str, Any], html: Path | None,
-                         json_path: Path | None, dot: Path | None) -> list[str]:
-    """``explain --target all``: each report the user named, as one file holding the matrix
-    and every target's plan; returns what was written."""
-    written = []
-    if html is not None:
-        from hwsdk.report.html import render_matrix_html
-
-        html.write_text(render_matrix_html(name, plans), encoding="utf-8")
-        written.append(f"HTML report (matrix and {len(plans)} plans): {html}")
-    if json_path is not None:
-        payload = {"schema": MATRIX_SCHEMA, "schema_version": MATRIX_SCHEMA_VERSION,
-                   "model": name,
-                   "plans": {ref: p.to_dict() if not isinstance(p, str) else {"error": p}
-                             for ref, p in plans.items()}}
-        json_path.write_text(json.dumps(payload, indent=2, default=str) + "\n",
-                             encoding="utf-8")
-        written.append(f"JSON plans: {json_path}")
-    if dot is not None:
-        from hwsdk.report.dot import render_dot
-
-        graphs = [render_dot(p) for p in plans.values() if not isinstance(p, str)]
-        dot.write_text("".join(graphs), encoding="utf-8")
-        written.append(f"DOT graphs ({len(graphs)}, one per target; dot -O renders each): "
-                       f"{dot}")
-    return written
 
 
 def compile_model(loaded: Any, captured: Any, target: str, min_block_size: int,
@@ -248,7 +196,7 @@ def compile_cmd(model: str, target: str, out: Path | None, min_block_size: int,
     if out is not None and isinstance(targets, str) and targets != "auto":
         writer = model_writer(get_registry(), get_registry().canonical(targets))
     if writer is None:
-        _require_available(targets)
+        require_available(targets)
     loaded, captured = prepare(model, progress)
     if writer is not None:  # the plugin builds the whole artifact itself, no device needed
         assert out is not None and isinstance(targets, str)
@@ -280,16 +228,37 @@ def compile_cmd(model: str, target: str, out: Path | None, min_block_size: int,
               help="Timed calls of each of eager and hwsdk, interleaved.")
 @click.option("--tolerance", type=float, default=1e-2, show_default=True,
               help="Exit 1 when max |hwsdk - eager| / max(1, max |eager|) exceeds this.")
+@_lm_option
+@click.option("--prompt-tokens", type=click.IntRange(min=1), default=32, show_default=True,
+              help="With --lm: the prompt's length (random token ids, seeded).")
+@click.option("--new-tokens", type=click.IntRange(min=2), default=64, show_default=True,
+              help="With --lm: tokens to generate (exactly this many: stop tokens are masked).")
+@_cache_option
+@click.option("--rounds", type=click.IntRange(min=1), default=5, show_default=True,
+              help="With --lm: timed generations of each of eager and hwsdk, interleaved.")
 @_with_plan_options
-def run_cmd(model: str | None, target: str, repeat: int, tolerance: float, min_block_size: int,
-            fallback_ops: tuple[str, ...]) -> int:
+def run_cmd(model: str | None, target: str, repeat: int, tolerance: float, lm: str | None,
+            prompt_tokens: int, new_tokens: int, max_cache_len: int | None, rounds: int,
+            min_block_size: int, fallback_ops: tuple[str, ...]) -> int:
     """Compile MODEL (default: the bundled GPT-style decoder), run it, compare with eager
-    PyTorch (max error, time ratio) and print the partition summary."""
+    PyTorch (max error, time ratio) and print the partition summary.
+
+    With --lm: compile the causal LM for generation (hwsdk.compile_lm), generate greedily,
+    check every token against transformers' eager generate (exit 1 on a difference), and
+    time both: time to first token and decode tokens/s.
+    """
     from hwsdk.cli.measure import compare, machine_load_note, time_side_by_side
     from hwsdk.models import DEFAULT_MODEL
     from hwsdk.report.text import render_summary
 
-    _require_available(check_targets(target))
+    _check_mode(model, lm, ("prompt_tokens", "new_tokens", "max_cache_len", "rounds"),
+                ("repeat", "tolerance"))
+    if lm is not None:
+        from hwsdk.cli.lm_cmds import run_lm
+
+        return run_lm(lm, target, prompt_tokens, new_tokens, max_cache_len, rounds,
+                      {"min_block_size": min_block_size, "fallback_ops": fallback_ops})
+    require_available(check_targets(target))
     progress = Progress()
     loaded, captured = prepare(model or DEFAULT_MODEL, progress)
     compiled = compile_model(loaded, captured, target, min_block_size, fallback_ops, progress)

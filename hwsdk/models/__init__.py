@@ -1,7 +1,9 @@
 """Bundled example models, addressable by a short name (``hwsdk run gpt``).
 
-Every factory returns ``(model, example_inputs)`` with random weights (no downloads) and the
-model in eval mode. Importing this package does not import torch; building a model does.
+Every factory in :data:`MODELS` returns ``(model, example_inputs)`` with random weights (no
+downloads) and the model in eval mode; every factory in :data:`LM_MODELS` (``hwsdk run --lm``)
+returns a transformers causal LM built the same way. Importing this package does not import
+torch; building a model does.
 
 >>> from hwsdk.models import MODELS, build
 >>> sorted(MODELS)
@@ -15,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["BundledModel", "MODELS", "DEFAULT_MODEL", "build", "names"]
+__all__ = ["BundledModel", "MODELS", "LM_MODELS", "DEFAULT_MODEL", "build", "names"]
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,8 @@ class BundledModel:
     factory: str  # "module:function"
     description: str
 
-    def load(self) -> Callable[[], tuple[Any, ...]]:
+    def load(self) -> Callable[[], Any]:
+        """The factory function (its module is imported now)."""
         import importlib
 
         module, _, function = self.factory.partition(":")
@@ -46,6 +49,16 @@ MODELS: dict[str, BundledModel] = {
     )
 }
 
+LM_MODELS: dict[str, BundledModel] = {
+    model.name: model for model in (
+        BundledModel("tiny-llama", "hwsdk.models.lm:tiny_llama",
+                     "Llama causal LM: 2 layers, hidden 64, grouped KV heads, vocabulary 256"),
+        BundledModel("tiny-gpt2", "hwsdk.models.lm:tiny_gpt2",
+                     "GPT-2 causal LM: 2 layers, hidden 64, vocabulary 256"),
+    )
+}
+"""Bundled transformers causal LMs for ``hwsdk run --lm`` / ``hwsdk explain --lm``."""
+
 DEFAULT_MODEL = "gpt"
 """What ``hwsdk run`` runs when no MODEL is given."""
 
@@ -60,4 +73,5 @@ def build(name: str) -> tuple[Any, ...]:
 
     :raises KeyError: for a name that is not bundled.
     """
-    return MODELS[name].load()()
+    factory: Callable[[], tuple[Any, ...]] = MODELS[name].load()
+    return factory()

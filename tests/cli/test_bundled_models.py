@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from hwsdk.models import DEFAULT_MODEL, MODELS, build, names
+from hwsdk.models import DEFAULT_MODEL, LM_MODELS, MODELS, build, names
 
 
 def test_importing_the_models_does_not_import_torch() -> None:
@@ -37,3 +37,20 @@ def test_names() -> None:
     assert names() == ["bert", "gpt", "mlp", "resnet18"]
     assert DEFAULT_MODEL in MODELS
     assert all(m.description for m in MODELS.values())
+
+
+@pytest.mark.parametrize("name", sorted(LM_MODELS))
+def test_bundled_lm_is_seeded_and_leaves_the_rng_alone(name: str) -> None:
+    import torch
+
+    pytest.importorskip("transformers")
+    factory = LM_MODELS[name].load()
+    torch.manual_seed(123)
+    first = factory()
+    after = torch.rand(1)
+    torch.manual_seed(123)
+    second = factory()
+    assert torch.equal(after, torch.rand(1))  # the caller's RNG is untouched
+    assert not first.training and LM_MODELS[name].description
+    for a, b in zip(first.state_dict().values(), second.state_dict().values(), strict=True):
+        assert torch.equal(a, b)

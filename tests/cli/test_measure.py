@@ -57,3 +57,12 @@ def test_rounds_are_interleaved_and_batched() -> None:
     firsts = [blocks[2 * i][0] for i in range(6)]
     assert firsts == ["e", "h", "e", "h", "e", "h"]  # who goes first alternates
     assert timing.eager_s >= 1e-3 and timing.hwsdk_s >= 5e-4  # per call, not per block
+
+
+def test_the_advice_names_the_commands_rounds_option() -> None:
+    noisy = _timing(0.5, 0.5)
+    assert noisy.headline().endswith("with a larger --repeat")
+    assert noisy.headline("--rounds").endswith("with a larger --rounds")
+    assert "call(s)" not in noisy.headline()  # one call per round is not worth saying
+    batched = Timing(1e-3, 5e-4, (0.5, 0.5, 0.5), 40)
+    assert "over 3 interleaved rounds of 40 call(s)" in batched.headline()
