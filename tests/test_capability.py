@@ -19,6 +19,7 @@ from hwsdk.capability import (
     Provenance,
     ReasonCode,
     StaticShape,
+    UnhandledInputs,
     judge,
     node_dtypes,
 )
@@ -87,6 +88,26 @@ def test_constraint_violation_and_describe(constraint: Any, ok: dict[str, Any],
     assert constraint.describe() == describe
 
 
+DECLARATIONS: list[tuple[Any, str]] = [
+    # constraints that state a fact of the call, not of the graph: they never move a node
+    (UnhandledInputs(classes=["nan_inf", "strided"], why="the engine skips NaN"),
+     "no nan_inf, strided inputs (the engine skips NaN)"),
+]
+
+
+@pytest.mark.parametrize(("constraint", "describe"), DECLARATIONS,
+                         ids=[c[0].kind for c in DECLARATIONS])
+def test_declarations_never_move_a_node(constraint: Any, describe: str) -> None:
+    for _, ok, bad, _, _ in CASES:
+        assert constraint.violation(*_binary(**ok)) is None
+        assert constraint.violation(*_binary(**bad)) is None
+    assert constraint.describe() == describe
+    table = _table({"add": OpSupport(dtypes={F32: "yes"}, constraints=[constraint])})
+    assert _verdict(table, a=(2, 4), b=(2, 4)).code == ReasonCode.SUPPORTED
+    again = CapabilityTable.model_validate_json(table.model_dump_json())
+    assert again.ops["add"].constraints == [constraint]
+
+
 def test_constraints_tolerate_absent_inputs_and_symbols() -> None:
     node, graph = _binary((2, 3))
     assert LastDimMultiple(multiple=4, input=1).violation(node, graph) is None
@@ -101,7 +122,7 @@ def test_constraints_tolerate_absent_inputs_and_symbols() -> None:
 def test_every_constraint_kind_is_covered() -> None:
     from hwsdk import capability
 
-    kinds = {c[0].kind for c in CASES}
+    kinds = {c[0].kind for c in CASES} | {c[0].kind for c in DECLARATIONS}
     union = get_args(capability.Constraint)[0]  # Annotated[Union[...], discriminator]
     declared = {cls.model_fields["kind"].default for cls in get_args(union)}
     assert kinds == declared
