@@ -19,7 +19,9 @@ def cli() -> None:
     \b
     MODEL is a bundled name (mlp, resnet18, gpt, bert), path/to/file.py:factory,
     package.module:factory (factory() returns (model, inputs[, dynamic_shapes])),
-    or a .pt2 file saved by torch.export.save.
+    or a .pt2 file saved by torch.export.save. `run --lm` and `explain --lm` take a
+    transformers causal LM instead (tiny-llama, tiny-gpt2, a save_pretrained directory, or
+    file.py:factory returning the model) and compile or plan it for text generation.
     """
 
 

@@ -35,9 +35,9 @@ def _with_plan_options(func: Any) -> Any:
 
 _lm_option = click.option(
     "--lm", metavar="MODEL",
-    help="Plan a transformers causal LM for generation instead: a bundled LM (tiny-llama, "
-         "tiny-gpt2), a save_pretrained directory, or file.py:factory / module:factory "
-         "returning the model.")
+    help="Instead of MODEL, a transformers causal LM for text generation: a bundled LM "
+         "(tiny-llama, tiny-gpt2), a save_pretrained directory, or file.py:factory / "
+         "module:factory returning the model.")
 _cache_option = click.option(
     "--max-cache-len", type=click.IntRange(min=2), default=None,
     help="With --lm: the KV cache length (prompt plus new tokens must fit) [run: prompt + new "
