@@ -113,3 +113,21 @@ def test_lengths_are_refused_before_compiling(args: list[str], message: str,
     code, _, err = _cli(["run", "--lm", "tiny-llama", "-t", "torch", *args], capsys)
     assert code == 1
     assert err.startswith("hwsdk: error: ") and message in err, err
+
+
+def test_explain_lm_all_is_one_matrix(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # two refs stand in for every registered one (each plan captures the step again)
+    monkeypatch.setattr("hwsdk.cli.registry_cmds.target_refs",
+                        lambda registry, include_torch: ["inferentia:inf2", "nosuch:x"])
+    out_json = tmp_path / "all.json"
+    code, out, err = _cli(["explain", "--lm", "tiny-gpt2", "-t", "all", "--brief",
+                           "--max-cache-len", "16", "--json", str(out_json)], capsys)
+    assert code == 0, err
+    assert out.startswith("generation: one graph serves prefill (1..16 tokens)")
+    assert "coverage of tiny-gpt2's generation step across 2 targets:" in out
+    assert "=== inferentia:inf2 ===" in out and "=== nosuch:x ===" not in out
+    data = json.loads(out_json.read_text())
+    assert data["schema"] == "hwsdk.coverage-matrix" and data["model"] == "tiny-gpt2"
+    assert data["plans"]["inferentia:inf2"]["schema"] == "hwsdk.partition-plan"
+    assert "UnknownTargetError" in data["plans"]["nosuch:x"]["error"]
