@@ -37,7 +37,7 @@ _CLAIMS: dict[str, tuple[str, ...]] = {
                      "pow", "mean"), _F),
     "scaled_dot_product_attention": ("f32", "bool"),
     **dict.fromkeys(("neg", "abs", "add", "sub", "mul", "maximum", "minimum", "lt", "le", "gt",
-                     "ge", "sum", "amax", "amin", "argmax", "clamp", "index_select",
+                     "ge", "sum", "amax", "amin", "argmax", "clamp", "index_select", "index_copy",
                      "gather", "where"), _NUM),
     **dict.fromkeys(("eq", "ne", "cast", "reshape", "permute", "expand", "slice",
                      "select", "squeeze", "unsqueeze", "copy", "cat", "split", "full", "triu",

@@ -31,6 +31,7 @@ KEEP_WHOLE = (
     "rms_norm.default", "softmax.int", "log_softmax.int", "gelu.default", "silu.default",
     "scaled_dot_product_attention.default", "embedding.default", "matmul.default",
     "max_pool2d.default", "adaptive_avg_pool2d.default", "batch_norm.default", "hardtanh.default",
+    "index_copy.default",
 )
 """Composite ATen ops kept whole through decomposition: the ops vendors accelerate as one."""
 

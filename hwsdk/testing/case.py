@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Case", "Input", "d", "p", "index"]
+__all__ = ["Case", "Input", "d", "p", "index", "slots"]
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,8 @@ class Input:
     :param shape: its shape.
     :param role: ``data`` (the dtype under test), ``cond`` (bool), ``param`` (a weight, given
         as a graph param like a captured model's), ``variance`` (a param of positive values),
-        ``index`` (int64 indices in ``[0, high)``).
+        ``index`` (int64 indices in ``[0, high)``), ``slots`` (distinct int64 indices in
+        ``[0, high)``: where an op writes, so no two writes collide).
     :param high: exclusive upper bound of an ``index`` input.
     """
 
@@ -63,3 +64,8 @@ def p(*shape: int) -> Input:
 def index(high: int, *shape: int) -> Input:
     """An int64 index input of ``shape`` with values in ``[0, high)``."""
     return Input(tuple(shape), "index", high)
+
+
+def slots(high: int, count: int) -> Input:
+    """A 1-d int64 input of ``count`` distinct values in ``[0, high)`` (write positions)."""
+    return Input((count,), "slots", high)

@@ -203,6 +203,10 @@ def make_inputs(case: Case, dtype: DType, seed: int = 0) -> list[Any]:
             out.append(torch.rand(spec.shape, generator=gen) > 0.5)
         elif spec.role == "index":
             out.append(torch.randint(0, spec.high, spec.shape, generator=gen))
+        elif spec.role == "slots":
+            count = max(1, int(torch.tensor(spec.shape).prod()))
+            picked = torch.randperm(spec.high, generator=gen)[:count]
+            out.append(picked.reshape(spec.shape) if spec.shape else picked[0])
         elif spec.role == "variance":
             out.append((torch.rand(spec.shape, generator=gen) + 0.5).to(tdt))
         else:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hwsdk.ir.dtypes import DType
-from hwsdk.testing.case import Case, Input, d, index, p
+from hwsdk.testing.case import Case, Input, d, index, p, slots
 
 __all__ = ["NN_GENERATORS"]
 
@@ -57,6 +57,10 @@ def _indexing(op: str, dt: DType) -> list[Case]:
     if op == "gather":
         cases = [Case(op, "dim1", (d(3, 5), index(5, 3, 2)), {"dim": 1}),
                  Case(op, "dim0", (d(4, 3), index(4, 2, 3)), {"dim": 0})]
+    elif op == "index_copy":
+        cases = [Case(op, "dim1", (d(3, 5), slots(5, 2), d(3, 2)), {"dim": 1}),
+                 Case(op, "kv[1,2,6,4]dim2", (d(1, 2, 6, 4), slots(6, 3), d(1, 2, 3, 4)),
+                      {"dim": 2})]
     elif op == "index_select":
         cases = [Case(op, "dim1", (d(3, 5), index(5, 4)), {"dim": 1}),
                  Case(op, "dim0", (d(4, 3), index(4, 6)), {"dim": 0})]
@@ -122,7 +126,7 @@ NN_GENERATORS: dict[str, _Gen] = {
                                         ((2, 3, 5), {"diagonal": -1})]),
     "cat": _variadic,
     "arange": _creation, "full": _creation,
-    "gather": _indexing, "index_select": _indexing, "embedding": _indexing,
+    "gather": _indexing, "index_select": _indexing, "index_copy": _indexing, "embedding": _indexing,
     "conv": _conv,
     "max_pool2d": _pool, "avg_pool2d": _pool, "adaptive_avg_pool2d": _pool,
     "batch_norm": _batch_norm,

@@ -114,7 +114,7 @@ def _sentinel(tensor: Any, spec: Input) -> Any:
         return float("nan")
     if tensor.dtype == torch.bool:
         return True
-    return spec.high - 1 if spec.role == "index" else 77
+    return spec.high - 1 if spec.role in ("index", "slots") else 77
 
 
 def _layout(tensor: Any, spec: Input, cls: str) -> Any:
@@ -128,6 +128,8 @@ def _layout(tensor: Any, spec: Input, cls: str) -> Any:
                           dtype=tensor.dtype)
         wide[..., ::2] = tensor
         return wide[..., ::2]
+    if spec.role == "slots" and cls in ("expanded", "zero_stride"):
+        return tensor  # repeated write positions have no defined result
     if cls == "expanded":
         dim = next((i for i, d in enumerate(shape) if d > 1), None)
         return tensor if dim is None else tensor.narrow(dim, 0, 1).expand(shape)

@@ -135,6 +135,8 @@ def cases() -> dict[str, list[Case]]:
     table["cat"] = [([y, y * 2], {"dim": 0}, lambda a, b: torch.stack([a, b]).reshape(6, 4))]
     table["split"] = [([x], {"sizes": [1, 3], "dim": 2}, lambda a: (a[..., :1], a[..., 1:]))]
     table["index_select"] = [([y, torch.tensor([2, 0])], {"dim": 0}, lambda a, i: a[i])]
+    table["index_copy"] = [([y, torch.tensor([2, 0]), y[:2] * 10], {"dim": 0},
+                            lambda a, i, s: torch.stack([s[1], a[1], s[0]]))]
     table["gather"] = [([y, torch.tensor([[0, 1], [2, 2], [1, 0]])], {"dim": 1},
                         lambda a, i: torch.stack([a[j, i[j]] for j in range(3)]))]
     table["arange"] = [([], {"start": 2, "end": 9, "step": 3, "dtype": "i64"},

@@ -308,6 +308,22 @@ register(OpDef(
     aten={"aten.gather.default": _gather_convert},
 ))
 
+def _index_copy_convert(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Converted | None:
+    x, dim, index, source = args[0], args[1], args[2], args[3]
+    if index.type.rank > 1 or source.type.rank != x.type.rank:
+        return None
+    return [x, index, source], {"dim": norm_dim(dim, x.type.rank)}
+
+
+register(OpDef(
+    name="index_copy", category="indexing",
+    summary="x with the slices at index along dim replaced by source (a KV-cache write)",
+    inputs=("x", "index", "source"), attrs={"dim": 0},
+    infer=lambda types, attrs: [types[0]],
+    reference=lambda x, index, source, dim: torch.index_copy(x, dim, index, source),
+    aten={"aten.index_copy.default": _index_copy_convert},
+))
+
 # --- creation -----------------------------------------------------------------------------------
 
 

@@ -90,6 +90,31 @@ def _index_select(b: Builder, node: Node, ins: list[str]) -> Sequence[str]:
     return [b.op1("Gather", [ins[0], index], axis=int(node.attrs["dim"]))]
 
 
+def _int64_zero() -> object:
+    import numpy as np
+    from onnx import numpy_helper
+
+    return numpy_helper.from_array(np.zeros(1, dtype=np.int64))
+
+
+@converter("index_copy")
+def _index_copy(b: Builder, node: Node, ins: list[str]) -> Sequence[str]:
+    x_type = b.type_of(node.inputs[0])
+    if x_type.rank == 0:
+        raise NotImplementedError("index_copy of a 0-d tensor is not lowered to ONNX")
+    dim = int(node.attrs["dim"])
+    # ScatterElements wants one index per source element: the 1-d index, laid along dim
+    # and broadcast to the source's shape
+    along = [1] * x_type.rank
+    along[dim] = -1
+    index = b.op1("Reshape", [ins[1], b.ints(along)])
+    # broadcast by adding zeros of the source's shape: ONNX Runtime's Expand keeps a 1
+    # where the source has a 0-size dim
+    zeros = b.op1("ConstantOfShape", [b.op1("Shape", [ins[2]])], value=_int64_zero())
+    index = b.op1("Add", [index, zeros])
+    return [b.op1("ScatterElements", [ins[0], index, ins[2]], axis=dim)]
+
+
 @converter("gather")
 def _gather(b: Builder, node: Node, ins: list[str]) -> Sequence[str]:
     return [b.op1("GatherElements", [ins[0], ins[1]], axis=int(node.attrs["dim"]))]

@@ -34,7 +34,7 @@ _ALL = (*_FI, DType.bool)
 CLAIMS: dict[str, tuple[DType, ...]] = {
     **dict.fromkeys(("neg", "abs", "relu", "clamp", "add", "sub", "mul", "maximum", "minimum",
                      "eq", "ne", "lt", "le", "gt", "ge", "where", "amax", "amin", "index_select",
-                     "gather"), _FI),
+                     "gather", "index_copy"), _FI),
     **dict.fromkeys(("exp", "log", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tanh", "erf",
                      "sigmoid", "silu", "gelu", "div", "pow", "softmax", "log_softmax",
                      "layer_norm", "rms_norm", "batch_norm", "linear", "matmul", "addmm",

@@ -292,6 +292,16 @@ def _index_select(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
     return [lw.ops.gather(args[0], args[1], lw.i64(int(node.attrs["dim"])))]
 
 
+@converter("index_copy")
+def _index_copy(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    if lw.type_of(node.inputs[0]).rank == 0:
+        raise NotImplementedError("index_copy of a 0-d tensor is not lowered to OpenVINO")
+    index = args[1]
+    if lw.type_of(node.inputs[1]).rank == 0:
+        index = lw.ops.unsqueeze(index, lw.i64([0]))
+    return [lw.ops.scatter_update(args[0], index, args[2], lw.i64(int(node.attrs["dim"])))]
+
+
 @converter("gather")
 def _gather(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
     return [lw.ops.gather_elements(args[0], args[1], int(node.attrs["dim"]))]

@@ -199,6 +199,9 @@ def cases(op: str, dt: DType) -> list[Case]:
         index = torch.randint(0, 4, (3,) if op == "index_select" else (3, 2))
         return [Case([rand((3, 4) if op == "gather" else (5, 4), dt), index],
                      {"dim": 1 if op == "gather" else 0})]
+    if op == "index_copy":  # a KV-cache write: distinct slots along the sequence dim
+        return [Case([rand((1, 2, 6, 4), dt), torch.tensor([4, 1, 2]), rand((1, 2, 3, 4), dt)],
+                     {"dim": 2})]
     if op == "arange":
         if dt.is_float:
             return [Case([], {"start": 0.5, "end": 3.0, "step": 0.5, "dtype": dt.value})]

@@ -104,6 +104,8 @@ def case(op: str, dtype: DType) -> Case:
         "split": Case("split", [rand(4, 3)], {"sizes": [1, 3], "dim": 0}),
         "index_select": Case("index_select", [rand(4, 3), fixed(i64, lambda _: _index())],
                              {"dim": 0}),
+        "index_copy": Case("index_copy", [rand(2, 5, 3), fixed(i64, lambda _: _slots()),
+                                          rand(2, 2, 3)], {"dim": 1}),
         "gather": Case("gather", [rand(3, 4), fixed(i64, rand(3, 2, low=0, high=3))],
                        {"dim": 1}),
         "arange": Case("arange", [], {"start": 1, "end": 9, "step": 2, "dtype": dtype.value}),
@@ -119,6 +121,12 @@ def case(op: str, dtype: DType) -> Case:
         small = rand(3, 4, low=-2, high=2)
         return Case(op, [rand(2, 3, 4, low=-2, high=2), small], {})
     return Case(op, [x], {})
+
+
+def _slots() -> Any:
+    import torch
+
+    return torch.tensor([3, 0])
 
 
 def _index() -> Any:
