@@ -103,16 +103,16 @@ def test_meta_inputs_and_weights_say_what_to_pass() -> None:
         hwsdk.compile(_linear_model().to("meta"), (torch.randn(2, 8),), target="cpu")
 
 
-def test_a_python_number_output_names_its_line_and_the_fix() -> None:
+def test_a_python_bool_output_names_its_line_and_the_fix() -> None:
     import torch
 
-    class Total(torch.nn.Module):
+    class Positive(torch.nn.Module):  # ints and floats: tests/runtime/test_outputs.py
         def forward(self, x: torch.Tensor) -> Any:
-            return x * 2, x.sum().item()
+            return x * 2, (x > 0).any().item()
 
-    with pytest.raises(CaptureError, match=r"returns a Python float \(computed at "
+    with pytest.raises(CaptureError, match=r"returns a Python bool \(computed at "
                        r".*test_bad_input.py:\d+\).*drop .item\(\)"):
-        hwsdk.compile(Total(), (torch.randn(3),), target="cpu")
+        hwsdk.compile(Positive(), (torch.randn(3),), target="cpu")
 
 
 def test_example_input_of_the_wrong_shape_names_module_expected_and_got() -> None:

@@ -19,6 +19,7 @@ from hwsdk.ir.fold import fold_constants
 from hwsdk.ir.graph import Graph, TensorType
 from hwsdk.ir.inputs import check_example_inputs, check_weights, diagnose_export_failure
 from hwsdk.ir.opdef import TORCH_OP, get_op
+from hwsdk.ir.outputs import OutputPlan
 from hwsdk.ir.saved import is_exported_program, unpack_program
 from hwsdk.ir.symbols import SymbolNamer, dim_names
 from hwsdk.ir.translate import Translator
@@ -50,6 +51,8 @@ class Captured:
         max is None when unbounded.
     :param arg_names: the names of ``forward``'s positional parameters that the example inputs
         filled, so that calls may pass them by keyword.
+    :param output_plan: how the graph's outputs become the model's (Python numbers, inputs
+        updated in place); None when they are the model's outputs one for one.
     """
 
     graph: Graph
@@ -59,6 +62,7 @@ class Captured:
     symbol_names: dict[str, str] = field(default_factory=dict)
     symbol_ranges: dict[str, tuple[int, int | None]] = field(default_factory=dict)
     arg_names: list[str] = field(default_factory=list)
+    output_plan: OutputPlan | None = None
 
 
 def _decomposition_table() -> dict[Any, Any]:
@@ -183,7 +187,7 @@ def capture(model: Any, example_inputs: Sequence[Any], dynamic_shapes: Any = Non
     :param dynamic_shapes: passed to ``torch.export.export`` unchanged; the names of its
         ``torch.export.Dim`` objects become the IR's symbol names.
     :raises CaptureError: when torch.export cannot capture the model, or it returns
-        something other than tensors.
+        something other than tensors and Python numbers, or updates a weight in place.
     :raises InvalidArgumentError: for meta tensors among the inputs or weights.
     :raises UnsupportedDtypeError: for float64 weights that PyTorch cannot run on float32 inputs.
     """
@@ -202,7 +206,8 @@ def capture(model: Any, example_inputs: Sequence[Any], dynamic_shapes: Any = Non
         check_weights(model, args)
     program = export_program(model, args, dynamic_shapes)
     namer = SymbolNamer(_renames(program, dim_names(model, args, dynamic_shapes)))
-    graph = Translator(program, namer).translate()
+    translator = Translator(program, namer)
+    graph = translator.translate()
     fold_constants(graph)
     graph.validate()
     for node in graph.nodes:  # consistency of the op set's attrs and the capture
@@ -212,7 +217,8 @@ def capture(model: Any, example_inputs: Sequence[Any], dynamic_shapes: Any = Non
     return Captured(graph=graph, in_spec=program.call_spec.in_spec,
                     out_spec=program.call_spec.out_spec, input_types=input_types,
                     symbol_names=_symbol_names(graph), symbol_ranges=_ranges(program, namer),
-                    arg_names=_arg_names(model, len(args)))
+                    arg_names=_arg_names(model, len(args)),
+                    output_plan=None if translator.output_plan.plain else translator.output_plan)
 
 
 def _arg_names(model: Any, count: int) -> list[str]:

@@ -138,11 +138,12 @@ def _describe(tensor: Any) -> str:
 
 
 def non_tensor_output(kind: str, where: str) -> CaptureError:
-    """The error for a model output that is a Python number (``.item()``) or other value."""
+    """The error for a model output that is a Python value hwsdk cannot recompute (a bool
+    read from a tensor, or a number from something other than inputs, sizes and ``.item()``)."""
     return CaptureError(
         f"the model returns a Python {kind} (computed at {where}), not a tensor; hwsdk compiled "
-        "models return tensors: return the tensor (drop .item() / float() in forward) and call "
-        ".item() on the compiled model's output")
+        "models return tensors, ints and floats: return the tensor (drop .item() / bool() in "
+        "forward) and call .item() on the compiled model's output")
 
 
 def warn_if_differentiated(example_inputs: Sequence[Any], targets: Sequence[str]) -> None:

@@ -17,6 +17,7 @@ from hwsdk.ir.dtypes import from_torch
 from hwsdk.ir.graph import Graph, Node, Source, TensorType
 from hwsdk.ir.inputs import non_tensor_output
 from hwsdk.ir.opdef import OPSET_VERSION, TORCH_OP, OpDef, TensorArg, op_for_aten
+from hwsdk.ir.outputs import NumberOutput, OutputPlan
 from hwsdk.ir.symbolic import symbols_in
 from hwsdk.ir.symbols import SymbolNamer, SymExpr, SymFloatExpr, contains_sym
 
@@ -60,6 +61,7 @@ class Translator:
         self.params: list[str] = []
         self.param_data: dict[str, Any] = {}
         self.unbacked: dict[str, Binding] = {}
+        self.output_plan = OutputPlan([])
 
     def tensor_type(self, val: Any) -> TensorType:
         return TensorType(from_torch(val.dtype), tuple(self.namer.dim(d) for d in val.shape))
@@ -273,31 +275,82 @@ class Translator:
                      opset_version=OPSET_VERSION)
 
     def outputs(self, node: Any) -> list[str]:
+        """The graph's outputs; how they become the model's is left in :attr:`output_plan`.
+
+        :raises CaptureError: for an update of a parameter or buffer in place, and for an
+            output that is neither a tensor nor a number hwsdk can recompute.
+        """
+        specs = self.program.graph_signature.output_specs
+        result: list[str] = []
+        leaves: list[int | NumberOutput] = []
+        updated: list[tuple[str, str]] = []  # (new value, input name)
+        for spec, arg in zip(specs, node.args[0], strict=True):
+            kind = spec.kind.name
+            if kind == "TOKEN":
+                continue
+            if kind == "USER_INPUT_MUTATION" and spec.target in self.inputs:
+                updated.append((self._tensor_output(arg, required=True), spec.target))
+                continue
+            if kind != "USER_OUTPUT":
+                raise CaptureError(
+                    f"the model mutates {spec.target} in place ({kind}); hwsdk keeps weights "
+                    "and buffers constant: pass that buffer as an input (updated inputs are "
+                    "written back after each call) or remove the in-place update"
+                )
+            value = self._tensor_output(arg)
+            if value:
+                leaves.append(len(result))
+                result.append(value)
+            else:
+                leaves.append(self._number_output(arg, result))
+        mutations = []
+        for value, name in updated:
+            mutations.append((len(result), self.inputs.index(name)))
+            result.append(value)
+        self.output_plan = OutputPlan(leaves, mutations)
+        return result
+
+    def _tensor_output(self, arg: Any, required: bool = False) -> str:
+        """The IR value an output names ("" when it is not a tensor, unless ``required``)."""
         import torch.fx
 
-        specs = self.program.graph_signature.output_specs
-        result = []
-        for spec, arg in zip(specs, node.args[0], strict=True):
-            if spec.kind.name == "TOKEN":
-                continue
-            if spec.kind.name != "USER_OUTPUT":
-                raise CaptureError(
-                    f"the model mutates {spec.target} in place ({spec.kind.name}); hwsdk "
-                    "compiles inference graphs: remove the in-place update of that buffer"
-                )
-            mapped = self.values.get(arg.name) if isinstance(arg, torch.fx.Node) else None
-            if not isinstance(mapped, str) or isinstance(mapped, SymExpr) \
-                    or mapped not in self.types:
-                if isinstance(arg, torch.fx.Node) and not isinstance(
-                        arg.meta.get("val"), torch.Tensor):
-                    kind = type(arg.meta.get("val")).__name__.removeprefix("Sym").lower()
-                    where = _source(arg, overload_name(arg.target))
-                    raise non_tensor_output(kind, where.location() or arg.name)
-                raise CaptureError(
-                    f"model output {arg!r} is not a tensor; return tensors (or pytrees of them)"
-                )
-            result.append(mapped)
-        return result
+        mapped = self.values.get(arg.name) if isinstance(arg, torch.fx.Node) else None
+        if isinstance(mapped, str) and not isinstance(mapped, SymExpr) and mapped in self.types:
+            return mapped
+        if required:
+            raise CaptureError(
+                f"model output {arg!r} is not a tensor; return tensors (or pytrees of them)")
+        return ""
+
+    def _number_output(self, arg: Any, result: list[str]) -> NumberOutput:
+        """A Python-number output: a constant, or an expression over the inputs' dim symbols
+        and the values of tensors read with ``.item()`` (appended to ``result``)."""
+        import torch
+        import torch.fx
+
+        if arg is None or isinstance(arg, (bool, int, float)):
+            return NumberOutput(value=arg)
+        if not isinstance(arg, torch.fx.Node):
+            raise CaptureError(
+                f"model output {arg!r} is not a tensor; return tensors (or pytrees of them)")
+        val = arg.meta.get("val")
+        mapped = self.values.get(arg.name)
+        if isinstance(mapped, (bool, int, float)) and not isinstance(val, torch.Tensor):
+            return NumberOutput(value=mapped)
+        dims = {d for name in self.inputs for d in self.types[name].shape
+                if isinstance(d, str) and d.isidentifier()}  # what the input guard binds
+        if not isinstance(mapped, SymExpr) or isinstance(val, torch.SymBool) or not (
+                symbols_in(mapped) <= dims | set(self.unbacked)):
+            kind = type(val).__name__.removeprefix("Sym").lower()
+            where = _source(arg, overload_name(arg.target))
+            raise non_tensor_output(kind, where.location() or arg.name)
+        reads: dict[str, tuple[int, int | None]] = {}
+        for symbol in sorted(symbols_in(mapped) & set(self.unbacked)):
+            source, dim = self.unbacked[symbol]
+            if source not in result:
+                result.append(source)
+            reads[symbol] = (result.index(source), dim)
+        return NumberOutput(expr=str(mapped), reads=reads)
 
 
 def _infer_mismatch(opdef: OpDef, inputs: list[Any], attrs: dict[str, Any],

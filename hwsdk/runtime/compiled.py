@@ -10,6 +10,7 @@ from hwsdk.errors import InputMismatchError
 from hwsdk.ir.capture import Captured
 from hwsdk.partition.plan import PartitionPlan
 from hwsdk.runtime.guards import InputGuard
+from hwsdk.runtime.outputs import finish_outputs, has_size, restore_sizes
 
 __all__ = ["CompiledModel", "Step"]
 
@@ -46,6 +47,8 @@ class CompiledModel:
         self.guard = InputGuard(graph.inputs, captured.input_types, captured.symbol_names,
                                 captured.symbol_ranges)
         self._n_in, self._out_kind = _fast_paths(captured.in_spec, captured.out_spec)
+        self._output_plan = captured.output_plan
+        self._sizes = has_size(captured.out_spec)
 
     def flatten_inputs(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
         """The call's tensors in the captured order.
@@ -80,7 +83,8 @@ class CompiledModel:
         return (*args, *(kwargs[n] for n in missing)), rest
 
     def run_flat(self, flat: Sequence[Any]) -> list[Any]:
-        """Run on flat input tensors; returns flat outputs."""
+        """Run on flat input tensors; returns the model's flat outputs (and, as the model
+        does, writes the new values of the inputs it updates in place into them)."""
         env = self.guard.check(flat)
         slots = list(self._base_slots)
         for slot, value in zip(self._input_slots, flat, strict=True):
@@ -89,7 +93,10 @@ class CompiledModel:
             results = step.runner([slots[i] for i in step.input_slots], env)
             for slot, value in zip(step.output_slots, results, strict=True):
                 slots[slot] = value
-        return [slots[i] for i in self._output_slots]
+        outputs = [slots[i] for i in self._output_slots]
+        if self._output_plan is None:
+            return outputs
+        return finish_outputs(self._output_plan, outputs, flat, env)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         # Fast paths skip pytree for the common plain-tensors-in, tensor-or-tuple-out case.
@@ -103,7 +110,8 @@ class CompiledModel:
             return tuple(outputs)
         from torch.utils._pytree import tree_unflatten
 
-        return tree_unflatten(outputs, self.captured.out_spec)
+        result = tree_unflatten(outputs, self.captured.out_spec)
+        return restore_sizes(result, self.captured.out_spec) if self._sizes else result
 
     def explain(self) -> PartitionPlan:
         """The plan this model was compiled with."""

@@ -211,3 +211,26 @@ def test_compiles_from_several_threads_at_once_all_succeed() -> None:
     model, x = _threaded_model(0)  # and the process still compiles afterwards
     torch.testing.assert_close(hwsdk.compile(model, (x,), target="cpu")(x), model(x),
                                rtol=1e-4, atol=1e-5)
+
+
+def test_numbers_and_input_updates_are_recorded_in_the_output_plan() -> None:
+    import torch
+
+    from hwsdk.ir.capture import capture
+    from hwsdk.ir.outputs import NumberOutput
+
+    class Mixed(torch.nn.Module):
+        def forward(self, x: torch.Tensor, stats: torch.Tensor) -> Any:
+            stats.mul_(0.5)  # an in-place update of an input: an extra graph output
+            return x + 1, x.sum().item(), x.shape[0], 3
+
+    captured = capture(Mixed(), (torch.randn(4), torch.ones(4)))
+    plan, graph = captured.output_plan, captured.graph
+    assert plan is not None and not plan.plain
+    assert plan.leaves[0] == 0 and plan.leaves[2:] == [NumberOutput(value=4), NumberOutput(3)]
+    item = plan.leaves[1]
+    assert isinstance(item, NumberOutput) and item.value is None
+    [(symbol, (index, dim))] = item.reads.items()  # .item() of the graph output `index`
+    assert item.expr == symbol and dim is None and graph.types[graph.outputs[index]].rank == 0
+    [(index, target)] = plan.mutations
+    assert target == 1 and graph.outputs[index] != graph.inputs[1]
