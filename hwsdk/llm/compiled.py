@@ -16,7 +16,14 @@ from typing import Any
 
 from hwsdk.llm.loop import check_prompt, generation_steps
 from hwsdk.llm.sampling import settings_for
-from hwsdk.llm.step import CacheLayout, LMStep, cache_layout
+from hwsdk.llm.step import (
+    CacheLayout,
+    LMStep,
+    MaskForm,
+    attention_mask_for,
+    cache_layout,
+    mask_form,
+)
 
 __all__ = ["CompiledLM", "KVCache", "LMPlan", "compile_lm", "explain_lm"]
 
@@ -67,24 +74,25 @@ class LMPlan:
         return str(self.plan.to_json())
 
 
-def _example(layout: CacheLayout, batch: int, dtype: Any) -> tuple[Any, ...]:
+def _example(layout: CacheLayout, form: MaskForm, batch: int, dtype: Any) -> tuple[Any, ...]:
     import torch
 
     tokens = _EXAMPLE_TOKENS
-    mask = torch.zeros(batch, layout.max_cache_len, dtype=torch.int64)
-    mask[:, :tokens] = 1
+    padding = torch.zeros(batch, layout.max_cache_len, dtype=torch.int64)
+    padding[:, :tokens] = 1
+    mask = attention_mask_for(form, padding, torch.arange(tokens), dtype)
     cache = tuple(torch.zeros(shape, dtype=dtype) for shape in layout.shapes(batch))
     positions = torch.arange(tokens).expand(batch, tokens).contiguous()
     return (torch.zeros(batch, tokens, dtype=torch.int64), positions, torch.arange(tokens),
             mask, cache)
 
 
-def _dynamic_shapes(layout: CacheLayout) -> tuple[Any, ...]:
+def _dynamic_shapes(layout: CacheLayout, form: MaskForm) -> tuple[Any, ...]:
     import torch
 
     tokens = torch.export.Dim("tokens", min=1, max=layout.max_cache_len)
-    return ({1: tokens}, {1: tokens}, {0: tokens}, None, tuple(None for _ in
-                                                                layout.shapes(1)))
+    return ({1: tokens}, {1: tokens}, {0: tokens}, {2: tokens} if form.full else None,
+            tuple(None for _ in layout.shapes(1)))
 
 
 def _model_dtype(model: Any) -> Any:
@@ -110,6 +118,7 @@ class CompiledLM:
         self._settings = dict(compile_settings)
         self._step_module = LMStep(model, self.layout).eval()
         self._dtype = _model_dtype(model)
+        self.mask_form = mask_form(model)
         self._compiled: dict[int, Any] = {}
         self._caches: dict[int, KVCache] = {}
         self._lock = threading.RLock()
@@ -122,8 +131,10 @@ class CompiledLM:
         with self._lock:
             if batch not in self._compiled:
                 self._compiled[batch] = hwsdk.compile(
-                    self._step_module, _example(self.layout, batch, self._dtype),
-                    target=self.target, dynamic_shapes=_dynamic_shapes(self.layout),
+                    self._step_module,
+                    _example(self.layout, self.mask_form, batch, self._dtype),
+                    target=self.target,
+                    dynamic_shapes=_dynamic_shapes(self.layout, self.mask_form),
                     **self._settings)
             return self._compiled[batch]
 
@@ -157,8 +168,11 @@ class CompiledLM:
         compiled = self.compiled_step(batch)
         cache = self.cache(batch)
 
+        form, dtype = self.mask_form, self._dtype
+
         def step(input_ids: Any, positions: Any, cache_position: Any, mask: Any) -> Any:
-            out = compiled(input_ids, positions, cache_position, mask, tuple(cache.tensors))
+            attention = attention_mask_for(form, mask, cache_position, dtype)
+            out = compiled(input_ids, positions, cache_position, attention, tuple(cache.tensors))
             cache.write(cache_position, out[1:])
             return out[0]
 
@@ -232,8 +246,9 @@ def explain_lm(model: Any, target: Any = "auto", *, max_cache_len: int = 1024,
     """
     import hwsdk
 
-    layout = cache_layout(model, max_cache_len)
+    layout, form = cache_layout(model, max_cache_len), mask_form(model)
     step = LMStep(model, layout).eval()
-    plan = hwsdk.explain(step, _example(layout, batch_size, _model_dtype(model)), target=target,
-                         dynamic_shapes=_dynamic_shapes(layout), **explain_kwargs)
+    plan = hwsdk.explain(step, _example(layout, form, batch_size, _model_dtype(model)),
+                         target=target, dynamic_shapes=_dynamic_shapes(layout, form),
+                         **explain_kwargs)
     return LMPlan(plan, layout, batch_size)

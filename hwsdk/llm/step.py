@@ -19,11 +19,55 @@ from typing import Any
 
 from hwsdk.errors import InvalidArgumentError
 
-__all__ = ["LMStep", "CacheLayout", "cache_layout", "LMModelError"]
+__all__ = ["LMStep", "CacheLayout", "cache_layout", "LMModelError", "MaskForm", "mask_form",
+           "attention_mask_for"]
 
 
 class LMModelError(InvalidArgumentError):
     """The model cannot be compiled for generation (no causal LM, no static cache)."""
+
+
+@dataclass(frozen=True)
+class MaskForm:
+    """How the step graph takes its attention mask.
+
+    ``full``: the 4-D mask transformers' attention reads (``[batch, 1, tokens,
+    max_cache_len]``), built by the caller, so the graph holds no mask-building ops at all;
+    ``additive`` says whether it is 0/-large floats (eager attention) or booleans (SDPA).
+    ``padding``: the ``[batch, max_cache_len]`` 0/1 padding mask, for models that read more
+    than attention from it (ALiBi positions: BLOOM, Falcon with alibi).
+    """
+
+    full: bool
+    additive: bool = False
+
+
+def mask_form(model: Any) -> MaskForm:
+    """The mask form ``model``'s step graph takes (see :class:`MaskForm`)."""
+    config = model.config
+    if getattr(config, "model_type", "") == "bloom" or getattr(config, "alibi", False):
+        return MaskForm(full=False)
+    return MaskForm(full=True, additive=getattr(config, "_attn_implementation", "") == "eager")
+
+
+def attention_mask_for(form: MaskForm, cache_mask: Any, cache_position: Any, dtype: Any) -> Any:
+    """The step's attention mask from the padding mask over the cache slots.
+
+    :param cache_mask: ``[batch, max_cache_len]`` 1 where a slot holds a real token (the
+        step's own tokens included).
+    :param cache_position: ``[tokens]`` the slots this step writes.
+    """
+    import torch
+
+    if not form.full:
+        return cache_mask
+    slots = torch.arange(cache_mask.shape[1])
+    causal = slots[None, :] <= cache_position[:, None]
+    allowed = cache_mask.bool()[:, None, None, :] & causal[None, None]
+    if not form.additive:
+        return allowed
+    return torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed,
+                                                                torch.finfo(dtype).min)
 
 
 @dataclass(frozen=True)
