@@ -142,9 +142,21 @@ def _avg_pool(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
     # AvgPool-16 takes dilations; its Python wrapper crashes when they are left None
     extra = {"dilations": [1, 1]} if "dilations" in inspect.signature(lw.ops.avg_pool).parameters \
         else {}
-    return [lw.ops.avg_pool(args[0], list(a["stride"]), list(a["padding"]), list(a["padding"]),
-                            list(a["kernel"]), not a["count_include_pad"],
-                            _rounding(a["ceil_mode"]), **extra)]
+    if not (a["ceil_mode"] and a["count_include_pad"] and any(a["padding"])):
+        return [lw.ops.avg_pool(args[0], list(a["stride"]), list(a["padding"]),
+                                list(a["padding"]), list(a["kernel"]), not a["count_include_pad"],
+                                _rounding(a["ceil_mode"]), **extra)]
+    # PyTorch divides a window by its overlap with the padded input; OpenVINO's ceil_torch
+    # counts the part beyond the padding too. Pad explicitly, exclude the rest, and drop the
+    # trailing window OpenVINO then adds when one starts in the right padding.
+    o = lw.ops
+    pads = [0, 0, *a["padding"]]
+    padded = o.pad(args[0], lw.i64(pads), lw.i64(pads), "constant")
+    out = o.avg_pool(padded, list(a["stride"]), [0, 0], [0, 0], list(a["kernel"]), True,
+                     "ceil_torch", **extra)
+    # a symbolic output size raises here: the region then falls back, with the reason
+    spatial = [int(d) for d in lw.type_of(node.outputs[0]).shape[2:]]
+    return [o.slice(out, lw.i64([0, 0]), lw.i64(spatial), lw.i64([1, 1]), lw.i64([2, 3]))]
 
 
 @converter("adaptive_avg_pool2d")

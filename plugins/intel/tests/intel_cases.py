@@ -130,7 +130,11 @@ def _nn(op: str, dt: DType) -> list[Case]:
         return [Case([rand((1, 3, 9, 9), f)], {**pool, "ceil_mode": False,
                                               "count_include_pad": True}),
                 Case([rand((1, 3, 10, 10), f)], {**pool, "ceil_mode": True,
-                                                "count_include_pad": False}, label="ceil")]
+                                                "count_include_pad": False}, label="ceil"),
+                # PyTorch divides edge windows by their overlap with the padded input
+                Case([rand((1, 3, 9, 10), f)], {"kernel": [1, 6], "stride": [1, 3],
+                                                "padding": [0, 2], "ceil_mode": True,
+                                                "count_include_pad": True}, label="ceil-pad")]
     if op == "adaptive_avg_pool2d":
         return [Case([rand((1, 3, 8, 8), f)], {"output_size": [1, 1]}),
                 Case([rand((1, 3, 8, 8), f)], {"output_size": [2, 2]}, label="2x2")]
