@@ -35,7 +35,7 @@ sys.path.insert(0, str(BENCH))
 from llm_workers.protocol import Spec  # noqa: E402
 
 __all__ = ["RunnerSpec", "RunnerResult", "RUNNERS", "build_model", "run_bench", "summarise",
-           "render_markdown", "render_page", "write_results"]
+           "render_markdown", "render_page", "write_results", "read_results"]
 
 MODEL_CONFIG: dict[str, Any] = {"vocab_size": 32000, "hidden_size": 512,
                                 "intermediate_size": 1408, "num_hidden_layers": 8,
@@ -334,10 +334,11 @@ def render_page(results: Sequence[RunnerResult], meta: dict[str, Any], note: str
         f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['platform']}, "
         f"Python {machine['python']}, {machine['date']}; load average (1/5/15 min) "
         f"{meta['loadavg_before']} before, {meta['loadavg_after']} after; "
-        f"{meta['wall_s']} s in all.", ""]
+        f"{meta['wall_s']} s in all; hwsdk at {meta.get('hwsdk_commit', 'an unrecorded commit')}.",
+        ""]
     if note:
         head += [f"**Note:** {note}", ""]
-    return "\n".join(head) + render_markdown(results)
+    return "\n".join(head) + "\n" + render_markdown(results)
 
 
 def write_results(out: Path, results: Sequence[RunnerResult], meta: dict[str, Any],
@@ -348,6 +349,24 @@ def write_results(out: Path, results: Sequence[RunnerResult], meta: dict[str, An
         {"meta": meta, "summary": summarise(results), "results": [asdict(r) for r in results]},
         indent=2) + "\n")
     out.with_suffix(".md").write_text(render_page(results, meta, note))
+
+
+def _git_head() -> str:
+    """The checkout's commit, with ``+changes`` when the tree differs from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=BENCH, text=True,
+                              capture_output=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=BENCH, text=True, capture_output=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+changes" if dirty else "")
+
+
+def read_results(path: Path) -> tuple[list[RunnerResult], dict[str, Any]]:
+    """The results and metadata of a JSON file :func:`write_results` wrote."""
+    saved = json.loads(path.read_text())
+    return [RunnerResult(**r) for r in saved["results"]], saved["meta"]
 
 
 def _select(keys: str) -> list[RunnerSpec]:
@@ -377,7 +396,14 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="writes OUT.md and OUT.json")
     parser.add_argument("--note", default="", help="a sentence for the page (e.g. the load)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
+    parser.add_argument("--render", default="",
+                        help="only rewrite OUT.md (with --note) from a saved OUT.json")
     args = parser.parse_args(argv)
+    if args.render:
+        results, meta = read_results(Path(args.render))
+        write_results(Path(args.out), results, meta, args.note)
+        print(f"llm: wrote {Path(args.out).with_suffix('.md')} from {args.render}")
+        return
     specs = _select(args.runners)
     workdir = Path(tempfile.mkdtemp(prefix="hwsdk-llm-bench-"))
     print(f"llm: work directory {workdir}", flush=True)
@@ -388,6 +414,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     load_before, start = _loadavg(), time.time()
     results, orders = run_bench(specs, base, args.rounds, workdir)
     meta = {"machine": machine_info(args.threads), "loadavg_before": load_before,
+            "hwsdk_commit": _git_head(),
             "loadavg_after": _loadavg(), "wall_s": round(time.time() - start, 1),
             "rounds": args.rounds, "prompt_tokens": args.prompt_tokens,
             "new_tokens": args.new_tokens, "model": MODEL_CONFIG, "orders": orders}

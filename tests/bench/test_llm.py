@@ -69,7 +69,7 @@ def test_failures_are_reported_and_the_rest_go_on(llm: ModuleType, tmp_path: Pat
     assert len(results[0].ttft_ms) == 2
 
 
-def test_ratios_and_page(llm: ModuleType) -> None:
+def test_ratios_page_and_saved_results(llm: ModuleType, tmp_path: Path) -> None:
     peer = llm.RunnerResult("HF eager", ttft_ms=[40, 50, 60], decode_tok_s=[50, 40, 60],
                             equal_to_reference="equal")
     ours = llm.RunnerResult("hwsdk cpu", hwsdk=True, ttft_ms=[20, 25, 30],
@@ -86,3 +86,6 @@ def test_ratios_and_page(llm: ModuleType) -> None:
     page = llm.render_page([peer, ours], meta, note="noisy")
     assert "load average (1/5/15 min) 1.00 2.00 3.00 before" in page
     assert "**Note:** noisy" in page and table in page
+    llm.write_results(tmp_path / "llm", [peer, ours], meta, note="noisy")
+    assert (tmp_path / "llm.md").read_text() == page
+    assert llm.read_results(tmp_path / "llm.json") == ([peer, ours], meta)
