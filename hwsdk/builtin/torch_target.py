@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from hwsdk.ir.dtypes import COMPLEX_DTYPES, TABLE_DTYPES, DType
+from hwsdk.ir.dtypes import DType
 from hwsdk.ir.opdef import OPSET_VERSION, all_ops
 from hwsdk.plugin import Availability, CompiledRegion, Region, TargetInfo, hookimpl
 
@@ -14,10 +14,9 @@ if TYPE_CHECKING:
 
 HWSDK_PLUGIN_API = ">=1,<2"
 
-_DTYPES = sorted({*TABLE_DTYPES, *COMPLEX_DTYPES, DType.f64, DType.u16, DType.u32, DType.u64})
-"""What PyTorch computes in: every standard dtype, float64 and complex included (the
-sub-byte, bit-container and quantized dtypes have few kernels; nodes in them still run here,
-as every node can)."""
+_DTYPES = sorted(DType)
+"""Every dtype is stated: "yes" where PyTorch's CPU kernel runs the op, "no" elsewhere (a node
+in a "no" dtype still runs here, as every node can, and fails as it does in eager)."""
 
 # What PyTorch's CPU kernels run, probed op by op (tests/builtin/test_torch_target.py runs
 # every op's reference in every dtype and fails when a claim here is wrong either way).
@@ -47,13 +46,45 @@ _WIDE_UINT_OPS = frozenset({
 sum."""
 _WIDE_UINT = frozenset({DType.u16, DType.u32, DType.u64})
 
+_NO_COMPLEX = frozenset({
+    "amax", "amin", "arange", "argmax", "clamp", "erf", "ge", "gt", "le", "lt", "max_pool2d",
+    "maximum", "minimum", "relu", *(set(_FLOAT_ONLY) - {"mean", "rms_norm", "silu"})})
+"""Ops without complex kernels (orderings, clamps, erf; most float-only ops)."""
+_NO_COMPLEX32 = _NO_COMPLEX | frozenset({
+    "addmm", "cos", "cumsum", "div", "exp", "gather", "linear", "log", "logical_and",
+    "logical_not", "logical_or", "matmul", "mean", "pow", "reciprocal", "rms_norm", "rsqrt",
+    "sigmoid", "silu", "sin", "sqrt", "sum", "tanh"})
+"""complex32 (ComplexHalf) has fewer still: no matmul, division, reduction or math function."""
+_VIEWS = frozenset({"embedding", "expand", "index_select", "permute", "reshape", "select",
+                    "slice", "split", "squeeze", "unsqueeze"})
+"""Ops that only view or index their input: they run in every dtype, sub-byte ones included."""
+_QUANTIZED_OPS = _VIEWS | {
+    "adaptive_avg_pool2d", "avg_pool2d", "cat", "clamp", "copy", "eq", "ge", "gelu", "gt", "le",
+    "lt", "max_pool2d", "mean", "ne", "relu", "sigmoid", "tanh"}
+_FEW_KERNELS: dict[DType, frozenset[str]] = {
+    **{DType(f"{kind}{n}"): _VIEWS for kind in "iu" for n in range(1, 8)},
+    **dict.fromkeys((DType.bits1x8, DType.bits2x4, DType.bits4x2, DType.bits8, DType.bits16),
+                    _VIEWS | {"cat", "copy"}),
+    DType.f4e2m1fnx2: _VIEWS | {"copy"},
+    **dict.fromkeys((DType.qint8, DType.quint8, DType.qint32), _QUANTIZED_OPS),
+    **dict.fromkeys((DType.quint4x2, DType.quint2x4),
+                    _VIEWS | {"eq", "ge", "gt", "le", "lt", "ne"}),
+}
+"""The sub-byte, bit-container, float4 and quantized dtypes → the ops PyTorch runs in them."""
+
 
 def _runs(op: str, dtype: DType) -> bool:
     """Whether PyTorch's CPU kernel for ``op`` runs in ``dtype`` (see the sets above)."""
+    if dtype is DType.f8e8m0fnu:  # an unsigned exponent-only scale format
+        return op in _FLOAT8_OPS - {"abs", "addmm", "linear"}
     if dtype.value.startswith("f8"):
         return op in _FLOAT8_OPS
     if dtype in _WIDE_UINT:
         return op in _WIDE_UINT_OPS
+    if dtype in _FEW_KERNELS:
+        return op in _FEW_KERNELS[dtype]
+    if dtype.is_complex:
+        return op not in (_NO_COMPLEX32 if dtype is DType.c32 else _NO_COMPLEX)
     if dtype is DType.bool:
         return op not in _NO_BOOL
     if not dtype.is_float and op in _FLOAT_ONLY:

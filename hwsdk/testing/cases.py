@@ -8,7 +8,6 @@ or small magnitudes). :func:`cases_for` lists the cases of one op in one dtype;
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -168,19 +167,10 @@ def cases_for(op: str, dtype: DType) -> list[Case]:
 
 
 def _magnitudes(dtype: DType) -> tuple[float, float]:
-    """(large, small) magnitudes of a dtype."""
-    import torch
+    """(large, small) magnitudes of a dtype (see :func:`hwsdk.testing.values.magnitudes`)."""
+    from hwsdk.testing.values import magnitudes
 
-    from hwsdk.ir.dtypes import to_torch
-
-    tdt = to_torch(dtype)
-    if dtype.is_float:
-        info = torch.finfo(tdt)
-        return math.sqrt(info.max) / 16, info.tiny * 4
-    if dtype is DType.bool:
-        return 1, 1
-    # products and sums of a few such values stay in range: overflow behaviour is not a claim
-    return float(math.isqrt(torch.iinfo(tdt).max) // 4), 1
+    return magnitudes(dtype)
 
 
 def make_inputs(case: Case, dtype: DType, seed: int = 0) -> list[Any]:
@@ -188,11 +178,10 @@ def make_inputs(case: Case, dtype: DType, seed: int = 0) -> list[Any]:
     layout or with the special values of its input class."""
     import torch
 
-    from hwsdk.ir.dtypes import to_torch
     from hwsdk.testing.inputs import apply_class
+    from hwsdk.testing.values import encode
 
     gen = torch.Generator().manual_seed(seed)
-    tdt = to_torch(dtype)
     large, small = _magnitudes(dtype)
     out: list[Any] = []
     for spec in case.inputs:
@@ -208,34 +197,54 @@ def make_inputs(case: Case, dtype: DType, seed: int = 0) -> list[Any]:
             picked = torch.randperm(spec.high, generator=gen)[:count]
             out.append(picked.reshape(spec.shape) if spec.shape else picked[0])
         elif spec.role == "variance":
-            out.append((torch.rand(spec.shape, generator=gen) + 0.5).to(tdt))
+            out.append(encode((torch.rand(spec.shape, generator=gen) + 0.5).double(), dtype))
         else:
-            out.append(_values(spec.shape, dtype, tdt, case, gen, large, small))
+            out.append(_values(spec.shape, dtype, case, gen, large, small))
     return apply_class(case, out)
 
 
-def _values(shape: tuple[int, ...], dtype: DType, tdt: Any, case: Case, gen: Any, large: float,
+def _values(shape: tuple[int, ...], dtype: DType, case: Case, gen: Any, large: float,
             small: float) -> Any:
     import torch
 
-    if case.pattern == "zeros":
-        return torch.zeros(shape, dtype=tdt)
-    sign = torch.where(torch.rand(shape, generator=gen) > 0.5, 1.0, -1.0)
+    from hwsdk.testing.values import QUANTIZED, encode
+
+    if dtype.is_complex:  # real and imaginary parts drawn alike, in the parts' precision
+        real = _real(shape, DType.f64, True, case, gen, large, small)
+        imag = _real(shape, DType.f64, True, case, gen, large, small)
+        return encode(torch.complex(real, imag), dtype)
     if dtype is DType.bool:
+        if case.pattern == "zeros":
+            return torch.zeros(shape, dtype=torch.bool)
+        torch.rand(shape, generator=gen)  # the sign draw other dtypes make: same stream
         return torch.rand(shape, generator=gen) > 0.5
-    if case.op == "pow" and not dtype.is_float:
+    floating = dtype.is_float or dtype in QUANTIZED
+    if case.op == "pow" and not floating and case.pattern != "zeros":
         # integer powers need non-negative exponents, and small bases to stay in range
-        return torch.randint(0, 4, shape, generator=gen).to(tdt)
+        torch.rand(shape, generator=gen)
+        return encode(torch.randint(0, 4, shape, generator=gen).double(), dtype)
+    return encode(_real(shape, dtype, floating, case, gen, large, small), dtype)
+
+
+def _real(shape: tuple[int, ...], dtype: DType, floating: bool, case: Case, gen: Any,
+          large: float, small: float) -> Any:
+    """The float64 values of one tensor: of a float or quantized dtype when ``floating``, else
+    integers (non-negative for unsigned dtypes)."""
+    import torch
+
+    from hwsdk.testing.values import is_unsigned
+
+    if case.pattern == "zeros":
+        return torch.zeros(shape, dtype=torch.float64)
+    sign = torch.where(torch.rand(shape, generator=gen) > 0.5, 1.0, -1.0).double()
+    if is_unsigned(dtype):
+        sign = torch.ones(shape, dtype=torch.float64)
     if case.pattern == "large":
         mag = large * (0.5 + 0.5 * torch.rand(shape, generator=gen, dtype=torch.float64))
     elif case.pattern == "small":
         mag = small * (1 + 15 * torch.rand(shape, generator=gen, dtype=torch.float64))
-    elif dtype.is_float:
-        return torch.randn(shape, generator=gen).to(tdt)
+    elif floating:
+        return torch.randn(shape, generator=gen).double()
     else:
         mag = torch.randint(0, 10, shape, generator=gen).double()
-    if dtype is DType.u8:
-        sign = torch.ones(shape)
-    if not dtype.is_float:
-        return (sign.double() * mag.round()).to(tdt)
-    return (sign.double() * mag).to(tdt)
+    return sign * (mag if floating else mag.round())

@@ -84,6 +84,15 @@ def _rank0(base: Case) -> Case | None:
                    input_class="rank0")
 
 
+_UNDRAWABLE = {
+    **dict.fromkeys((DType.qint8, DType.quint8, DType.qint32), ("strided",)),
+    **dict.fromkeys((DType.quint4x2, DType.quint2x4), ("strided", "transposed"))}
+"""Layouts PyTorch cannot make of a quantized dtype (a quantized tensor cannot be filled, and
+the packed ones cannot be copied), so their cases are not generated."""
+_NO_SPECIALS = frozenset({DType.f4e2m1fnx2})
+"""Float dtypes without NaN or infinity encodings: ``nan_inf`` does not apply."""
+
+
 def class_cases(cases: list[Case], dtype: DType) -> list[Case]:
     """The extra cases of one op in ``dtype``, derived from its generated ``cases``."""
     normal = [c for c in cases if c.pattern == "normal" and any(c.inputs)]
@@ -96,8 +105,10 @@ def class_cases(cases: list[Case], dtype: DType) -> list[Case]:
     out: list[Case] = []
     for cls in LAYOUTS:
         out += [replace(b, input_class=cls) for b in bases[:_LAYOUT_BASES] if _changes(b, cls)]
+    for cls in _UNDRAWABLE.get(dtype, ()):
+        out = [c for c in out if c.input_class != cls]
     first = bases[0]
-    if dtype.is_float and _data(first):
+    if dtype.is_float and dtype not in _NO_SPECIALS and _data(first):
         out.append(replace(first, input_class="nan_inf"))
     for derive in (_zero_size, _rank0):
         derived = derive(first)
@@ -138,6 +149,17 @@ def _layout(tensor: Any, spec: Input, cls: str) -> Any:
     return tensor
 
 
+def _stored_layout(tensor: Any, spec: Input, cls: str) -> Any:
+    """:func:`_layout`, made on the unsigned storage of a dtype PyTorch cannot fill or copy
+    (sub-byte, bit containers, float4) and viewed back."""
+    from hwsdk.ir.dtypes import from_torch
+    from hwsdk.testing.values import BYTE_VIEWED, storage_dtype
+
+    if from_torch(tensor.dtype) not in BYTE_VIEWED:
+        return _layout(tensor, spec, cls)
+    return _layout(tensor.view(storage_dtype(tensor.dtype)), spec, cls).view(tensor.dtype)
+
+
 def relayout(tensor: Any, cls: str) -> Any:
     """``tensor`` in layout ``cls`` (one of :data:`LAYOUTS`), for engine tests: the same
     values for ``transposed`` and ``strided``, a broadcast of part of it otherwise."""
@@ -161,7 +183,7 @@ def apply_class(case: Case, tensors: list[Any]) -> list[Any]:
     input class."""
     cls = case.input_class
     if cls in LAYOUTS:
-        return [t if t is None or spec is None else _layout(t, spec, cls)
+        return [t if t is None or spec is None else _stored_layout(t, spec, cls)
                 for spec, t in zip(case.inputs, tensors, strict=True)]
     if cls == "nan_inf":
         return [_with_nan_inf(t, i) if t is not None and spec is not None
