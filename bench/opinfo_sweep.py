@@ -13,14 +13,15 @@ Outcomes per (sample, target):
 
 - ``pass``: matches eager and every node ran on the target; ``fallback-pass``: matches, with
   some or all nodes on the PyTorch fallback (the plan says why);
-- ``wrong``: a result differs from eager (shape, dtype, or values beyond the tolerance);
+- ``wrong``: a result, or an input the op updates in place, differs from eager (shape, dtype,
+  or values beyond the tolerance);
 - ``compile-error`` / ``call-error``: an exception from ``hwsdk.compile`` / from the call,
   ``hwsdk`` when it is an ``HwsdkError`` (a refusal with a message) and ``raw`` otherwise;
 - ``crash`` (the child process died) and ``timeout`` (no result within ``--timeout`` s);
 - ``skip:<reason>``: ``eager-raises``, ``export`` (torch.export itself refuses the sample),
   ``nondeterministic`` (two eager runs differ), ``input-dtype`` (a float64 or complex input,
   which hwsdk refuses by design), ``input-layout`` (a sparse input), ``random``
-  (``dropout_p > 0``).
+  (``dropout_p > 0``, or a captured call that draws random numbers, :func:`random_call`).
 
 Ops are skipped whole when they do not support float32 on CPU, are random (:data:`RANDOM`,
 matched against the name without ``nn.functional.``) or
@@ -217,7 +218,8 @@ def _is_export_refusal(exc: BaseException) -> bool:
 
 
 def eager_skip(call: _Call) -> tuple[str | None, Any, str]:
-    """(skip reason or None, eager result, message): eager twice, checked for determinism."""
+    """(skip reason or None, (eager result, the inputs as eager leaves them), message): eager
+    twice, checked for determinism."""
     import torch
 
     for tensor in call.tensors:
@@ -229,14 +231,28 @@ def eager_skip(call: _Call) -> tuple[str | None, Any, str]:
         return "random", None, f"dropout_p={call.dropout_p}"
     try:
         with torch.no_grad():
-            first = call(*_clone(call.tensors))
-            second = call(*_clone(call.tensors))
+            first_inputs, second_inputs = _clone(call.tensors), _clone(call.tensors)
+            first = call(*first_inputs)
+            second = call(*second_inputs)
     except Exception as exc:
         return "eager-raises", None, _message(exc)
-    same, why, _ = matches(second, first)
+    same, why, _ = matches((second, second_inputs), (first, first_inputs))
     if not same:
         return "nondeterministic", None, why
-    return None, first, ""
+    return None, (first, first_inputs), ""
+
+
+def random_call(graph: Any) -> str:
+    """The first ATen call in a captured graph that draws random numbers ("" when none): eager
+    reseeds through OpInfo's wrappers, the compiled graph draws anew."""
+    from hwsdk.ir.opdef import TORCH_OP
+
+    for node in graph.nodes:
+        target = str(node.attrs.get("target", "")) if node.op == TORCH_OP else ""
+        packet = target.split(".")[1] if target.count(".") >= 2 else ""
+        if packet and RANDOM.fullmatch(packet.lstrip("_")):
+            return target
+    return ""
 
 
 def capture_sample(call: _Call) -> tuple[Any, dict[str, Any] | None]:
@@ -281,13 +297,18 @@ def run_target(call: _Call, captured: Any, expected: Any, target: str) -> dict[s
         return {"outcome": "compile-error", "kind": kind, "phase": "compile",
                 "message": _message(exc)}
     summary = compiled.plan.summary_dict()
+    inputs = _clone(call.tensors)
     try:
         with torch.no_grad():
-            actual = compiled(*_clone(call.tensors))
+            actual = compiled(*inputs)
     except Exception as exc:
         kind = "hwsdk" if isinstance(exc, HwsdkError) else "raw"
         return {"outcome": "call-error", "kind": kind, "message": _message(exc)}
-    ok, why, error = matches(actual, expected)
+    ok, why, error = matches(actual, expected[0])
+    if ok:  # the inputs as eager leaves them (batch norm updates its running stats in place)
+        ok, why, input_error = matches(inputs, expected[1])
+        why = why and f"inputs after the call: {why}"
+        error = max(error, input_error)
     fallback = summary["fallback_nodes"] > 0 or summary["compile_failures"] > 0
     record: dict[str, Any] = {"nodes": summary["nodes"], "max_abs_error": error,
                               "fallback_nodes": summary["fallback_nodes"]}
@@ -389,6 +410,9 @@ def run_sample(op: Any, key: str, index: int, sample: Any, targets: Sequence[str
         shared = {"outcome": f"skip:{reason}", "message": message}
     else:
         captured, shared = capture_sample(call)
+        drawn = shared is None and random_call(captured.graph)
+        if drawn:  # e.g. dropout with training=True passed positionally
+            shared = {"outcome": "skip:random", "message": f"the graph draws: {drawn}"}
     if shared is not None:
         for target in pending:
             emit(**base, target=target, **shared)

@@ -93,3 +93,39 @@ def test_random_ops_are_skipped_by_name(sweep: ModuleType) -> None:
             "nn.functional.poisson_nll_loss", "signal.windows.exponential",
             "native_dropout_backward"]
     assert [n for n in skipped + kept if sweep.op_skip_reason(_Named(n))] == skipped
+
+
+def _sample_of(fn: Any, *tensors: Any) -> Any:
+    from tests.bench.fake_ops import FakeOp, Sample
+
+    return FakeOp("fake", fn), Sample(tensors[0], tuple(tensors[1:]))
+
+
+def test_inputs_updated_in_place_are_compared_with_eager(sweep: ModuleType) -> None:
+    import torch
+
+    def norm(x: Any, mean: Any, var: Any) -> Any:
+        return torch.nn.functional.batch_norm(x, mean, var, training=True, momentum=0.5)
+
+    call = sweep._Call(*_sample_of(norm, torch.randn(4, 3), torch.zeros(3), torch.ones(3)))
+    reason, expected, _ = sweep.eager_skip(call)
+    assert reason is None and not torch.equal(expected[1][1], torch.zeros(3))
+    captured, refused = sweep.capture_sample(call)
+    assert refused is None
+    assert sweep.run_target(call, captured, expected, "cpu")["outcome"] == "fallback-pass"
+    untouched = (expected[0], sweep._clone(call.tensors))  # as if nothing were written back
+    record = sweep.run_target(call, captured, untouched, "cpu")
+    assert record["outcome"] == "wrong" and record["message"].startswith("inputs after")
+
+
+def test_a_captured_call_that_draws_is_random(sweep: ModuleType) -> None:
+    import torch
+
+    def drop(x: Any) -> Any:
+        return torch.nn.functional.dropout(x, 0.5, True)  # p and training passed positionally
+
+    call = sweep._Call(*_sample_of(drop, torch.randn(4)))
+    captured, _ = sweep.capture_sample(call)
+    assert sweep.random_call(captured.graph) == "aten.native_dropout.default"
+    call = sweep._Call(*_sample_of(torch.abs, torch.randn(4)))
+    assert sweep.random_call(sweep.capture_sample(call)[0].graph) == ""
