@@ -14,7 +14,18 @@ from hwsdk.plugin import CompiledRegion, Region
 from hwsdk_intel.lowering import lower_region
 from hwsdk_intel.options import IntelOptions
 
-__all__ = ["OpenVINORegion", "core", "compile_region"]
+__all__ = ["OpenVINORegion", "core", "compile_region", "ACCUMULATION"]
+
+ACCUMULATION = {
+    "order": "sequential", "precision": "the inference precision (f32 by default)",
+    "note": "OpenVINO's CPU ReduceSum/ReduceMean add the terms one after another: the "
+            "relative error of a float32 sum of n terms grows up to n * 2^-24 (10^7 x 0.1: "
+            "8.8 %), where PyTorch's cascade sum stays near log2(n) * 2^-24; see "
+            "docs/numerics.md and docs/intel.md"}
+"""The accumulation fact every CPU region with a sum or mean records in its compile details
+(the kit's test_accumulation measured it; other devices are not measured, so not declared)."""
+
+_SUMMING = frozenset({"sum", "mean"})
 
 _CORE_LOCK = threading.Lock()
 
@@ -148,4 +159,7 @@ def compile_region(region: Region, device: str, options: IntelOptions) -> OpenVI
         capabilities = ", ".join(core().get_property(device, "OPTIMIZATION_CAPABILITIES"))
         details["precision_note"] = (f"asked for {options.precision}, OpenVINO's {device} "
                                      f"device runs {actual} (its capabilities: {capabilities})")
+    sums = [n.id for n in region.nodes if n.op in _SUMMING]
+    if sums and device.upper().startswith("CPU"):
+        details["accumulation"] = {**ACCUMULATION, "nodes": sums}
     return OpenVINORegion(region, compiled, lowering, details)
