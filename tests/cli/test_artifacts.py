@@ -67,7 +67,7 @@ def test_save_artifacts_replaces_an_older_artifact_and_refuses_other_files(
     assert lines[0].startswith("replaced the older hwsdk artifact")
     assert not (tmp_path / "regions").exists()
     (tmp_path / "notes.txt").write_text("mine")
-    with pytest.raises(InvalidArgumentError, match="notes.txt"):
+    with pytest.raises(InvalidArgumentError, match=r"notes\.txt"):
         save_artifacts(compiled, tmp_path)
 
 
