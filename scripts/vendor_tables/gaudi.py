@@ -59,6 +59,10 @@ DOC_ALIASES: dict[str, tuple[str, str]] = {
                             "as_strided view of its input (TensorShape.cpp), and hpu_op.yaml "
                             "wraps slice.Tensor for HPU, so the as_strided row is read for "
                             "slice"),
+    "index_copy": ("index_copy_", "hwsdk's reading: the docs list only the in-place "
+                                  "index_copy_, and hpu_op.yaml gives index_copy and "
+                                  "index_copy_ the one TPC kernel index_copy_fwd, so the "
+                                  "index_copy_ row is read for index_copy"),
 }
 """Core op → (docs row, why): rows read for an op whose own ATen names have none."""
 _DOC_ROW = re.compile(r"^(\S+)\s+((?:(?:Yes|No)\s+){9})(\S+)\s*$")

@@ -38,6 +38,7 @@ HLO: dict[str, tuple[str, ...]] = {
     "ge": ("Compare",),
     "gelu": ("Erf", "Mul", "Add"),
     "gt": ("Compare",),
+    "index_copy": ("Scatter",),
     "index_select": ("Gather",),
     "layer_norm": ("Reduce", "Sub", "Mul", "Add", "Rsqrt", "BroadcastInDim"),
     "le": ("Compare",),
