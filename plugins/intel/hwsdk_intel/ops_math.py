@@ -217,6 +217,8 @@ def _exact_extremum(lw: Lowering, op: str, x: Any, out: Any, axes: Any, keepdim:
 
 @converter("argmax")
 def _argmax(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
+    if lw.type_of(node.inputs[0]).rank == 0:
+        return [lw.i64(0)]  # the one element is the max; OpenVINO's TopK takes no 0-d input
     dim = int(node.attrs["dim"])
     o = lw.ops
     # stable TopK keeps the first of equal maxima, as torch.argmax does
