@@ -54,7 +54,7 @@ def hwsdk_probe(target: str) -> Availability | None:
     if not devices:
         return Availability(available=False, versions=vendor.versions(), can_compile_offline=True,
                             reason="torch_neuronx is installed but neuron-ls reports no "
-                                   "NeuronDevice (compiling without one still works)")
+                                   "NeuronDevice; hwsdk.explain works offline, compile needs one")
     return Availability(available=True, devices=devices, versions=vendor.versions(),
                         can_compile_offline=True)
 
