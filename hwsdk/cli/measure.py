@@ -119,6 +119,11 @@ class Timing:
         text = (f"ratio hwsdk/eager {self.ratio:.3f} ({kind} {low:.3f}-{high:.3f} over "
                 f"{len(self.ratios)} interleaved rounds{calls})")
         why = self.noise()
+        if why and len(self.ratios) >= 2 and (high < 1.0 or low > 1.0) and \
+                "spread exceeds" in why:
+            side = "faster" if high < 1.0 else "slower"
+            return (f"{text}: hwsdk {side} across the whole {kind}, by a margin too noisy to "
+                    f"quote ({why}); rerun on an idle machine or with a larger {rounds_option}")
         if why:
             return (f"{text}: too noisy to call either faster ({why}); rerun on an idle "
                     f"machine or with a larger {rounds_option}")
