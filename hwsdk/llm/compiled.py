@@ -37,19 +37,16 @@ class KVCache:
         import torch
 
         self.tensors = [torch.zeros(shape, dtype=dtype) for shape in layout.shapes(batch)]
-        self.bytes_written = 0
 
     def write(self, cache_position: Any, new: Sequence[Any]) -> None:
         """Store the new tokens' keys and values at ``cache_position`` (dim 2), in place."""
         for tensor, update in zip(self.tensors, new, strict=True):
             tensor.index_copy_(2, cache_position, update)
-            self.bytes_written += update.numel() * update.element_size()
 
     def reset(self) -> None:
         """Zero every tensor (stale slots are masked anyway; zeros keep them finite)."""
         for tensor in self.tensors:
             tensor.zero_()
-        self.bytes_written = 0
 
 
 @dataclass(frozen=True)

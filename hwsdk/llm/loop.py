@@ -14,7 +14,7 @@ from typing import Any
 from hwsdk.errors import InvalidArgumentError
 from hwsdk.llm.sampling import GenerationSettings, next_tokens
 
-__all__ = ["Step", "generation_steps", "check_prompt"]
+__all__ = ["Step", "generation_steps", "check_prompt", "positions_of", "cache_mask_of"]
 
 Step = Callable[[Any, Any, Any, Any], Any]
 
@@ -57,6 +57,22 @@ def check_prompt(input_ids: Any, attention_mask: Any, max_cache_len: int,
     return input_ids, attention_mask
 
 
+def positions_of(attention_mask: Any) -> Any:
+    """Position ids counted over the real tokens, as transformers' generate counts them
+    (``cumsum(mask) - 1``; padding positions get 1)."""
+    positions = attention_mask.long().cumsum(-1) - 1
+    return positions.masked_fill(attention_mask == 0, 1)
+
+
+def cache_mask_of(attention_mask: Any, max_cache_len: int) -> Any:
+    """``[batch, max_cache_len]`` int64: the 0/1 mask of the tokens so far, then empty slots."""
+    import torch
+
+    mask = torch.zeros(attention_mask.shape[0], max_cache_len, dtype=torch.int64)
+    mask[:, :attention_mask.shape[1]] = attention_mask
+    return mask
+
+
 def generation_steps(step: Step, input_ids: Any, attention_mask: Any, max_cache_len: int,
                      settings: GenerationSettings) -> Iterator[Any]:
     """Yield each step's new token ids (``[batch]`` int64) as they are produced.
@@ -67,10 +83,8 @@ def generation_steps(step: Step, input_ids: Any, attention_mask: Any, max_cache_
     import torch
 
     batch, prompt = input_ids.shape
-    cache_mask = torch.zeros(batch, max_cache_len, dtype=torch.int64)
-    cache_mask[:, :prompt] = attention_mask
-    positions = attention_mask.cumsum(-1) - 1
-    positions = positions.masked_fill(attention_mask == 0, 1)
+    cache_mask = cache_mask_of(attention_mask, max_cache_len)
+    positions = positions_of(attention_mask)
     logits = step(input_ids, positions, torch.arange(prompt), cache_mask)
     next_position = positions[:, -1:] + 1
     sequences = input_ids

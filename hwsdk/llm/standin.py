@@ -15,6 +15,7 @@ import copy
 from typing import Any
 
 from hwsdk.errors import InvalidArgumentError
+from hwsdk.llm.loop import cache_mask_of, positions_of
 
 __all__ = ["hf_standin"]
 
@@ -45,10 +46,8 @@ def _forward(self: Any, input_ids: Any = None, attention_mask: Any = None,
     if attention_mask is None:
         attention_mask = torch.ones(batch, end, dtype=torch.int64)
     if position_ids is None:
-        full = attention_mask.long().cumsum(-1) - 1
-        position_ids = full.masked_fill(attention_mask == 0, 1)[:, start:end]
-    mask = torch.zeros(batch, lm.max_cache_len, dtype=torch.int64)
-    mask[:, :attention_mask.shape[1]] = attention_mask
+        position_ids = positions_of(attention_mask)[:, start:end]
+    mask = cache_mask_of(attention_mask, lm.max_cache_len)
     if start == 0:
         lm.cache(batch).reset()
     with torch.no_grad():
