@@ -300,6 +300,11 @@ class CompiledRegion:
     kernels …); keep it JSON-serializable.
     """
 
+    device: str = "cpu"
+    """Where this region's inputs arrive and its outputs leave: ``"cpu"`` or a torch device
+    string such as ``"cuda:0"``. The runtime moves a value only between regions whose devices
+    differ; a subclass that keeps values on an accelerator sets it."""
+
     def __init__(self, details: Mapping[str, Any] | None = None) -> None:
         self.details: dict[str, Any] = dict(details or {})
 
