@@ -6,6 +6,7 @@ the model's real work.
 
 from __future__ import annotations
 
+from hwsdk.ir.eager import run_node
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.ir.opdef import TORCH_OP, get_op
 from hwsdk.ir.symbols import contains_sym
@@ -45,8 +46,6 @@ def _foldable(graph: Graph, node: Node, constant: set[str]) -> bool:
 def fold_constants(graph: Graph) -> None:
     """Evaluate nodes whose inputs are all constants (or none), whose outputs are static and
     small and whose attrs name no symbol; their outputs become params (in place)."""
-    from hwsdk.lower.eager import run_node
-
     constant: set[str] = set()
     kept: list[Node] = []
     for node in graph.nodes:

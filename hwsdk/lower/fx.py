@@ -13,7 +13,7 @@ from typing import Any
 
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.ir.opdef import TORCH_OP, get_op
-from hwsdk.lower.eager import aten_callable, decode_args, has_symbolic_attrs, resolve_attrs
+from hwsdk.ir.eager import aten_callable, decode_args, has_symbolic_attrs, resolve_attrs
 
 __all__ = ["lower_to_fx", "FxLowering"]
 

@@ -129,7 +129,7 @@ def reference_outputs(graph: Graph, inputs: Sequence[Any],
 
     :param params: tensors to use instead of ``graph.param_data``.
     """
-    from hwsdk.lower.eager import run_node
+    from hwsdk.ir.eager import run_node
 
     values: dict[str, Any] = dict(zip(graph.inputs, inputs, strict=True))
     values.update(graph.param_data if params is None else params)

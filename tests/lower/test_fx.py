@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from hwsdk.ir.graph import Graph, Node
-from hwsdk.lower.eager import run_node
+from hwsdk.ir.eager import run_node
 from hwsdk.lower.fx import lower_to_fx
 from tests.runtime.captures import captured_dynamic, captured_model
 

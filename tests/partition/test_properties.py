@@ -33,7 +33,7 @@ def test_running_the_regions_equals_running_the_graph(case: tuple[Graph, dict[st
                                                       min_block_size: int) -> None:
     import torch
 
-    from hwsdk.lower.eager import run_node
+    from hwsdk.ir.eager import run_node
     from hwsdk.lower.fx import lower_to_fx
 
     graph, placement = case

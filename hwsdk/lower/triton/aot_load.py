@@ -231,7 +231,7 @@ class LoadedArtifact:
         :raises TargetUnavailableError: launching without a GPU of the artifact's backend.
         """
         from hwsdk.ir.dtypes import DType, to_torch
-        from hwsdk.lower.eager import run_node
+        from hwsdk.ir.eager import run_node
         from hwsdk.lower.triton.launch import dims, kernel_args, kernel_grid
 
         if launcher is None:

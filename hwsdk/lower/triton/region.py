@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hwsdk.errors import TargetUnavailableError
-from hwsdk.lower.eager import run_node
+from hwsdk.ir.eager import run_node
 from hwsdk.lower.triton.emulate import interpreted_stdlib
 from hwsdk.lower.triton.launch import allocate_outputs, launch_kernel
 from hwsdk.lower.triton.loader import load_module, write_source

@@ -2,7 +2,7 @@
 
 Graphs are built node by node (:class:`Build`) rather than captured with torch.export, which
 keeps each test well under a second; the oracle is each op's PyTorch reference
-(``hwsdk.lower.eager.run_node``), and the kernels run in Triton's interpreter.
+(``hwsdk.ir.eager.run_node``), and the kernels run in Triton's interpreter.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class Build:
 
 def reference(graph: Any, feeds: Sequence[Any]) -> list[Any]:
     """Run ``graph`` node by node with the PyTorch references."""
-    from hwsdk.lower.eager import run_node
+    from hwsdk.ir.eager import run_node
 
     values = dict(zip(graph.inputs, feeds, strict=True)) | dict(graph.param_data)
     for node in graph.nodes:
