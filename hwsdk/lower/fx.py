@@ -11,9 +11,9 @@ import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from hwsdk.ir.eager import aten_callable, decode_args, has_symbolic_attrs, resolve_attrs
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.ir.opdef import TORCH_OP, get_op
-from hwsdk.ir.eager import aten_callable, decode_args, has_symbolic_attrs, resolve_attrs
 
 __all__ = ["lower_to_fx", "FxLowering"]
 

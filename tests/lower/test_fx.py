@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from hwsdk.ir.graph import Graph, Node
 from hwsdk.ir.eager import run_node
+from hwsdk.ir.graph import Graph, Node
 from hwsdk.lower.fx import lower_to_fx
 from tests.runtime.captures import captured_dynamic, captured_model
 
