@@ -1,29 +1,40 @@
-"""The public plugin API: everything a vendor plugin imports from hwsdk.
+"""The vendor facade: everything a target plugin imports from hwsdk (besides
+:mod:`hwsdk.errors`).
 
-A plugin is a module (found through the ``hwsdk.plugins`` entry-point group) that declares
-``HWSDK_PLUGIN_API`` (a version specifier such as ``">=1,<2"``) and implements hooks from
-:mod:`hwsdk.hookspecs`, marked with :data:`hookimpl`.
+A plugin is a module, found through the ``hwsdk.plugins`` entry-point group, that declares
+``HWSDK_PLUGIN_API = ">=2,<3"`` and implements the one hook ``hwsdk_targets`` (marked with
+:data:`hookimpl`), returning :class:`Target` objects (see :mod:`hwsdk.hookspecs`). Plugin API 1
+modules (one hook per method, each taking ``target``) still load through a shim.
 
-Importing this module imports neither torch nor pydantic: :class:`TargetInfo` and
-:class:`Availability` are checked dataclasses, and the capability classes (pydantic models,
-re-exported here) load on first use. A plugin that imports them inside its
-``hwsdk_capabilities`` hook, not at module level, keeps ``hwsdk targets`` fast.
+Importing this module imports neither torch, pydantic, openvino nor triton. The contract types
+(:mod:`hwsdk.contract`) and the IR value types are plain; everything else loads on first use:
+the capability classes (pydantic models), op lookup and attribute resolution, the torch.fx
+lowering (:func:`to_fx`, which imports torch when called) and the shared target helpers
+(:class:`~hwsdk.lower.triton.plugin.TritonTarget`, :class:`~hwsdk.lower.fx_target.FxTarget`).
 """
 
 from __future__ import annotations
 
-import functools
-import importlib.util
-import re
-import sys
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import MISSING, asdict, dataclass, field, fields
-from importlib import metadata
-from typing import TYPE_CHECKING, Any, TypeVar
+import importlib
+from typing import TYPE_CHECKING, Any
 
-import pluggy
-
-from hwsdk.errors import PluginContractError
+from hwsdk.contract import (
+    COMPILE_ERROR_RULE,
+    PLUGIN_API_VERSION,
+    SHIMMED_API_VERSIONS,
+    Availability,
+    CompiledRegion,
+    Region,
+    Target,
+    TargetInfo,
+    api_refusal,
+    from_hook,
+    hookimpl,
+    module_present,
+    negotiate_api,
+    package_versions,
+)
+from hwsdk.ir.dtypes import DType
 from hwsdk.ir.graph import Graph, Node, TensorType
 from hwsdk.packaged_tables import PackagedTables
 
@@ -39,283 +50,58 @@ if TYPE_CHECKING:
         Provenance,
         ReasonCode,
         StaticShape,
+        Support,
         UnhandledInputs,
         Verdict,
     )
+    from hwsdk.ir.dtypes import to_torch
+    from hwsdk.ir.opdef import OPSET_VERSION, OpDef, all_ops, get_op
+    from hwsdk.lower.eager import resolve_attrs
+    from hwsdk.lower.fx_target import FxTarget
+    from hwsdk.lower.triton.plugin import TritonTarget
 
 __all__ = [
-    "PLUGIN_API_VERSION", "api_refusal", "hookimpl", "package_versions", "module_present",
-    "TargetInfo",
-    "Availability", "Region", "CompiledRegion",
-    "CapabilityTable", "OpSupport", "Provenance", "Verdict", "ReasonCode", "MaxRank",
+    # the contract
+    "PLUGIN_API_VERSION", "SHIMMED_API_VERSIONS", "negotiate_api", "api_refusal", "hookimpl",
+    "Target", "TargetInfo", "Availability", "Region", "CompiledRegion", "COMPILE_ERROR_RULE",
+    "from_hook", "package_versions", "module_present", "PackagedTables",
+    # the IR a region is made of
+    "Graph", "Node", "TensorType", "DType", "to_torch", "OpDef", "get_op", "all_ops",
+    "OPSET_VERSION", "resolve_attrs", "to_fx",
+    # capability tables
+    "CapabilityTable", "OpSupport", "Provenance", "Verdict", "ReasonCode", "Support", "MaxRank",
     "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize", "ConstantInput", "UnhandledInputs",
-    "from_hook", "PackagedTables",
+    # shared target implementations
+    "TritonTarget", "FxTarget",
 ]
 
-_CAPABILITY_NAMES = frozenset({
-    "CapabilityTable", "OpSupport", "Provenance", "Verdict", "ReasonCode", "MaxRank",
-    "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize", "ConstantInput",
-    "UnhandledInputs"})
+_LAZY: dict[str, str] = {
+    **dict.fromkeys((
+        "CapabilityTable", "OpSupport", "Provenance", "Verdict", "ReasonCode", "Support",
+        "MaxRank", "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize", "ConstantInput",
+        "UnhandledInputs"), "hwsdk.capability"),
+    "to_torch": "hwsdk.ir.dtypes",
+    **dict.fromkeys(("OpDef", "get_op", "all_ops", "OPSET_VERSION"), "hwsdk.ir.opdef"),
+    "resolve_attrs": "hwsdk.lower.eager",
+    "TritonTarget": "hwsdk.lower.triton.plugin",
+    "FxTarget": "hwsdk.lower.fx_target",
+}
+"""Name → the module it is re-exported from, imported on first use."""
 
 
 def __getattr__(name: str) -> Any:
-    """The capability classes (pydantic models) are imported on first use, so that loading a
-    plugin and probing it does not import pydantic; see :mod:`hwsdk.capability`."""
-    if name in _CAPABILITY_NAMES:
-        from hwsdk import capability
-
-        return getattr(capability, name)
-    raise AttributeError(f"module 'hwsdk.plugin' has no attribute {name!r}")
-
-PLUGIN_API_VERSION = "1.0"
-"""The plugin API this hwsdk implements; plugins declare the range they support."""
-
-def api_refusal(declared: object) -> str:
-    """Why a plugin declaring ``HWSDK_PLUGIN_API = declared`` is refused, or ``""`` when this
-    hwsdk's :data:`PLUGIN_API_VERSION` is in the declared range.
-
-    :param declared: the plugin module's ``HWSDK_PLUGIN_API`` (None when it has none).
-    """
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-    if declared is None:
-        return ("it does not declare HWSDK_PLUGIN_API (a version specifier such as '>=1,<2'); "
-                f"this hwsdk implements plugin API {PLUGIN_API_VERSION}")
-    if not isinstance(declared, str):
-        return f"its HWSDK_PLUGIN_API is {declared!r}, not a version specifier string"
-    try:
-        spec = SpecifierSet(declared)
-    except InvalidSpecifier:
-        return f"its HWSDK_PLUGIN_API {declared!r} is not a version specifier"
-    if PLUGIN_API_VERSION in spec:
-        return ""
-    return (f"it supports plugin API {declared}, but this hwsdk implements "
-            f"{PLUGIN_API_VERSION}; install a release of the plugin made for it")
+    """Load a re-exported name on first use (see :data:`_LAZY`), keeping this import cheap."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hwsdk.plugin' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
-hookimpl = pluggy.HookimplMarker("hwsdk")
-"""Marker for hook implementations: ``@hookimpl def hwsdk_targets(): ...``."""
+def to_fx(region: Region) -> Any:
+    """``region`` as a callable torch.fx lowering, ``fn(inputs, env) -> outputs`` (imports
+    torch): PyTorch eager for a region, what an FX-based target compiles further."""
+    from hwsdk.lower.fx import lower_to_fx
 
-
-@functools.cache
-def _package_version(dist: str) -> str | None:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def module_present(name: str) -> bool:
-    """Whether module ``name`` can be imported, found without importing it: what a quick
-    probe asks of an SDK. A module already imported counts; one set to None in
-    ``sys.modules`` (how tests hide a module) does not.
-
-    :param name: a top-level module name (``find_spec`` of a dotted name imports its parents).
-    """
-    if name in sys.modules:
-        return sys.modules[name] is not None
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def package_versions(dists: Iterable[str]) -> dict[str, str]:
-    """Versions of the installed distributions among ``dists`` (absent ones left out), read
-    from package metadata without importing them and cached: what a quick probe reports."""
-    return {d: v for d in dists if (v := _package_version(d)) is not None}
-
-
-def _fail(owner: object, message: str) -> PluginContractError:
-    return PluginContractError(f"{type(owner).__name__}: {message}")
-
-
-def _check_str(owner: object, *names: str) -> None:
-    for name in names:
-        value = getattr(owner, name)
-        if not isinstance(value, str):
-            raise _fail(owner, f"{name} must be a str, got {value!r}")
-
-
-def _check_str_list(owner: object, *names: str) -> None:
-    for name in names:
-        value = getattr(owner, name)
-        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-            raise _fail(owner, f"{name} must be a list of str, got {value!r}")
-        object.__setattr__(owner, name, list(value))
-
-
-def _check_str_dict(owner: object, name: str) -> None:
-    value = getattr(owner, name)
-    if not isinstance(value, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        raise _fail(owner, f"{name} must map str to str, got {value!r}")
-    object.__setattr__(owner, name, dict(value))
-
-
-def _check_bool(owner: object, *names: str) -> None:
-    for name in names:
-        if not isinstance(getattr(owner, name), bool):
-            raise _fail(owner, f"{name} must be a bool, got {getattr(owner, name)!r}")
-
-
-_T = TypeVar("_T", "TargetInfo", "Availability")
-
-
-def from_hook(cls: type[_T], raw: object) -> _T:
-    """``raw`` as a ``cls``: an instance passes through, a mapping is checked field by field.
-
-    :raises PluginContractError: naming the unknown, missing or mistyped field.
-    """
-    if isinstance(raw, cls):
-        return raw
-    if not isinstance(raw, Mapping):
-        raise PluginContractError(
-            f"expected a {cls.__name__} (or a mapping of its fields), got {type(raw).__name__}")
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(str(k) for k in raw if k not in known)
-    if unknown:
-        raise PluginContractError(f"{cls.__name__} has no field {', '.join(unknown)}; its "
-                                  f"fields are {', '.join(sorted(known))}")
-    missing = sorted(f.name for f in fields(cls) if f.name not in raw
-                     and f.default is MISSING and f.default_factory is MISSING)
-    if missing:
-        raise PluginContractError(f"{cls.__name__} needs {', '.join(missing)}")
-    return cls(**raw)
-
-
-_TARGET_NAME = re.compile(r"^[a-z][a-z0-9_\-]*$")
-
-
-@dataclass(frozen=True)
-class TargetInfo:
-    """A target a plugin serves.
-
-    Checked on construction (a plain frozen dataclass, so that ``hwsdk targets`` starts
-    without a validation library); a wrong field raises
-    :class:`~hwsdk.errors.PluginContractError` naming it.
-
-    :param name: the target name users pass (``"rocm"``); lower case, no colon.
-    :param vendor: who makes the hardware (``"AMD"``).
-    :param description: one line for ``hwsdk targets``.
-    :param variants: variant names (``["gfx90a", "gfx942"]``), addressed as ``name:variant``.
-    :param default_variant: the variant meant by the bare name (None: the target has one table).
-    :param aliases: other names that resolve to this target.
-    :param priority: order for ``target="auto"``; higher first. PyTorch itself is 0.
-    :param engine: the engine that runs compiled regions (``"OpenVINO"``).
-    :param options: compile options the target understands, name → one-line description;
-        ``hwsdk.compile`` refuses options no chosen target declares.
-    """
-
-    name: str
-    vendor: str
-    description: str = ""
-    variants: list[str] = field(default_factory=list)
-    default_variant: str | None = None
-    aliases: list[str] = field(default_factory=list)
-    priority: int = 10
-    engine: str = ""
-    options: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        _check_str(self, "name", "vendor", "description", "engine")
-        if not _TARGET_NAME.match(self.name):
-            raise _fail(self, f"name {self.name!r} must be lower case letters, digits, '_' or "
-                              "'-', starting with a letter")
-        _check_str_list(self, "variants", "aliases")
-        _check_str_dict(self, "options")
-        if self.default_variant is not None and self.default_variant not in self.variants:
-            raise _fail(self, f"default_variant {self.default_variant!r} is not one of the "
-                              f"variants {self.variants}")
-        if not isinstance(self.priority, int) or isinstance(self.priority, bool):
-            raise _fail(self, f"priority must be an int, got {self.priority!r}")
-
-
-@dataclass(frozen=True)
-class Availability:
-    """What a probe found: can this target compile and run here, and why not.
-
-    :param available: the target can compile and run on this machine.
-    :param reason: why not (empty when available).
-    :param devices: devices found (``["CPU: AMD EPYC 7B13"]``).
-    :param versions: versions of the SDK packages found, name → version.
-    :param can_compile_offline: ahead-of-time compilation works without a device.
-    """
-
-    available: bool
-    reason: str = ""
-    devices: list[str] = field(default_factory=list)
-    versions: dict[str, str] = field(default_factory=dict)
-    can_compile_offline: bool = False
-
-    def __post_init__(self) -> None:
-        _check_bool(self, "available", "can_compile_offline")
-        _check_str(self, "reason")
-        _check_str_list(self, "devices")
-        _check_str_dict(self, "versions")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The fields as a JSON-ready dict (what plans record)."""
-        return asdict(self)
-
-
-@dataclass
-class Region:
-    """A connected, cycle-free piece of the graph assigned to one target.
-
-    :param id: ``"r3"``.
-    :param target: the resolved target reference (``"intel:cpu"``).
-    :param graph: the whole IR graph (read-only), for types and params.
-    :param nodes: this region's nodes, in topological order.
-    :param inputs: values read from outside the region, excluding params, in call order.
-    :param outputs: values other regions or the model's outputs read, in return order.
-    """
-
-    id: str
-    target: str
-    graph: Graph
-    nodes: list[Node]
-    inputs: list[str]
-    outputs: list[str]
-    params: list[str] = field(default_factory=list)
-
-    def type_of(self, value: str) -> TensorType:
-        return self.graph.types[value]
-
-    def param(self, name: str) -> Any:
-        """The tensor of a param (weight or folded constant)."""
-        return self.graph.param_data[name]
-
-    def to_fx(self) -> Any:
-        """This region as a callable ``torch.fx`` lowering (imports torch)."""
-        from hwsdk.lower.fx import lower_to_fx
-
-        return lower_to_fx(self.graph, self.nodes, self.inputs, self.outputs)
-
-
-class CompiledRegion:
-    """What ``hwsdk_compile`` returns: a callable over the region's inputs.
-
-    Subclasses implement :meth:`run`. ``details`` is shown in the plan (engine, precision,
-    kernels …); keep it JSON-serializable.
-    """
-
-    device: str = "cpu"
-    """Where this region's inputs arrive and its outputs leave: ``"cpu"`` or a torch device
-    string such as ``"cuda:0"``. The runtime moves a value only between regions whose devices
-    differ; a subclass that keeps values on an accelerator sets it."""
-
-    def __init__(self, details: Mapping[str, Any] | None = None) -> None:
-        self.details: dict[str, Any] = dict(details or {})
-
-    def run(self, inputs: Sequence[Any], env: Mapping[str, int]) -> Sequence[Any]:
-        """Compute the region's outputs.
-
-        :param inputs: torch CPU tensors, one per ``Region.inputs``.
-        :param env: values of the symbolic dims for this call (``{"s0": 4}``).
-        :returns: torch tensors, one per ``Region.outputs``.
-        """
-        raise NotImplementedError
-
-    def __call__(self, inputs: Sequence[Any], env: Mapping[str, int]) -> Sequence[Any]:
-        return self.run(inputs, env)
+    return lower_to_fx(region.graph, region.nodes, region.inputs, region.outputs)

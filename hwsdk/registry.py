@@ -7,9 +7,12 @@ refused (with root cause, traceback, distribution name and version) and leaves e
 plugin working. The failure is raised, as :class:`~hwsdk.errors.PluginLoadError` chained to
 the root cause, only when someone asks for that plugin's target.
 
-Hooks are called on behalf of one target, so the registry calls the one implementation of the
-plugin serving it directly (looked up once per plugin and hook) instead of through pluggy's
-fan-out callers. ``HWSDK_TRACE_PLUGINS=1`` writes every load step and hook call to stderr.
+pluggy finds the plugins and calls their one hook, ``hwsdk_targets``; the registry then calls
+the methods of the :class:`~hwsdk.plugin.Target` bound to each target reference directly, and
+applies the rules every target shares (probe caching and budgets, the refusal to compile an
+unavailable target, :data:`~hwsdk.plugin.COMPILE_ERROR_RULE`). Plugin API 1 modules are
+wrapped by :mod:`hwsdk.plugin_v1`. ``HWSDK_TRACE_PLUGINS=1`` writes every load step and call to
+stderr.
 """
 
 from __future__ import annotations
@@ -29,16 +32,25 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from hwsdk import hookspecs
-from hwsdk.errors import PluginContractError, PluginLoadError, UnknownTargetError
-from hwsdk.ir.graph import Graph, Node
-from hwsdk.plugin import (
+from hwsdk.contract import (
+    COMPILE_ERROR_RULE,
     Availability,
     CompiledRegion,
     Region,
+    Target,
     TargetInfo,
-    api_refusal,
     from_hook,
+    negotiate_api,
 )
+from hwsdk.errors import (
+    HwsdkError,
+    PluginContractError,
+    PluginLoadError,
+    TargetUnavailableError,
+    UnknownTargetError,
+)
+from hwsdk.ir.graph import Graph, Node
+from hwsdk.plugin_v1 import V1_HOOK_NAMES, ModuleTarget, V1Specs
 
 if TYPE_CHECKING:
     from hwsdk.capability import CapabilityTable, Verdict
@@ -53,6 +65,7 @@ FALLBACK_ENTRY_POINT = "torch"
 """The built-in entry point serving the fallback; no allowlist or blocklist removes it."""
 
 HOOK_NAMES = tuple(sorted(n for n in vars(hookspecs) if n.startswith("hwsdk_")))
+"""The plugin API 2 hooks (:mod:`hwsdk.hookspecs`)."""
 
 FIRST_PARTY_DISTRIBUTIONS = frozenset({
     "hwsdk-intel", "hwsdk-nvidia", "hwsdk-rocm", "hwsdk-gaudi", "hwsdk-inferentia"})
@@ -75,6 +88,8 @@ class PluginRecord:
     :param state: ``pending``, ``loaded``, ``failed`` (import error, raising or malformed hook,
         duplicate target, hooks not matching the hookspecs), ``refused`` (plugin API not
         compatible or not declared; no hook ran) or ``disabled`` (by environment).
+    :param api: the plugin API version it was loaded with (``"2.0"``, or ``"1.0"`` through the
+        shim); before that, what it declared.
     :param error: the root cause in one sentence.
     :param traceback: the formatted traceback of the root cause.
     :param cause: the root-cause exception, chained to the error raised for this plugin.
@@ -93,6 +108,7 @@ class PluginRecord:
     cause: BaseException | None = field(default=None, repr=False)
     hooks: dict[str, tuple[Callable[..., Any], tuple[str, ...]]] = field(
         default_factory=dict, repr=False)
+    objects: dict[str, Target] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -119,6 +135,8 @@ def _is_table(value: Any) -> bool:
 
 def _brief(value: Any) -> str:
     """A short form of a hook argument or result for the trace."""
+    if isinstance(value, Target):
+        return f"<{type(value).__name__} {value.ref}>"
     if isinstance(value, (Node, Region)):
         return f"<{type(value).__name__.lower()} {value.id}>"
     if isinstance(value, Graph) or _is_table(value):
@@ -150,12 +168,15 @@ class Registry:
     def __init__(self, entry_points: list[metadata.EntryPoint] | None = None) -> None:
         self.pm = pluggy.PluginManager("hwsdk")
         self.pm.add_hookspecs(hookspecs)
+        self.pm_v1 = pluggy.PluginManager("hwsdk")
+        self.pm_v1.add_hookspecs(V1Specs)
         self.tracing = os.environ.get("HWSDK_TRACE_PLUGINS", "") not in ("", "0")
         self.plugins: dict[str, PluginRecord] = {}
         self.targets: dict[str, tuple[TargetInfo, PluginRecord]] = {}
         self.aliases: dict[str, str] = {}
         self._tables: dict[str, CapabilityTable] = {}
-        self._deep_probes: dict[str, Availability] = {}
+        self._probes: dict[tuple[str, bool], Availability] = {}
+        self._bound: dict[str, Target] = {}
         self._canonical: dict[str, str] = {}
         self._contested: dict[str, list[PluginRecord]] = {}
         self._slow_probes: dict[str, threading.Thread] = {}
@@ -199,28 +220,32 @@ class Registry:
             self._fail(record, f"importing {ep.value} raised {type(exc).__name__}: {exc}", exc)
             return
         record.api = str(getattr(module, "HWSDK_PLUGIN_API", ""))
-        why = api_refusal(getattr(module, "HWSDK_PLUGIN_API", None))
+        api, why = negotiate_api(getattr(module, "HWSDK_PLUGIN_API", None))
         if why:
             self._refuse(record, "refused", PluginContractError(
                 f"{record.describe()} is refused: {why}"))
             return
-        problem = self._register(record, module)
+        record.api = api
+        problem = self._register(record, module, api)
         if problem is not None:
-            self._fail(record, f"its hooks do not match hwsdk's hookspecs: {problem}", problem)
+            self._fail(record, f"its hooks do not match hwsdk's plugin API {api} hookspecs: "
+                               f"{problem}", problem)
             return
         try:
             raw = self._call(record, "hwsdk_targets")
-            infos = self._validate_targets(raw)
+            objects = self._validate_targets(raw, record)
         except Exception as exc:
             self._fail(record, f"hwsdk_targets failed: {type(exc).__name__}: {exc}", exc)
             return
-        duplicate = self._duplicate(record, infos)
+        duplicate = self._duplicate(record, [t.info for t in objects])
         if duplicate is not None:
             self._refuse(record, "failed", duplicate)
             return
-        for info in infos:
+        for obj in objects:
+            info = obj.info
             self.targets[info.name] = (info, record)
             record.targets.append(info.name)
+            record.objects[info.name] = obj
             for alias in info.aliases:
                 self.aliases[alias] = info.name
         record.state = "loaded"
@@ -234,23 +259,33 @@ class Registry:
             return True
         return bool(names & self._deny)
 
-    def _register(self, record: PluginRecord, module: Any) -> Exception | None:
-        """Register ``module`` with pluggy and index its hook implementations."""
-        for attr in HOOK_NAMES:
+    def _manager(self, record: PluginRecord) -> pluggy.PluginManager:
+        return self.pm_v1 if record.api == "1.0" else self.pm
+
+    def _register(self, record: PluginRecord, module: Any, api: str) -> Exception | None:
+        """Register ``module`` with pluggy (the API 1 shim's specs for an API 1 module) and
+        index its hook implementations."""
+        pm = self._manager(record)
+        names = V1_HOOK_NAMES if api == "1.0" else HOOK_NAMES
+        for attr in names:
             fn = getattr(module, attr, None)
-            if callable(fn) and self.pm.parse_hookimpl_opts(module, attr) is None:
+            if callable(fn) and pm.parse_hookimpl_opts(module, attr) is None:
                 return PluginContractError(f"{attr} is not marked with @hookimpl "
                                            "(from hwsdk.plugin import hookimpl)")
         name = f"hwsdk-plugin:{record.name}"
         try:
-            self.pm.register(module, name=name)
+            pm.register(module, name=name)
         except Exception as exc:
             return exc
         record.plugin = module
-        for caller in self.pm.get_hookcallers(module) or []:
+        for caller in pm.get_hookcallers(module) or []:
             if caller.spec is None:
+                extra = (" (in plugin API 2 probe, capabilities, check and compile are methods "
+                         "of the Target objects hwsdk_targets returns)"
+                         if caller.name in V1_HOOK_NAMES else "")
                 return PluginContractError(
-                    f"{caller.name} is not an hwsdk hook; hwsdk defines {', '.join(HOOK_NAMES)}")
+                    f"{caller.name} is not an hwsdk hook; plugin API {api} defines "
+                    f"{', '.join(names)}{extra}")
             for impl in caller.get_hookimpls():
                 if impl.plugin is module:
                     if impl.hookwrapper or impl.wrapper:
@@ -259,13 +294,26 @@ class Registry:
         return None
 
     @staticmethod
-    def _validate_targets(raw: Any) -> list[TargetInfo]:
+    def _validate_targets(raw: Any, record: PluginRecord) -> list[Target]:
+        """API 2: the Target objects, each with a TargetInfo; API 1: the TargetInfos (or
+        mappings), wrapped by the shim."""
         if raw is None:
             return []
+        kind = "TargetInfo" if record.api == "1.0" else "Target"
         if not isinstance(raw, (list, tuple)):
             raise PluginContractError(
-                f"hwsdk_targets must return a list of TargetInfo, got {type(raw).__name__}")
-        return [from_hook(TargetInfo, i) for i in raw]
+                f"hwsdk_targets must return a list of {kind}, got {type(raw).__name__}")
+        if record.api == "1.0":
+            return [ModuleTarget(from_hook(TargetInfo, i), record.hooks) for i in raw]
+        for obj in raw:
+            if not isinstance(obj, Target):
+                raise PluginContractError(
+                    f"hwsdk_targets must return hwsdk.plugin.Target objects (plugin API 2), "
+                    f"got {type(obj).__name__}; subclass Target and set its info")
+            if not isinstance(getattr(obj, "info", None), TargetInfo):
+                raise PluginContractError(f"{type(obj).__name__}.info must be a TargetInfo, "
+                                          f"got {type(getattr(obj, 'info', None)).__name__}")
+        return list(raw)
 
     def _duplicate(self, record: PluginRecord,
                    infos: list[TargetInfo]) -> PluginContractError | None:
@@ -315,10 +363,12 @@ class Registry:
         record.state, record.error, record.cause = state, error, cause
         record.traceback = "".join(traceback.format_exception(cause))
         self._trace(f"  {record.name}: {state}: {error}")
-        if self.pm.has_plugin(f"hwsdk-plugin:{record.name}"):
-            self.pm.unregister(name=f"hwsdk-plugin:{record.name}")
+        pm = self._manager(record)
+        if pm.has_plugin(f"hwsdk-plugin:{record.name}"):
+            pm.unregister(name=f"hwsdk-plugin:{record.name}")
         record.plugin = None
         record.hooks.clear()
+        record.objects.clear()
         for name in record.targets:
             self.targets.pop(name, None)
         for alias, name in list(self.aliases.items()):
@@ -326,6 +376,8 @@ class Registry:
                 del self.aliases[alias]
         for key in [k for k in self._tables if k.partition(":")[0] in record.targets]:
             del self._tables[key]
+        for key in [k for k in self._bound if k.partition(":")[0] in record.targets]:
+            del self._bound[key]
         self._canonical.clear()
 
     def _call(self, record: PluginRecord, hook: str, **kwargs: Any) -> Any:
@@ -418,12 +470,39 @@ class Registry:
         name = self.canonical(ref).partition(":")[0]
         return self.targets[name][1]
 
-    # -- hooks on behalf of a target ------------------------------------------------------------
+    def target(self, ref: str) -> Target:
+        """The :class:`~hwsdk.plugin.Target` object serving ``ref``, bound to its variant
+        (once per canonical reference; errors as in :meth:`resolve`)."""
+        canonical = self.canonical(ref)
+        bound = self._bound.get(canonical)
+        if bound is None:
+            name, _, variant = canonical.partition(":")
+            bound = self.targets[name][1].objects[name].for_variant(variant or None)
+            self._bound[canonical] = bound
+        return bound
+
+    # -- calls on behalf of a target ------------------------------------------------------------
+
+    def _invoke(self, record: PluginRecord, target: Target, method: str, *args: Any) -> Any:
+        """``target.method(*args)``, traced under ``HWSDK_TRACE_PLUGINS``."""
+        fn = getattr(target, method)
+        if not self.tracing:
+            return fn(*args)
+        where = f"{record.name}: {target.ref}.{method}({', '.join(_brief(a) for a in args)})"
+        start = time.perf_counter()
+        try:
+            result = fn(*args)
+        except BaseException as exc:
+            self._trace(f"{where} raised {type(exc).__name__}: {exc}")
+            raise
+        ms = (time.perf_counter() - start) * 1e3
+        self._trace(f"{where} -> {_brief(result)} [{ms:.2f} ms]")
+        return result
 
     def capabilities(self, ref: str) -> CapabilityTable:
         """The validated capability table of a target reference (cached).
 
-        :raises PluginLoadError: when the hook raises, returns None or returns something
+        :raises PluginLoadError: when the method raises, returns None or returns something
             malformed (the plugin is then marked failed, chained to the root cause).
         """
         canonical = self.canonical(ref)
@@ -432,11 +511,11 @@ class Registry:
             return table
         record = self.record_for(canonical)
         try:
-            raw = self._call(record, "hwsdk_capabilities", target=canonical)
+            raw = self._invoke(record, self.target(canonical), "capabilities")
             table = self._validate_table(raw, canonical)
         except Exception as exc:
             cause = _table_error(exc, canonical)
-            self._fail(record, f"hwsdk_capabilities({canonical!r}) failed: "
+            self._fail(record, f"capabilities of {canonical} failed: "
                                f"{type(cause).__name__}: {cause}", cause)
             raise PluginLoadError(
                 f"{record.describe()} gave no valid capability table for {canonical}: "
@@ -449,7 +528,7 @@ class Registry:
         from hwsdk.capability import CapabilityTable
 
         if raw is None:
-            raise PluginContractError(f"hwsdk_capabilities returned None for {canonical}, "
+            raise PluginContractError(f"capabilities() returned None for {canonical}, "
                                       "a target the plugin declared")
         if isinstance(raw, CapabilityTable):
             raw = raw.model_dump()
@@ -461,9 +540,9 @@ class Registry:
         return table
 
     def probe(self, ref: str, deep: bool = True) -> Availability:
-        """Probe a target (see the ``hwsdk_probe`` hookspec for ``deep``); a raising, malformed
-        or slow probe reads as unavailable, with the error as reason. Deep results are cached
-        for the registry's lifetime.
+        """Probe a target (see :meth:`hwsdk.plugin.Target.probe` for ``deep``); a raising,
+        malformed or slow probe reads as unavailable, with the error as reason. Results are
+        cached for the registry's lifetime, quick and deep apart, so a plugin needs no cache.
 
         A probe runs in a worker thread with a time budget (:func:`probe_budget`): one that
         has not answered by then reads as unavailable ("probe took longer than N s"), and
@@ -471,32 +550,29 @@ class Registry:
         instead of waiting again. The worker is a daemon thread: it cannot hold up exit.
         """
         canonical = self.canonical(ref)
-        if deep and canonical in self._deep_probes:
-            return self._deep_probes[canonical]
+        cached = self._probes.get((canonical, deep))
+        if cached is not None:
+            return cached
         record = self.record_for(canonical)
         budget = probe_budget(deep)
         key = f"{record.name}:{'deep' if deep else 'quick'}"
         running = self._slow_probes.get(key)
         if running is not None and running.is_alive():
-            availability = Availability(available=False, reason=_slow(budget, deep, True))
-        else:
-            availability = self._timed_probe(record, canonical, deep, budget, key)
-        if deep:
-            self._deep_probes[canonical] = availability
+            return Availability(available=False, reason=_slow(budget, deep, True))
+        availability = self._timed_probe(record, canonical, deep, budget, key)
+        if key not in self._slow_probes:  # an answer, not a timeout: keep it
+            self._probes[(canonical, deep)] = availability
         return availability
 
     def _timed_probe(self, record: PluginRecord, canonical: str, deep: bool, budget: float,
                      key: str) -> Availability:
         outcome: list[Availability] = []
+        target = self.target(canonical)
 
         def run() -> None:
             try:
-                result = self._call(record, "hwsdk_probe", target=canonical, deep=deep)
-                if result is None:
-                    outcome.append(Availability(available=False,
-                                                reason="the plugin has no probe"))
-                else:
-                    outcome.append(from_hook(Availability, result))
+                outcome.append(from_hook(Availability,
+                                         self._invoke(record, target, "probe", deep)))
             except Exception as exc:
                 outcome.append(Availability(
                     available=False, reason=f"probe raised {type(exc).__name__}: {exc}"))
@@ -505,51 +581,87 @@ class Registry:
         worker.start()
         worker.join(budget)
         if outcome:
+            self._slow_probes.pop(key, None)
             return outcome[0]
         self._slow_probes[key] = worker
-        self._trace(f"{record.name}.hwsdk_probe({canonical!r}, deep={deep}) still running "
+        self._trace(f"{record.name}: {canonical}.probe({deep}) still running "
                     f"after {budget:g} s: reported unavailable")
         return Availability(available=False, reason=_slow(budget, deep, False))
 
     def check(self, ref: str, node: Node, graph: Graph) -> Verdict | None:
-        """The plugin's ``hwsdk_check`` veto for a node its table accepted, or None.
+        """The target's ``check`` veto for a node its table accepted, or None.
 
-        :raises PluginLoadError: when the hook raises or returns something that is not a
+        :raises PluginLoadError: when the method raises or returns something that is not a
             Verdict (the plugin is then marked failed).
         """
         canonical = self.canonical(ref)
-        record = self.record_for(canonical)
-        if "hwsdk_check" not in record.hooks:
+        target = self.target(canonical)
+        if type(target).check is Target.check:  # accepts everything: skip the call
             return None
+        record = self.record_for(canonical)
         try:
-            result = self._call(record, "hwsdk_check", target=canonical, node=node, graph=graph)
+            result = self._invoke(record, target, "check", node, graph)
             if result is None:
                 return None
             verdict = _verdict(result)
         except Exception as exc:
-            self._fail(record, f"hwsdk_check({canonical!r}, {node.id}) failed: "
+            self._fail(record, f"check of {canonical} on {node.id} failed: "
                                f"{type(exc).__name__}: {exc}", exc)
-            raise PluginLoadError(f"{record.describe()}'s hwsdk_check failed on node {node.id} "
+            raise PluginLoadError(f"{record.describe()}'s check failed on node {node.id} "
                                   f"({node.op}): {type(exc).__name__}: {exc}") from exc
         if verdict.ok:
             return None
         return verdict.model_copy(update={"target": canonical, "node_id": node.id})
 
+    def unavailable(self, ref: str, options: Mapping[str, Any]) -> str:
+        """Why ``ref`` may not compile here with ``options``, or ``""``: its deep probe says
+        unavailable and no offline option of the target (emulation, an ahead-of-time build)
+        is set. The message names those options."""
+        target = self.target(ref)
+        if not target.needs_device(options):
+            return ""
+        found = self.probe(ref, deep=True)
+        if found.available:
+            return ""
+        offline = target.offline_options
+        instead = " or ".join(f"{name}=True ({what})" for name, what in offline.items())
+        return (f"target {self.canonical(ref)} is unavailable here: "
+                f"{found.reason or 'its probe says so'}. `hwsdk targets` shows what each "
+                "target needs; target='auto' uses the available ones"
+                + (f"; {instead} compiles for it without the device" if instead else ""))
+
     def compile(self, ref: str, region: Region, options: Mapping[str, Any]) -> CompiledRegion:
-        """Compile ``region`` with the plugin serving ``ref``; exceptions propagate (the
-        caller records them as ``COMPILE_FAILED``)."""
+        """Compile ``region`` on the target serving ``ref``.
+
+        :raises TargetUnavailableError: when :meth:`unavailable` says why not (the target's
+            ``compile`` is not called).
+        :raises HwsdkError: what the target raised, under :data:`COMPILE_ERROR_RULE` (the
+            caller records it as ``COMPILE_FAILED``).
+        :raises PluginContractError: when the target broke that rule: it raised another
+            exception (chained), one without a message, or returned no CompiledRegion.
+        """
         canonical = self.canonical(ref)
+        why = self.unavailable(canonical, options)
+        if why:
+            raise TargetUnavailableError(why)
         record = self.record_for(canonical)
-        result = self._call(record, "hwsdk_compile", target=canonical, region=region,
-                            options=options)
-        if result is None:
+        try:
+            result = self._invoke(record, self.target(canonical), "compile", region, options)
+        except HwsdkError as exc:
+            if str(exc).strip():
+                raise
             raise PluginContractError(
-                f"{record.describe()} returned no compiled region for {canonical}")
-        if not callable(result):
+                f"{record.describe()}'s compile for {canonical} raised {type(exc).__name__} "
+                f"without a message; {COMPILE_ERROR_RULE}") from exc
+        except Exception as exc:
             raise PluginContractError(
-                f"{record.describe()}'s hwsdk_compile returned {type(result).__name__}, "
-                "not a CompiledRegion")
-        return result  # type: ignore[no-any-return]
+                f"{record.describe()}'s compile for {canonical} raised {type(exc).__name__}: "
+                f"{exc} ({COMPILE_ERROR_RULE})") from exc
+        if not isinstance(result, CompiledRegion):
+            raise PluginContractError(
+                f"{record.describe()}'s compile for {canonical} returned "
+                f"{type(result).__name__}, not a CompiledRegion")
+        return result
 
     def validate_all(self) -> None:
         """Fetch every table of every loaded target, so malformed ones show as failed."""
@@ -639,7 +751,7 @@ def _verdict(result: Any) -> Verdict:
         return Verdict.model_validate(result)
     except ValidationError as exc:
         raise PluginContractError(
-            f"hwsdk_check returned a malformed Verdict: {validation_problems(exc)}") from exc
+            f"check returned a malformed Verdict: {validation_problems(exc)}") from exc
 
 
 def _distribution(ep: metadata.EntryPoint) -> tuple[str, str]:

@@ -13,15 +13,24 @@ from collections.abc import Mapping
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-from hwsdk.ir.dtypes import DType
-from hwsdk.ir.graph import Graph, Node
-from hwsdk.ir.opdef import OPSET_VERSION
-from hwsdk.plugin import Availability, CompiledRegion, Region, TargetInfo, hookimpl
+from hwsdk.errors import CompileError
+from hwsdk.plugin import (
+    OPSET_VERSION,
+    Availability,
+    CompiledRegion,
+    DType,
+    Graph,
+    Node,
+    Region,
+    Target,
+    TargetInfo,
+    hookimpl,
+)
 
 if TYPE_CHECKING:
     from hwsdk.plugin import CapabilityTable, Verdict
 
-HWSDK_PLUGIN_API = ">=1,<2"
+HWSDK_PLUGIN_API = ">=2,<3"
 
 TARGET = "cpu"
 ENGINES = ("onnxruntime",)
@@ -68,29 +77,6 @@ def _options() -> dict[str, str]:
     return OPTIONS
 
 
-@hookimpl
-def hwsdk_targets() -> list[TargetInfo]:
-    return [TargetInfo(
-        name=TARGET, vendor="any", priority=10, engine="ONNX Runtime (CPU execution provider)",
-        description="any CPU, through the IR → ONNX lowering and ONNX Runtime",
-        options=_options())]
-
-
-@hookimpl
-def hwsdk_probe(target: str, deep: bool) -> Availability | None:
-    if target != TARGET:
-        return None
-    from hwsdk.engines.ort_info import probe
-
-    found = probe(deep=deep)
-    versions = dict(found["versions"])
-    if found["providers"]:
-        versions["providers"] = ", ".join(found["providers"])
-    return Availability(available=found["available"], reason=found["reason"],
-                        devices=["cpu"] if found["available"] else [], versions=versions,
-                        can_compile_offline=True)
-
-
 def _ort_version() -> str:
     try:
         return metadata.version("onnxruntime")
@@ -98,57 +84,69 @@ def _ort_version() -> str:
         return "unknown"
 
 
+class CpuTarget(Target):
+    """ONNX Runtime's CPU execution provider, through the IR → ONNX lowering."""
+
+    info = TargetInfo(
+        name=TARGET, vendor="any", priority=10, engine="ONNX Runtime (CPU execution provider)",
+        description="any CPU, through the IR → ONNX lowering and ONNX Runtime",
+        options=_options())
+
+    def probe(self, deep: bool) -> Availability:
+        from hwsdk.engines.ort_info import probe
+
+        found = probe(deep=deep)
+        versions = dict(found["versions"])
+        if found["providers"]:
+            versions["providers"] = ", ".join(found["providers"])
+        return Availability(available=found["available"], reason=found["reason"],
+                            devices=["cpu"] if found["available"] else [], versions=versions,
+                            can_compile_offline=True)
+
+    def capabilities(self) -> CapabilityTable:
+        from hwsdk.plugin import CapabilityTable, OpSupport, Provenance, UnhandledInputs
+
+        unhandled = {op: [UnhandledInputs(classes=list(classes), why=why)]  # type: ignore[arg-type]
+                     for op, (classes, why) in _UNHANDLED.items()}
+        ops = {op: OpSupport(dtypes={DType(d): "yes" for d in dtypes},
+                             constraints=unhandled.get(op, []),  # type: ignore[arg-type]
+                             note="lowered by hwsdk.lower.onnx")
+               for op, dtypes in sorted(_CLAIMS.items())}
+        version = _ort_version()
+        return CapabilityTable(
+            target=TARGET, version=version, opset_version=OPSET_VERSION,
+            provenance=[
+                Provenance(source="hwsdk ONNX lowering, each op x dtype run against the op's "
+                                  "PyTorch reference", version=version,
+                           url_or_repo_path="tests/builtin/test_cpu_target.py"),
+                Provenance(source="onnxruntime CPU kernel registry "
+                                  "(onnxruntime.capi._pybind_state.get_all_opkernel_def), "
+                                  "checked for every ONNX op each claim emits", version=version,
+                           url_or_repo_path="tests/builtin/test_cpu_target.py"),
+            ],
+            ops=ops,
+            note="Dtypes not listed are unknown and stay in PyTorch. Some op forms have extra "
+                 "checks (adaptive pooling with uneven windows, symbolic layer-norm shapes …).")
+
+    def check(self, node: Node, graph: Graph) -> Verdict | None:
+        from hwsdk.lower.onnx import unsupported_reason
+        from hwsdk.plugin import ReasonCode, Verdict
+
+        reason = unsupported_reason(node, graph)
+        if reason is None:
+            return None
+        return Verdict(target=TARGET, node_id=node.id, ok=False, code=ReasonCode.CONSTRAINT,
+                       reason=f"cpu (ONNX): {reason}")
+
+    def compile(self, region: Region, options: Mapping[str, Any]) -> CompiledRegion:
+        from hwsdk.engines.ort import compile_region
+
+        engine = options.get("engine", "onnxruntime")
+        if engine not in ENGINES:
+            raise CompileError(f"the cpu target runs on {', '.join(ENGINES)}, not {engine!r}")
+        return compile_region(region, options=options)
+
+
 @hookimpl
-def hwsdk_capabilities(target: str) -> CapabilityTable | None:
-    if target != TARGET:
-        return None
-    from hwsdk.plugin import CapabilityTable, OpSupport, Provenance, UnhandledInputs
-
-    unhandled = {op: [UnhandledInputs(classes=list(classes), why=why)]  # type: ignore[arg-type]
-                 for op, (classes, why) in _UNHANDLED.items()}
-    ops = {op: OpSupport(dtypes={DType(d): "yes" for d in dtypes},
-                         constraints=unhandled.get(op, []),  # type: ignore[arg-type]
-                         note="lowered by hwsdk.lower.onnx")
-           for op, dtypes in sorted(_CLAIMS.items())}
-    version = _ort_version()
-    return CapabilityTable(
-        target=TARGET, version=version, opset_version=OPSET_VERSION,
-        provenance=[
-            Provenance(source="hwsdk ONNX lowering, each op x dtype run against the op's "
-                              "PyTorch reference", version=version,
-                       url_or_repo_path="tests/builtin/test_cpu_target.py"),
-            Provenance(source="onnxruntime CPU kernel registry "
-                              "(onnxruntime.capi._pybind_state.get_all_opkernel_def), checked "
-                              "for every ONNX op each claim emits", version=version,
-                       url_or_repo_path="tests/builtin/test_cpu_target.py"),
-        ],
-        ops=ops,
-        note="Dtypes not listed are unknown and stay in PyTorch. Some op forms have extra "
-             "checks (adaptive pooling with uneven windows, symbolic layer-norm shapes …).")
-
-
-@hookimpl
-def hwsdk_check(target: str, node: Node, graph: Graph) -> Verdict | None:
-    if target != TARGET:
-        return None
-    from hwsdk.lower.onnx import unsupported_reason
-    from hwsdk.plugin import ReasonCode, Verdict
-
-    reason = unsupported_reason(node, graph)
-    if reason is None:
-        return None
-    return Verdict(target=TARGET, node_id=node.id, ok=False, code=ReasonCode.CONSTRAINT,
-                   reason=f"cpu (ONNX): {reason}")
-
-
-@hookimpl
-def hwsdk_compile(target: str, region: Region, options: Mapping[str, Any]
-                  ) -> CompiledRegion | None:
-    if target != TARGET:
-        return None
-    from hwsdk.engines.ort import compile_region
-
-    engine = options.get("engine", "onnxruntime")
-    if engine not in ENGINES:
-        raise ValueError(f"the cpu target runs on {', '.join(ENGINES)}, not {engine!r}")
-    return compile_region(region, options=options)
+def hwsdk_targets() -> list[Target]:
+    return [CpuTarget()]

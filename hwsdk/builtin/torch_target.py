@@ -5,14 +5,24 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from hwsdk.ir.dtypes import DType
-from hwsdk.ir.opdef import OPSET_VERSION, all_ops
-from hwsdk.plugin import Availability, CompiledRegion, Region, TargetInfo, hookimpl
+from hwsdk.plugin import (
+    OPSET_VERSION,
+    Availability,
+    CompiledRegion,
+    DType,
+    Region,
+    Target,
+    TargetInfo,
+    all_ops,
+    hookimpl,
+    package_versions,
+    to_fx,
+)
 
 if TYPE_CHECKING:
     from hwsdk.plugin import CapabilityTable
 
-HWSDK_PLUGIN_API = ">=1,<2"
+HWSDK_PLUGIN_API = ">=2,<3"
 
 _DTYPES = sorted(DType)
 """Every dtype is stated: "yes" where PyTorch's CPU kernel runs the op, "no" elsewhere (a node
@@ -97,49 +107,42 @@ class FxRegion(CompiledRegion):
 
     def __init__(self, region: Region) -> None:
         super().__init__({"engine": "torch.fx"})
-        self.lowering = region.to_fx()
+        self.lowering = to_fx(region)
 
     def run(self, inputs: Sequence[Any], env: Mapping[str, int]) -> Sequence[Any]:
         return self.lowering(inputs, env)
 
 
-@hookimpl
-def hwsdk_targets() -> list[TargetInfo]:
-    return [TargetInfo(name="torch", vendor="PyTorch", priority=0, engine="PyTorch eager",
-                       description="PyTorch itself: runs every op; the fallback of every target")]
+class TorchTarget(Target):
+    """PyTorch eager: every op, through its PyTorch reference."""
+
+    info = TargetInfo(name="torch", vendor="PyTorch", priority=0, engine="PyTorch eager",
+                      description="PyTorch itself: runs every op; the fallback of every target")
+
+    def probe(self, deep: bool) -> Availability:
+        versions = package_versions(["torch"])
+        if not versions:
+            return Availability(available=False, reason="torch is not installed")
+        return Availability(available=True, devices=["cpu"], versions=versions)
+
+    def capabilities(self) -> CapabilityTable:
+        from hwsdk.plugin import CapabilityTable, OpSupport, Provenance
+
+        ops = {op.name: OpSupport(dtypes={d: "yes" if _runs(op.name, d) else "no"
+                                          for d in _DTYPES})
+               for op in all_ops()}
+        return CapabilityTable(
+            target="torch", version=str(OPSET_VERSION), opset_version=OPSET_VERSION,
+            provenance=[Provenance(source="hwsdk core op set PyTorch references",
+                                   url_or_repo_path="hwsdk/ir/ops")],
+            ops=ops, note="Runs every core op through its PyTorch reference (in the dtypes "
+                          "PyTorch's CPU kernels run: 'no' marks the others), and every "
+                          "torch_op.")
+
+    def compile(self, region: Region, options: Mapping[str, Any]) -> CompiledRegion:
+        return FxRegion(region)
 
 
 @hookimpl
-def hwsdk_probe(target: str) -> Availability | None:
-    if target != "torch":
-        return None
-    from importlib import metadata
-
-    try:
-        version = metadata.version("torch")
-    except metadata.PackageNotFoundError:
-        return Availability(available=False, reason="torch is not installed")
-    return Availability(available=True, devices=["cpu"], versions={"torch": version})
-
-
-@hookimpl
-def hwsdk_capabilities(target: str) -> CapabilityTable | None:
-    if target != "torch":
-        return None
-    from hwsdk.plugin import CapabilityTable, OpSupport, Provenance
-
-    ops = {op.name: OpSupport(dtypes={d: "yes" if _runs(op.name, d) else "no" for d in _DTYPES})
-           for op in all_ops()}
-    return CapabilityTable(
-        target="torch", version=str(OPSET_VERSION), opset_version=OPSET_VERSION,
-        provenance=[Provenance(source="hwsdk core op set PyTorch references",
-                               url_or_repo_path="hwsdk/ir/ops")],
-        ops=ops, note="Runs every core op through its PyTorch reference (in the dtypes "
-                     "PyTorch's CPU kernels run: 'no' marks the others), and every torch_op.")
-
-
-@hookimpl
-def hwsdk_compile(target: str, region: Region, options: Mapping[str, Any]) -> CompiledRegion | None:
-    if target != "torch":
-        return None
-    return FxRegion(region)
+def hwsdk_targets() -> list[Target]:
+    return [TorchTarget()]

@@ -63,9 +63,10 @@ def hwsdk_targets():
     # test_precedence.py has the other cases)
     "zalias": (HEADER + API + targets_hook("zalias", aliases=("cpu",)),
                "'cpu' is already served by plugin cpu (hwsdk ", "failed"),
-    "apifuture": (HEADER + 'HWSDK_PLUGIN_API = ">=2,<3"\n' + targets_hook("apifuture")
-                  + table_hook("apifuture"), "supports plugin API >=2,<3, but this hwsdk "
-                  "implements 1.0", "refused"),
+    "apifuture": (HEADER + 'HWSDK_PLUGIN_API = ">=3,<4"\n' + targets_hook("apifuture")
+                  + table_hook("apifuture"), "supports plugin API >=3,<4, but this hwsdk "
+                  "implements plugin API 2.0 (and loads 1.0 plugins through a shim)",
+                  "refused"),
     "apinone": (HEADER + targets_hook("apinone") + table_hook("apinone"),
                 "does not declare HWSDK_PLUGIN_API", "refused"),
     "badargs": (HEADER + API + targets_hook("badargs") + '''

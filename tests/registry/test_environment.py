@@ -76,8 +76,8 @@ def test_trace_writes_load_steps_and_hook_calls_to_stderr(
     err = capsys.readouterr().err
     assert "hwsdk-trace: load plugin alpha (hwsdk-test-alpha 0.3)" in err
     assert "hwsdk-trace: alpha.hwsdk_targets() -> [1 x TargetInfo]" in err
-    assert "alpha.hwsdk_capabilities(target='alpha') -> <CapabilityTable alpha 2 entries>" in err
-    assert "alpha.hwsdk_probe(target='alpha') -> " in err
+    assert "alpha: alpha.capabilities() -> <CapabilityTable alpha 2 entries>" in err
+    assert "alpha: alpha.probe(True) -> " in err
 
 
 def test_trace_shows_a_raising_hook(tmp_path: Path, clean_env: pytest.MonkeyPatch,
@@ -92,8 +92,8 @@ def test_trace_shows_a_raising_hook(tmp_path: Path, clean_env: pytest.MonkeyPatc
         with pytest.raises(PluginLoadError):
             registry.capabilities("capsraise")
     err = capsys.readouterr().err
-    assert "capsraise.hwsdk_capabilities(target='capsraise') raised ValueError: table file" in err
-    assert "capsraise: failed: hwsdk_capabilities('capsraise') failed" in err
+    assert "capsraise: capsraise.capabilities() raised ValueError: table file" in err
+    assert "capsraise: failed: capabilities of capsraise failed" in err
 
 
 def test_no_trace_without_the_variable(root: Path, clean_env: pytest.MonkeyPatch,

@@ -19,9 +19,13 @@ def _spec_opts(name: str) -> dict[str, object]:
     return dict(getattr(fn, "hwsdk_spec", {}))
 
 
-def test_hook_names_are_the_known_five() -> None:
-    assert HOOK_NAMES == ("hwsdk_capabilities", "hwsdk_check", "hwsdk_compile", "hwsdk_probe",
-                          "hwsdk_targets")
+def test_plugin_api_2_has_one_hook_and_the_shim_keeps_api_1s_five() -> None:
+    from hwsdk.plugin_v1 import V1_HOOK_NAMES
+
+    assert HOOK_NAMES == ("hwsdk_targets",)
+    assert V1_HOOK_NAMES == ("hwsdk_capabilities", "hwsdk_check", "hwsdk_compile",
+                             "hwsdk_probe", "hwsdk_targets")
+    assert not any(getattr(hookspecs, n).hwsdk_spec.get("firstresult") for n in HOOK_NAMES)
 
 
 @pytest.mark.parametrize("name", HOOK_NAMES)

@@ -46,7 +46,7 @@ SUBSET_PLUGIN = '''
 from hwsdk.ir.dtypes import DType
 from hwsdk.ir.opdef import OPSET_VERSION
 from hwsdk.plugin import (Availability, CapabilityTable, CompiledRegion, OpSupport, Provenance,
-                          TargetInfo, hookimpl)
+                          TargetInfo, hookimpl, to_fx)
 
 HWSDK_PLUGIN_API = ">=1,<2"
 OPS = {ops!r}
@@ -56,7 +56,7 @@ CALLS = []
 class Run(CompiledRegion):
     def __init__(self, region):
         super().__init__({{"engine": "reference", "nodes": len(region.nodes)}})
-        self.fx = region.to_fx()
+        self.fx = to_fx(region)
 
     def run(self, inputs, env):
         CALLS.append(len(inputs))

@@ -72,7 +72,7 @@ STRIDEBUG = '''
 from hwsdk.ir.dtypes import DType
 from hwsdk.ir.opdef import OPSET_VERSION
 from hwsdk.plugin import (Availability, CapabilityTable, CompiledRegion, OpSupport, Provenance,
-                          TargetInfo, UnhandledInputs, hookimpl)
+                          TargetInfo, UnhandledInputs, hookimpl, to_fx)
 
 HWSDK_PLUGIN_API = ">=1,<2"
 NAMES = ("stridebug", "nanbug")
@@ -82,7 +82,7 @@ class Add(CompiledRegion):
     def __init__(self, target, region):
         super().__init__({"engine": target})
         self.target = target
-        self.fx = region.to_fx()
+        self.fx = to_fx(region)
 
     def run(self, inputs, env):
         import torch

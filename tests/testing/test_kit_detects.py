@@ -13,7 +13,7 @@ from hwsdk.errors import TargetUnavailableError
 from hwsdk.ir.dtypes import DType
 from hwsdk.ir.opdef import OPSET_VERSION
 from hwsdk.plugin import (Availability, CapabilityTable, CompiledRegion, OpSupport, Provenance,
-                          TargetInfo, hookimpl)
+                          TargetInfo, hookimpl, to_fx)
 
 HWSDK_PLUGIN_API = ">=1,<2"
 NAMES = ("wrongadd", "offline", "sloppy")
@@ -30,7 +30,7 @@ class Sub(CompiledRegion):
 class Reference(CompiledRegion):
     def __init__(self, region):
         super().__init__({"engine": "reference"})
-        self.fx = region.to_fx()
+        self.fx = to_fx(region)
 
     def run(self, inputs, env):
         return self.fx(inputs, env)

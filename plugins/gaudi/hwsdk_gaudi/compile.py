@@ -14,26 +14,26 @@ __all__ = ["GaudiRegion", "compile_region"]
 class GaudiRegion(CompiledRegion):
     """Runs the compiled GraphModule on ``hpu`` and hands back CPU tensors."""
 
-    def __init__(self, lowering: Any, compiled: Any, device: str, details: dict[str, Any]):
+    def __init__(self, lowering: Any, compiled: Any, hpu: str, details: dict[str, Any]):
         super().__init__(details)
         self.lowering = lowering
         self.compiled = compiled
-        self.device = device
+        self.hpu = hpu  # where it computes; its inputs and outputs stay on the CPU (device)
 
     def run(self, inputs: Sequence[Any], env: Mapping[str, int]) -> Sequence[Any]:
-        args = [x.to(self.device) for x in inputs]
+        args = [x.to(self.hpu) for x in inputs]
         if self.lowering.needs_env:
             args.append(dict(env))
         return [y.to("cpu") for y in self.compiled(*args)]
 
 
-def compile_region(target: str, region: Region, options: Mapping[str, Any]) -> GaudiRegion:
-    """Lower ``region`` with :meth:`Region.to_fx` and compile it with ``hpu_backend``.
+def compile_region(target: str, region: Region, lowering: Any,
+                   options: Mapping[str, Any]) -> GaudiRegion:
+    """Compile ``region``'s torch.fx ``lowering`` with ``hpu_backend``.
 
     :raises hwsdk.errors.TargetUnavailableError: without the Intel Gaudi PyTorch bridge.
     """
     vendor.load_bridge(target)
-    lowering = region.to_fx()
     device = vendor.DEVICE
     module = lowering.module.to(device)
     compile_options = dict(options.get("hpu_compile_options") or {})

@@ -139,7 +139,7 @@ def test_probe_reports_hl_smi_devices(fake_bridge: Any, tmp_path: Path,
     smi.write_text("#!/bin/sh\necho 'HL-225, 0000:19:00.0'\n")
     smi.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
-    availability = hwsdk_gaudi.hwsdk_probe("gaudi:gaudi2")
+    availability = hwsdk_gaudi.TARGET.for_variant("gaudi2").probe(deep=True)
     assert availability is not None and availability.available
     assert availability.devices == ["HL-225, 0000:19:00.0"]
 

@@ -13,7 +13,7 @@ from hwsdk_gaudi import tables
 
 import hwsdk
 from hwsdk.capability import ReasonCode, node_dtypes
-from hwsdk.plugin import Region
+from hwsdk.plugin import Region, to_fx
 
 REPO = Path(__file__).resolve().parents[3]
 if str(REPO) not in sys.path:
@@ -39,7 +39,7 @@ def explained() -> dict[str, tuple[Any, tuple[Any, ...], Any]]:
 
 
 def run_regions_on_cpu(plan: Any, inputs: tuple[Any, ...]) -> list[Any]:
-    """Run every region of ``plan`` through its own ``Region.to_fx()`` lowering, in order."""
+    """Run every region of ``plan`` through its own ``to_fx(region)`` lowering, in order."""
     from torch.utils._pytree import tree_flatten
 
     graph = plan.graph
@@ -49,7 +49,7 @@ def run_regions_on_cpu(plan: Any, inputs: tuple[Any, ...]) -> list[Any]:
     for info in plan.regions:
         region = Region(info.id, info.target, graph, [nodes[i] for i in info.node_ids],
                         info.inputs, info.outputs, info.params)
-        outputs = region.to_fx()([values[v] for v in info.inputs], {})
+        outputs = to_fx(region)([values[v] for v in info.inputs], {})
         values.update(zip(info.outputs, outputs, strict=True))
     return [values[v] for v in graph.outputs]
 

@@ -6,8 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hwsdk.errors import CompileError
-from hwsdk.ir.dtypes import to_torch
-from hwsdk.plugin import CompiledRegion, Region
+from hwsdk.plugin import CompiledRegion, Region, to_torch
 from hwsdk_inferentia import vendor
 
 __all__ = ["NeuronRegion", "compile_region", "example_inputs", "TRACE_OPTIONS"]
@@ -46,13 +45,13 @@ def example_inputs(region: Region) -> tuple[Any, ...]:
     return tuple(tensors)
 
 
-def compile_region(target: str, region: Region, options: Mapping[str, Any]) -> NeuronRegion:
-    """Lower ``region`` with :meth:`Region.to_fx` and compile it with ``torch_neuronx.trace``.
+def compile_region(target: str, region: Region, lowering: Any,
+                   options: Mapping[str, Any]) -> NeuronRegion:
+    """Compile ``region``'s torch.fx ``lowering`` with ``torch_neuronx.trace``.
 
     :raises hwsdk.errors.TargetUnavailableError: without torch_neuronx.
     """
     sdk = vendor.load_sdk(target)
-    lowering = region.to_fx()
     if lowering.needs_env:
         raise CompileError(f"region {region.id} has symbolic attributes; Neuron traces fixed "
                            "shapes only")

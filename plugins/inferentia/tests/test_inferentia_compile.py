@@ -116,7 +116,7 @@ def test_probe_reports_neuron_ls_devices(fake_sdk: Any, tmp_path: Path,
     tool.write_text('#!/bin/sh\necho \'[{"neuron_device": 0, "nc_count": 2}]\'\n')
     tool.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
-    availability = hwsdk_inferentia.hwsdk_probe("inferentia:trn2")
+    availability = hwsdk_inferentia.TARGET.for_variant("trn2").probe(deep=True)
     assert availability is not None and availability.available
     assert availability.devices == ["neuron0"]
 

@@ -13,7 +13,7 @@ from hwsdk_inferentia import tables
 
 import hwsdk
 from hwsdk.capability import ReasonCode, node_dtypes
-from hwsdk.plugin import Region
+from hwsdk.plugin import Region, to_fx
 
 REPO = Path(__file__).resolve().parents[3]
 if str(REPO) not in sys.path:
@@ -85,7 +85,7 @@ def test_fx_lowering_of_every_region_matches_eager(explained: Any, name: str) ->
         for info in plan.regions:
             region = Region(info.id, info.target, graph, [nodes[i] for i in info.node_ids],
                             info.inputs, info.outputs, info.params)
-            values.update(zip(info.outputs, region.to_fx()([values[v] for v in info.inputs],
+            values.update(zip(info.outputs, to_fx(region)([values[v] for v in info.inputs],
                                                             {}), strict=True))
         expected = [t for t in tree_flatten(model(*inputs))[0] if isinstance(t, torch.Tensor)]
     got = [values[v] for v in graph.outputs]
