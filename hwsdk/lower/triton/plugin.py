@@ -1,8 +1,8 @@
-"""A Triton-backed GPU target: the hook bodies a vendor plugin built on
-:mod:`hwsdk.lower.triton` needs, parameterized by vendor (public API, used by hwsdk-nvidia and
-hwsdk-rocm; a third-party Triton-backed plugin can use it the same way).
+"""A Triton-backed GPU target, parameterized by vendor (public API, used by hwsdk-nvidia and
+hwsdk-rocm; a third-party Triton-backed plugin can use it the same way; re-exported as
+``hwsdk.plugin.TritonTarget``).
 
-A plugin module builds one :class:`TritonTarget` and delegates each ``@hookimpl`` to it.
+A plugin module builds one :class:`TritonTarget` and returns it from ``hwsdk_targets``.
 Importing this module imports neither torch, triton nor pydantic (the capability classes load
 when a table is asked for).
 """
@@ -14,19 +14,19 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from hwsdk.ir.dtypes import DType
-from hwsdk.ir.graph import Graph, Node
-from hwsdk.ir.opdef import OPSET_VERSION
-from hwsdk.plugin import (
+from hwsdk.contract import (
     Availability,
     CompiledRegion,
     Region,
+    Target,
     TargetInfo,
-    hookimpl,
     package_versions,
 )
+from hwsdk.ir.dtypes import DType
+from hwsdk.ir.graph import Graph, Node
+from hwsdk.ir.opdef import OPSET_VERSION
 
 if TYPE_CHECKING:
     from hwsdk.capability import CapabilityTable, Support, Verdict
@@ -35,7 +35,7 @@ __all__ = ["TritonTarget"]
 
 
 @dataclass(frozen=True)
-class TritonTarget:
+class TritonTarget(Target):
     """One vendor's GPU target compiled through generated Triton kernels.
 
     :param name: the target name (``"nvidia"``).
@@ -71,12 +71,13 @@ class TritonTarget:
     dists: tuple[str, ...] = ("torch", "triton")
     priority: int = 30
 
-    def arch(self, target: str) -> str | None:
-        """The arch a target reference means, or None for another vendor's target."""
-        name, _, variant = target.partition(":")
-        if name != self.name:
-            return None
-        return variant or self.default_arch
+    offline_options: ClassVar[Mapping[str, str]] = {
+        "emulate": "emulated", "aot": "an ahead-of-time build"}
+
+    @property
+    def arch(self) -> str:
+        """The arch this object serves (the default one until bound to a variant)."""
+        return self.variant or self.default_arch
 
     def options(self) -> dict[str, str]:
         return {
@@ -86,17 +87,16 @@ class TritonTarget:
                    "--out DIR` can save it (region.save); the result runs only where the GPU is",
         }
 
-    def targets(self) -> list[TargetInfo]:
-        return [TargetInfo(
+    @property
+    def info(self) -> TargetInfo:  # type: ignore[override]  # derived from the fields
+        return TargetInfo(
             name=self.name, vendor=self.vendor, variants=list(self.archs),
             default_variant=self.default_arch, priority=self.priority,
             engine="Triton (generated kernels)", options=self.options(),
             description=f"{self.vendor} GPUs via generated Triton kernels; AOT {self.binary}; "
-                        "emulate=True for Triton's interpreter")]
+                        "emulate=True for Triton's interpreter")
 
-    def probe_target(self, target: str, deep: bool) -> Availability | None:
-        if not self.arch(target):
-            return None
+    def probe(self, deep: bool) -> Availability:
         # torch already imported: its device query is free, so the quick look uses it too
         return self.deep_probe() if deep or "torch" in sys.modules else self.quick_probe()
 
@@ -135,10 +135,8 @@ class TritonTarget:
         return Availability(available=False, reason="; ".join(reasons), versions=versions,
                             can_compile_offline=offline)
 
-    def capabilities(self, target: str) -> CapabilityTable | None:
-        arch = self.arch(target)
-        if arch is None:
-            return None
+    def capabilities(self) -> CapabilityTable:
+        arch = self.arch
         from hwsdk.capability import CapabilityTable, Provenance
         from hwsdk.lower.triton.capabilities import op_table
 
@@ -148,52 +146,19 @@ class TritonTarget:
             provenance=[Provenance(**dict(p)) for p in self.provenance],
             ops=op_table(self.dtype_facts(arch)),
             note=f"Generated Triton kernels for {arch}. Ops outside the kernel families "
-                 "(embedding, cat, indexing …) run in PyTorch.")
+                 "(pooling, index_copy, creation ops …) run in PyTorch.")
 
-    def check(self, target: str, node: Node, graph: Graph) -> Verdict | None:
-        if not self.arch(target):
-            return None
+    def check(self, node: Node, graph: Graph) -> Verdict | None:
         from hwsdk.lower.triton.capabilities import check_node
 
-        return check_node(target, node, graph)
+        return check_node(self.ref, node, graph)
 
-    def compile(self, target: str, region: Region,
-                options: Mapping[str, Any]) -> CompiledRegion | None:
-        arch = self.arch(target)
-        if arch is None:
-            return None
+    def compile(self, region: Region, options: Mapping[str, Any]) -> CompiledRegion:
         from hwsdk.lower.triton import compile_region
 
-        return compile_region(region, arch, self.backend, bool(options.get("emulate", False)),
-                              f"{self.name}:{arch}", aot=bool(options.get("aot", False)))
-
-    def hooks(self) -> dict[str, Callable[..., Any]]:
-        """This target's ``@hookimpl`` functions, by hook name; a plugin module exposes them
-        with ``globals().update(TARGET.hooks())``."""
-
-        @hookimpl
-        def hwsdk_targets() -> list[TargetInfo]:
-            return self.targets()
-
-        @hookimpl
-        def hwsdk_probe(target: str, deep: bool) -> Availability | None:
-            return self.probe_target(target, deep)
-
-        @hookimpl
-        def hwsdk_capabilities(target: str) -> CapabilityTable | None:
-            return self.capabilities(target)
-
-        @hookimpl
-        def hwsdk_check(target: str, node: Node, graph: Graph) -> Verdict | None:
-            return self.check(target, node, graph)
-
-        @hookimpl
-        def hwsdk_compile(target: str, region: Region,
-                          options: Mapping[str, Any]) -> CompiledRegion | None:
-            return self.compile(target, region, options)
-
-        return {fn.__name__: fn for fn in (hwsdk_targets, hwsdk_probe, hwsdk_capabilities,
-                                           hwsdk_check, hwsdk_compile)}
+        return compile_region(region, self.arch, self.backend,
+                              bool(options.get("emulate", False)), self.ref,
+                              aot=bool(options.get("aot", False)))
 
     def compile_artifact(self, model: Any, example_inputs: Sequence[Any], target: str,
                          out_dir: str | Path) -> Path:
@@ -207,3 +172,11 @@ class TritonTarget:
         from hwsdk.lower.triton.aot import compile_artifact as build
 
         return build(model, example_inputs, target, out_dir)
+
+    @staticmethod
+    def load_artifact(root: str | Path, arch: str | None = None) -> Any:
+        """Verify and load an AOT artifact (see
+        :func:`hwsdk.lower.triton.aot_load.load_artifact`)."""
+        from hwsdk.lower.triton.aot_load import load_artifact
+
+        return load_artifact(root, arch=arch)

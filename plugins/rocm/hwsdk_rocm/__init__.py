@@ -8,11 +8,11 @@ artifacts with no GPU present. Importing this module imports neither torch nor t
 
 from __future__ import annotations
 
-from hwsdk.lower.triton.plugin import TritonTarget
+from hwsdk.plugin import Target, TritonTarget, hookimpl
 from hwsdk_rocm.archs import ARCHS, DEFAULT_ARCH, PROVENANCE, dtype_facts
 from hwsdk_rocm.probe import DISTS, smi_devices, torch_devices
 
-HWSDK_PLUGIN_API = ">=1,<2"
+HWSDK_PLUGIN_API = ">=2,<3"
 
 TARGET = TritonTarget(name="rocm", vendor="AMD", backend="hip", binary="hsaco",
                       archs=ARCHS, default_arch=DEFAULT_ARCH, provenance=PROVENANCE,
@@ -22,5 +22,7 @@ TARGET = TritonTarget(name="rocm", vendor="AMD", backend="hip", binary="hsaco",
 NAME = TARGET.name
 OPTIONS = TARGET.options()
 
-# hwsdk_targets, hwsdk_probe, hwsdk_capabilities, hwsdk_check, hwsdk_compile
-globals().update(TARGET.hooks())
+
+@hookimpl
+def hwsdk_targets() -> list[Target]:
+    return [TARGET]

@@ -29,6 +29,6 @@ def compile_artifact(model: Any, example_inputs: Sequence[Any], target: str,
 
 def load_artifact(root: str | Path, arch: str | None = None) -> Any:
     """Verify and load an artifact (see :func:`hwsdk.lower.triton.aot_load.load_artifact`)."""
-    from hwsdk.lower.triton.aot_load import load_artifact as load
+    from hwsdk_rocm import TARGET
 
-    return load(root, arch=arch)
+    return TARGET.load_artifact(root, arch=arch)

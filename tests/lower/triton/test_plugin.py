@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from hwsdk.lower.triton.plugin import TritonTarget
-from hwsdk.plugin import TargetInfo
+from hwsdk.plugin import Target, TargetInfo
 
 
 def _target(tmp_path: Path, torch_view: tuple[list[str], str],
@@ -50,15 +48,16 @@ def test_quick_probe_looks_at_device_nodes(tmp_path: Path) -> None:
     assert found.available and found.devices == [str(tmp_path / "acme0")]
 
 
-def test_hooks_serve_only_this_target(tmp_path: Path) -> None:
-    hooks = _target(tmp_path, ([], ""), ([], "")).hooks()
-    (info,) = hooks["hwsdk_targets"]()
-    assert isinstance(info, TargetInfo) and info.variants == ["sm_90"]
-    assert hooks["hwsdk_capabilities"]("other") is None
-    table = hooks["hwsdk_capabilities"]("acmegpu")
+def test_the_target_declares_itself_and_serves_its_bound_arch(tmp_path: Path) -> None:
+    target = _target(tmp_path, ([], ""), ([], ""))
+    assert isinstance(target, Target) and isinstance(target.info, TargetInfo)
+    assert target.info.variants == ["sm_90"] and set(target.offline_options) == {"emulate", "aot"}
+    bound = target.for_variant("sm_90")
+    assert bound.ref == "acmegpu:sm_90" and bound.arch == "sm_90" and target.variant is None
+    table = bound.capabilities()
     assert table.target == "acmegpu:sm_90" and table.provenance[0].source == "test"
+    assert not bound.needs_device({"emulate": True}) and bound.needs_device({})
 
 
-@pytest.mark.parametrize("ref", ["acmegpu", "acmegpu:sm_90"])
-def test_arch_of_a_reference(tmp_path: Path, ref: str) -> None:
-    assert _target(tmp_path, ([], ""), ([], "")).arch(ref) == "sm_90"
+def test_unbound_target_means_the_default_arch(tmp_path: Path) -> None:
+    assert _target(tmp_path, ([], ""), ([], "")).arch == "sm_90"
