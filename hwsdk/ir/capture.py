@@ -24,8 +24,8 @@ from hwsdk.ir.saved import is_exported_program, unpack_program
 from hwsdk.ir.symbols import SymbolNamer, dim_names
 from hwsdk.ir.translate import Translator
 
-__all__ = ["Captured", "capture", "KEEP_WHOLE", "check_example_inputs", "export_program",
-           "EXPORT_LOCK"]
+__all__ = ["Captured", "capture", "translate_program", "KEEP_WHOLE", "check_example_inputs",
+           "export_program", "decomposition_table", "EXPORT_LOCK"]
 
 KEEP_WHOLE = (
     "linear.default", "conv1d.default", "conv2d.default", "conv3d.default", "layer_norm.default",
@@ -65,7 +65,9 @@ class Captured:
     output_plan: OutputPlan | None = None
 
 
-def _decomposition_table() -> dict[Any, Any]:
+def decomposition_table() -> dict[Any, Any]:
+    """torch.export's default decompositions less the :data:`KEEP_WHOLE` composites: the
+    decompositions every capture uses."""
     import torch
 
     table = torch.export.default_decompositions()
@@ -104,7 +106,7 @@ def export_program(model: Any, example_inputs: tuple[Any, ...],
             f"{first[:300].rstrip('.')}. {capture_hint(exc)}"
         ) from exc
     try:
-        return _locked(lambda: program.run_decompositions(_decomposition_table()))
+        return _locked(lambda: program.run_decompositions(decomposition_table()))
     except Exception as exc:
         raise CaptureError(
             f"decomposing {type(model).__name__} to ATen core ops failed: {exc}; report this "
@@ -206,6 +208,28 @@ def capture(model: Any, example_inputs: Sequence[Any], dynamic_shapes: Any = Non
         check_weights(model, args)
     program = export_program(model, args, dynamic_shapes)
     namer = SymbolNamer(_renames(program, dim_names(model, args, dynamic_shapes)))
+    return translate_program(program, namer, in_spec=program.call_spec.in_spec,
+                             out_spec=program.call_spec.out_spec,
+                             symbol_ranges=_ranges(program, namer),
+                             arg_names=_arg_names(model, len(args)))
+
+
+def translate_program(program: Any, namer: SymbolNamer, *, in_spec: Any, out_spec: Any,
+                      symbol_ranges: dict[str, tuple[int, int | None]] | None = None,
+                      arg_names: list[str] | None = None) -> Captured:
+    """The one FX → IR path: translate, fold constants, validate, and describe the inputs.
+
+    Both torch.export's programs (:func:`capture`) and the FX graphs ``torch.compile`` hands
+    to its backend (:mod:`hwsdk.dynamo.graph`, which describes a GraphModule the way
+    an ExportedProgram does) come through here.
+
+    :param program: an ExportedProgram, or an object with its ``graph_module``,
+        ``graph_signature`` (input and output specs), ``state_dict`` and ``constants``.
+    :param namer: names the symbolic dims.
+    :param in_spec: the pytree spec the runtime flattens a call's arguments against.
+    :param out_spec: the pytree spec of the outputs.
+    :raises CaptureError: for what the IR cannot represent (see :class:`Translator`).
+    """
     translator = Translator(program, namer)
     graph = translator.translate()
     fold_constants(graph)
@@ -214,10 +238,9 @@ def capture(model: Any, example_inputs: Sequence[Any], dynamic_shapes: Any = Non
         if node.op != TORCH_OP:
             get_op(node.op)
     input_types = [graph.types[i] for i in graph.inputs]
-    return Captured(graph=graph, in_spec=program.call_spec.in_spec,
-                    out_spec=program.call_spec.out_spec, input_types=input_types,
-                    symbol_names=_symbol_names(graph), symbol_ranges=_ranges(program, namer),
-                    arg_names=_arg_names(model, len(args)),
+    return Captured(graph=graph, in_spec=in_spec, out_spec=out_spec, input_types=input_types,
+                    symbol_names=_symbol_names(graph), symbol_ranges=dict(symbol_ranges or {}),
+                    arg_names=list(arg_names or []),
                     output_plan=None if translator.output_plan.plain else translator.output_plan)
 
 

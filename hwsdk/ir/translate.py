@@ -94,13 +94,17 @@ class Translator:
         state = self.program.state_dict
         constants = getattr(self.program, "constants", {})
         for node in self.program.graph_module.graph.nodes:
-            if node.op != "placeholder":
+            # A get_attr with a spec is a constant tensor of a torch.compile graph.
+            if node.op != "placeholder" and not (node.op == "get_attr" and node.name in kinds):
                 continue
             spec = kinds[node.name]
             val = node.meta.get("val")
             kind = spec.kind.name
             if kind == "TOKEN":
                 self.values[node.name] = _TOKEN
+                continue
+            if kind == "SIZE":  # a symbolic size argument (torch.compile graphs): its symbol
+                self.values[node.name] = self.namer.scalar(val)
                 continue
             if kind == "USER_INPUT":
                 if not isinstance(val, torch.Tensor):
