@@ -12,76 +12,60 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from hwsdk.plugin import Availability, CompiledRegion, Region, TargetInfo, hookimpl
+from hwsdk.plugin import Availability, CompiledRegion, Region, Target, TargetInfo, hookimpl
 from hwsdk_intel.devices import DEVICES, VARIANTS
 from hwsdk_intel.options import OPTIONS
 
 if TYPE_CHECKING:
     from hwsdk.plugin import CapabilityTable
 
-__all__ = ["HWSDK_PLUGIN_API", "hwsdk_targets", "hwsdk_probe", "hwsdk_capabilities",
-           "hwsdk_compile"]
+__all__ = ["HWSDK_PLUGIN_API", "IntelTarget", "hwsdk_targets"]
 
-HWSDK_PLUGIN_API = ">=1,<2"
+HWSDK_PLUGIN_API = ">=2,<3"
 
 NAME = "intel"
 
 
-def _variant(target: str) -> str | None:
-    """``"intel:gpu"`` → ``"gpu"``; None for other targets."""
-    name, _, variant = target.partition(":")
-    if name != NAME:
-        return None
-    return variant or "cpu"
+class IntelTarget(Target):
+    """OpenVINO on one of its devices (the variant: ``cpu``, ``gpu`` or ``npu``)."""
 
-
-@hookimpl
-def hwsdk_targets() -> list[TargetInfo]:
-    return [TargetInfo(
+    info = TargetInfo(
         name=NAME, vendor="Intel", engine="OpenVINO",
         description="OpenVINO runtime (oneDNN on CPU); f32 by default, bf16/f16 on request",
         variants=list(VARIANTS), default_variant="cpu", aliases=["openvino"], priority=30,
         options=dict(OPTIONS),
-    )]
+    )
+
+    @property
+    def device(self) -> str:
+        """The OpenVINO device of this variant (``"CPU"``)."""
+        return DEVICES[self.variant or "cpu"]
+
+    def probe(self, deep: bool) -> Availability:
+        from hwsdk_intel.probe import probe, quick_probe
+
+        variant = self.variant or "cpu"
+        return probe(variant) if deep else quick_probe(variant)
+
+    def capabilities(self) -> CapabilityTable:
+        from hwsdk_intel.capabilities import table
+
+        return table(self.variant or "cpu")
+
+    def compile(self, region: Region, options: Mapping[str, Any]) -> CompiledRegion:
+        from hwsdk.errors import CompileError
+        from hwsdk_intel.options import parse_options
+        from hwsdk_intel.runtime import compile_region
+
+        parsed = parse_options(options)
+        try:
+            return compile_region(region, self.device, parsed)
+        except Exception as exc:  # OpenVINO raises RuntimeError; keep its message whole
+            raise CompileError(f"OpenVINO could not lower or compile region {region.id} "
+                               f"({len(region.nodes)} nodes) for {self.device}: "
+                               f"{type(exc).__name__}: {exc}") from exc
 
 
 @hookimpl
-def hwsdk_probe(target: str, deep: bool) -> Availability | None:
-    variant = _variant(target)
-    if variant is None:
-        return None
-    from hwsdk_intel.probe import probe, quick_probe
-
-    return probe(variant) if deep else quick_probe(variant)
-
-
-@hookimpl
-def hwsdk_capabilities(target: str) -> CapabilityTable | None:
-    variant = _variant(target)
-    if variant is None:
-        return None
-    from hwsdk_intel.capabilities import table
-
-    return table(variant)
-
-
-@hookimpl
-def hwsdk_compile(target: str, region: Region, options: Mapping[str, Any]) -> CompiledRegion | None:
-    variant = _variant(target)
-    if variant is None:
-        return None
-    from hwsdk.errors import CompileError, TargetUnavailableError
-    from hwsdk_intel.options import parse_options
-    from hwsdk_intel.probe import probe
-    from hwsdk_intel.runtime import compile_region
-
-    availability = probe(variant)
-    if not availability.available:
-        raise TargetUnavailableError(f"intel:{variant} is unavailable: {availability.reason}")
-    parsed = parse_options(options)
-    try:
-        return compile_region(region, DEVICES[variant], parsed)
-    except Exception as exc:  # OpenVINO raises RuntimeError; keep its message whole
-        raise CompileError(f"OpenVINO could not lower or compile region {region.id} "
-                           f"({len(region.nodes)} nodes) for {DEVICES[variant]}: "
-                           f"{type(exc).__name__}: {exc}") from exc
+def hwsdk_targets() -> list[Target]:
+    return [IntelTarget()]

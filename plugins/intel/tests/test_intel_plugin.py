@@ -18,8 +18,8 @@ from hwsdk.registry import get_registry
 
 
 def test_import_pulls_in_neither_torch_nor_openvino() -> None:
-    code = ("import sys, hwsdk_intel; hwsdk_intel.hwsdk_targets(); "
-            "hwsdk_intel.hwsdk_capabilities(target='intel:gpu'); "
+    code = ("import sys, hwsdk_intel; (t,) = hwsdk_intel.hwsdk_targets(); "
+            "t.for_variant('gpu').capabilities(); t.for_variant('cpu').probe(False); "
             "print(sorted(m for m in ('torch', 'openvino') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import torch
-from hwsdk_intel import hwsdk_compile
+from hwsdk_intel import IntelTarget
 from torch import nn
 
 import hwsdk
@@ -18,6 +18,9 @@ from hwsdk.errors import CompileError
 from hwsdk.ir.dtypes import DType
 from hwsdk.ir.graph import Graph, Node, TensorType
 from hwsdk.plugin import Region
+
+CPU = IntelTarget().for_variant("cpu")
+"""The intel:cpu target, called directly (the registry adds its own rules on top)."""
 
 
 def _wide_mlp() -> tuple[nn.Module, tuple[Any, ...]]:
@@ -118,9 +121,7 @@ def test_symbolic_dims_lower_in_graph_and_from_env() -> None:
         Node("n2", "arange", [], {"start": 0, "end": "s1", "step": 1, "dtype": "i64"}, ["ar"]),
         Node("n3", "full", [], {"shape": ["2*s0", 2], "value": 0.5, "dtype": "f32"}, ["fu"]),
     ]
-    compiled = hwsdk_compile(target="intel:cpu", region=_region(nodes, types, ["x"],
-                                                                  ["r", "sl", "ar", "fu"]),
-                             options={})
+    compiled = CPU.compile(_region(nodes, types, ["x"], ["r", "sl", "ar", "fu"]), {})
     assert compiled is not None and compiled.details["dynamic"]
     for batch, extra in ((2, 5), (7, 3)):
         x = torch.randn(batch, 6)
@@ -135,7 +136,7 @@ def test_openvino_rejection_keeps_its_message() -> None:
              "c": TensorType(DType.f32, (2, 5))}
     region = _region([Node("n0", "matmul", ["a", "b"], {}, ["c"])], types, ["a", "b"], ["c"])
     with pytest.raises(CompileError, match=r"(?s)RuntimeError: .*Incompatible MatMul") as info:
-        hwsdk_compile(target="intel:cpu", region=region, options={})
+        CPU.compile(region, {})
     assert isinstance(info.value.__cause__, RuntimeError)
 
 
@@ -181,7 +182,7 @@ def test_i64_is_computed_as_i32() -> None:
     types = {"x": TensorType(DType.i64, (4,)), "y": TensorType(DType.i64, (2, 2))}
     region = _region([Node("n0", "reshape", ["x"], {"shape": [2, 2]}, ["y"])], types, ["x"],
                      ["y"])
-    compiled = hwsdk_compile(target="intel:cpu", region=region, options={})
+    compiled = CPU.compile(region, {})
     assert compiled is not None
     x = torch.tensor([1, 2**40 + 3, -(2**35), 7])
     (y,) = compiled.run([x], {})
