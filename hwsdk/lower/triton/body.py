@@ -15,7 +15,7 @@ from typing import Any
 from hwsdk.ir.dtypes import DType
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.ir.symbolic import Dim
-from hwsdk.lower.triton.ops import REDUCTIONS, TL_TYPES, elementwise_expr
+from hwsdk.lower.triton.ops import MAX_ROW, REDUCTIONS, TL_TYPES, elementwise_expr
 
 FP8 = frozenset({DType.f8e4m3fn, DType.f8e5m2, DType.f8e4m3fnuz, DType.f8e5m2fnuz})
 
@@ -23,6 +23,10 @@ __all__ = ["KernelBuilder"]
 
 _ROW = "axis=1, keep_dims=True"
 """Row kernels reduce along the block's column axis and keep it, so results broadcast."""
+
+_INT_MIN = {DType.i64: "tl.full((1, 1), -9223372036854775807 - 1, tl.int64)",
+            DType.i32: "tl.full((1, 1), -2147483648, tl.int32)"}
+"""Fill of masked lanes for an integer argmax: the dtype's minimum."""
 
 _EPS = {DType.f32: 1.1920928955078125e-07, DType.f16: 0.0009765625, DType.bf16: 0.0078125}
 
@@ -175,7 +179,9 @@ class KernelBuilder:
         self.emit(f"# {node.id}: {op}")
         is_float = self.graph.types[node.inputs[0]].dtype.is_float
         zero = "0.0" if is_float else "0"
-        if op in REDUCTIONS:
+        if op == "argmax":
+            self._argmax(x, var, self.graph.types[node.inputs[0]].dtype)
+        elif op in REDUCTIONS:
             if op in ("sum", "mean"):
                 red = f"tl.sum(tl.where(mask, {x}, {zero}), axis=1, keep_dims=True)"
                 if op == "mean":
@@ -200,6 +206,19 @@ class KernelBuilder:
         else:
             self._norm(node, x, var, levels, n_cols)
         self.env[out] = var
+
+    def _argmax(self, x: str, var: str, dtype: DType) -> None:
+        """The first index of the row's maximum; of its first NaN when it has one (PyTorch)."""
+        is_float = dtype.is_float
+        low = "-float('inf')" if is_float else _INT_MIN[dtype]
+        m, none = self.tmp(), f"{MAX_ROW}"
+        self.emit(f"{m} = tl.max(tl.where(mask, {x}, {low}), {_ROW})")
+        first = f"tl.min(tl.where(mask & ({x} == {m}), cols, {none}), {_ROW})"
+        if is_float:
+            nan = self.tmp()
+            self.emit(f"{nan} = tl.min(tl.where(mask & ({x} != {x}), cols, {none}), {_ROW})")
+            first = f"tl.where({nan} < {none}, {nan}, {first})"
+        self.emit(f"{var} = {first}.to(tl.int64)")
 
     def _norm(self, node: Node, x: str, var: str, levels: dict[str, str], n_cols: str) -> None:
         shape = self.graph.types[node.inputs[0]].shape

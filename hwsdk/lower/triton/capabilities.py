@@ -2,8 +2,9 @@
 
 A plugin says which dtypes its arch has (from its vendor's documents); this module says which
 ops the generator emits and under what constraints, so both halves of each fact have one home.
-Compute ops are generated for f32/f16/bf16 (and i64/i32/bool for elementwise, comparison and
-shape ops); fp8 values enter and leave through ``cast`` and shape ops only.
+Compute ops are generated for f32/f16/bf16 (and i64/i32/bool for elementwise, comparison,
+shape, indexing and cat ops, i64/i32 for argmax, and i64/i32/bool for cumsum, which sums them in
+int64); fp8 values enter and leave through ``cast``, shape, indexing and cat ops only.
 """
 
 from __future__ import annotations
@@ -23,10 +24,15 @@ from hwsdk.ir.dtypes import DType
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.lower.triton.ops import (
     ATTENTION_OPS,
+    CONV_OPS,
     ELEMENTWISE,
+    GATHER_OPS,
     MATMUL_OPS,
     MAX_HEAD_DIM,
+    MAX_ROW,
+    MOVE_OPS,
     ROW_OPS,
+    SCAN_OPS,
     VIEW_OPS,
     unsupported_reason,
 )
@@ -43,6 +49,7 @@ _INT_OPS = ELEMENTWISE - {"exp", "log", "sqrt", "rsqrt", "sin", "cos", "tanh", "
 
 
 def _entry(op: str, hw: Mapping[DType, Support]) -> OpSupport:
+    moves = op in VIEW_OPS or op in MOVE_OPS  # values moved as they are, in any dtype
     dtypes: dict[DType, Support] = {}
     for dt in DType:
         if dt is DType.f64:
@@ -50,14 +57,15 @@ def _entry(op: str, hw: Mapping[DType, Support]) -> OpSupport:
         elif dt in FLOAT_COMPUTE:
             dtypes[dt] = hw.get(dt, "unknown")
         elif dt is DType.bool:  # bool arithmetic would wrap in int1: logic and masks only
-            ok = op in _BOOL_OPS or op in VIEW_OPS or op in ATTENTION_OPS
+            ok = op in _BOOL_OPS or moves or op in ATTENTION_OPS or op in SCAN_OPS
             dtypes[dt] = "yes" if ok else "no"
         elif dt in INT_COMPUTE:
-            dtypes[dt] = "yes" if op in _INT_OPS or op in VIEW_OPS else "no"
+            ok = op in _INT_OPS or moves or op in SCAN_OPS or op == "argmax"
+            dtypes[dt] = "yes" if ok else "no"
         elif dt in FP8:
-            dtypes[dt] = hw.get(dt, "no") if op == "cast" or op in VIEW_OPS else "no"
+            dtypes[dt] = hw.get(dt, "no") if op == "cast" or moves else "no"
         else:
-            dtypes[dt] = "unknown" if op in _INT_OPS or op in VIEW_OPS else "no"
+            dtypes[dt] = "unknown" if op in _INT_OPS or moves else "no"
     if op == "logical_not":  # the core op set types its result like its input, not bool
         dtypes = {dt: "yes" if dt is DType.bool else "no" for dt in DType}
     constraints: list[Constraint] = []
@@ -81,6 +89,17 @@ def _entry(op: str, hw: Mapping[DType, Support]) -> OpSupport:
                                            "unchecked on a device)")]
     elif op in VIEW_OPS:
         note = "a torch view between kernels, or absorbed by the kernel (contiguous reshape)"
+    elif op in GATHER_OPS:
+        note = ("one load per output element through the index; an index outside its dim "
+                "reads 0 (PyTorch raises IndexError)")
+    elif op == "cat":
+        note = "one kernel: each output element loads from the input whose range holds it"
+    elif op in SCAN_OPS:
+        note = (f"one-pass tl.cumsum per line; the scanned dim static, at most {MAX_ROW} "
+                "elements; floats sum in fp32, integers and bool in int64")
+    elif op in CONV_OPS:
+        note = ("implicit-GEMM kernel (1-d/2-d/3-d, groups, stride, padding, dilation), fp32 "
+                "accumulation; channels, spatial sizes and weight static")
     return OpSupport(dtypes=dtypes, constraints=constraints, note=note,
                      source="hwsdk.lower.triton (tests/lower/triton)")
 
@@ -93,7 +112,8 @@ def op_table(hw: Mapping[DType, Support]) -> dict[str, OpSupport]:
 
     :param hw: arch facts for f32/f16/bf16 and the fp8 types (missing: unknown / no).
     """
-    ops = sorted({*ELEMENTWISE, *VIEW_OPS, *ROW_OPS, *MATMUL_OPS, *ATTENTION_OPS})
+    ops = sorted({*ELEMENTWISE, *VIEW_OPS, *ROW_OPS, *MATMUL_OPS, *ATTENTION_OPS, *MOVE_OPS,
+                  *SCAN_OPS, *CONV_OPS})
     return {op: _entry(op, hw) for op in ops}
 
 

@@ -1,10 +1,11 @@
 """Group a region's nodes into kernels: one kernel per fusible chain, views as torch steps.
 
 Families: ``pointwise`` (an elementwise/broadcast chain), ``row`` (a chain around row ops:
-reductions over trailing dims, softmax, log_softmax, layer_norm, rms_norm), ``matmul`` (a
-matmul/linear/addmm with its elementwise epilogue) and ``attention``. Shape ops run as torch
-views between kernels, except a reshape of a contiguous fused value, which a kernel absorbs
-(its flat index does not change).
+reductions over trailing dims, argmax over the last, softmax, log_softmax, layer_norm,
+rms_norm), ``matmul`` (a matmul/linear/addmm with its elementwise epilogue), and kernels of
+one op each: ``attention``, ``gather`` (embedding, index_select, gather), ``cat``, ``scan``
+(cumsum) and ``conv``. Shape ops run as torch views between kernels, except a reshape of a
+contiguous fused value, which a kernel absorbs (its flat index does not change).
 
 A group runs at the position of its last node. It stops accepting nodes as soon as a node
 outside it reads one of its values, which keeps that order valid.
@@ -16,7 +17,14 @@ from dataclasses import dataclass, field
 
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.ir.symbolic import Dim
-from hwsdk.lower.triton.ops import ATTENTION_OPS, ELEMENTWISE, MATMUL_OPS, REDUCTIONS, ROW_OPS
+from hwsdk.lower.triton.ops import (
+    ELEMENTWISE,
+    KERNEL_KINDS,
+    MATMUL_OPS,
+    REDUCTIONS,
+    ROW_LEVEL,
+    ROW_OPS,
+)
 
 __all__ = ["Group", "group_nodes", "row_split"]
 
@@ -25,7 +33,8 @@ __all__ = ["Group", "group_nodes", "row_split"]
 class Group:
     """Nodes that become one kernel (or one torch view step when ``kind == "view"``).
 
-    :param kind: ``pointwise``, ``row``, ``matmul``, ``attention`` or ``view``.
+    :param kind: ``pointwise``, ``row``, ``matmul``, ``view`` or a one-op family of
+        :data:`~hwsdk.lower.triton.ops.KERNEL_KINDS`.
     :param shape: the iteration shape (row: the shape reduced over; matmul: the output).
     :param split: row groups: dims ``split:`` form a row.
     :param levels: value → ``full`` (one per flat element) or ``row`` (one per row).
@@ -124,7 +133,8 @@ def _can_join_row_op(group: Group, node: Node, graph: Graph) -> bool:
     if group.kind == "row":
         return shape == group.shape and split == group.split
     width = group.shape[-1] if group.shape else None
-    return (group.kind == "matmul" and split == len(shape) - 1 and bool(shape)
+    return (group.kind == "matmul" and node.op != "argmax" and split == len(shape) - 1
+            and bool(shape)
             and isinstance(width, int) and width <= MAX_FUSED_ROW and shape[-1] == width
             and _numel(shape) is not None and _numel(shape) == _numel(group.shape))
 
@@ -181,7 +191,7 @@ def _place(node: Node, graph: Graph, groups_of: dict[str, Group], order: list[Gr
         else:
             g = Group("row", shape=graph.types[node.inputs[0]].shape,
                       split=row_split(node, graph))
-        level = "row" if node.op in REDUCTIONS else "full"
+        level = "row" if node.op in ROW_LEVEL else "full"
         _join(g, node, level, groups_of)
         return g
     if node.op == "reshape":
@@ -193,7 +203,7 @@ def _place(node: Node, graph: Graph, groups_of: dict[str, Group], order: list[Gr
         g = Group("matmul", shape=out_shape)
         _join(g, node, "full", groups_of)
         return g
-    kind = "attention" if node.op in ATTENTION_OPS else "view"
+    kind = KERNEL_KINDS.get(node.op, "view")
     g = Group(kind, shape=out_shape, closed=True)
     _join(g, node, "full", groups_of)
     return g

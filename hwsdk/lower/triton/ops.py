@@ -14,8 +14,8 @@ from hwsdk.ir.graph import Graph, Node
 
 __all__ = [
     "ELEMENTWISE", "VIEW_OPS", "ROW_OPS", "REDUCTIONS", "MATMUL_OPS", "ATTENTION_OPS",
-    "SUPPORTED_OPS", "TL_TYPES", "unsupported_reason", "elementwise_expr", "MAX_ROW",
-    "MAX_HEAD_DIM",
+    "GATHER_OPS", "MOVE_OPS", "SCAN_OPS", "CONV_OPS", "KERNEL_KINDS", "SUPPORTED_OPS",
+    "TL_TYPES", "unsupported_reason", "elementwise_expr", "MAX_ROW", "MAX_HEAD_DIM",
 ]
 
 _NAN = "propagate_nan=tl.PropagateNan.ALL"
@@ -42,10 +42,23 @@ ELEMENTWISE = frozenset({*UNARY, *BINARY, "pow", "gelu", "clamp", "where", "cast
 VIEW_OPS = frozenset({"reshape", "permute", "expand", "squeeze", "unsqueeze", "slice",
                       "select", "split"})
 REDUCTIONS = frozenset({"sum", "mean", "amax", "amin"})
-ROW_OPS = frozenset({*REDUCTIONS, "softmax", "log_softmax", "layer_norm", "rms_norm"})
+ROW_OPS = frozenset({*REDUCTIONS, "argmax", "softmax", "log_softmax", "layer_norm",
+                     "rms_norm"})
+ROW_LEVEL = frozenset({*REDUCTIONS, "argmax"})
+"""Row ops with one result per row (the others give one per element)."""
 MATMUL_OPS = frozenset({"matmul", "linear", "addmm"})
 ATTENTION_OPS = frozenset({"scaled_dot_product_attention"})
-SUPPORTED_OPS = frozenset({*ELEMENTWISE, *VIEW_OPS, *ROW_OPS, *MATMUL_OPS, *ATTENTION_OPS})
+GATHER_OPS = frozenset({"embedding", "index_select", "gather"})
+MOVE_OPS = frozenset({*GATHER_OPS, "cat"})
+"""Ops that only move values (any dtype a view takes): one load per output element."""
+SCAN_OPS = frozenset({"cumsum"})
+CONV_OPS = frozenset({"conv"})
+KERNEL_KINDS: dict[str, str] = {**dict.fromkeys(GATHER_OPS, "gather"), "cat": "cat",
+                                "cumsum": "scan", "conv": "conv",
+                                "scaled_dot_product_attention": "attention"}
+"""Ops that are a kernel of their own (no fusion), by kernel family."""
+SUPPORTED_OPS = frozenset({*ELEMENTWISE, *VIEW_OPS, *ROW_OPS, *MATMUL_OPS, *ATTENTION_OPS,
+                           *MOVE_OPS, *SCAN_OPS, *CONV_OPS})
 
 MAX_ROW = 16384
 """Longest row (product of the reduced dims) a one-pass row kernel holds in one block."""
@@ -120,6 +133,35 @@ def unsupported_reason(node: Node, graph: Graph) -> str | None:
             return f"head dim must be static and at most {MAX_HEAD_DIM}"
     if op == "split" and not isinstance(node.attrs.get("sizes"), list):
         return "split sizes must be a list"
+    if op == "argmax":
+        if rank == 0 or node.attrs.get("dim") not in (-1, rank - 1):
+            return "argmax is generated over the last dim of a tensor of rank >= 1 only"
+        return _static_row(node, graph, rank - 1)
+    if op == "cumsum":
+        return _static_dim(node, graph, int(node.attrs.get("dim", 0)))
+    if op == "cat" and any(t.dtype is not types[-1].dtype for t in types):
+        return "cat of mixed dtypes is not generated (cast the inputs to one dtype)"
+    if op in CONV_OPS:
+        return _conv_reason(node, graph)
+    return None
+
+
+def _static_dim(node: Node, graph: Graph, dim: int) -> str | None:
+    shape = graph.types[node.inputs[0]].shape
+    size = shape[dim] if shape else 1
+    if not isinstance(size, int):
+        return f"the scanned dim ({size}) must be static for a one-pass scan kernel"
+    if size > MAX_ROW:
+        return f"a scan of {size} elements is longer than the one-pass limit {MAX_ROW}"
+    return None
+
+
+def _conv_reason(node: Node, graph: Graph) -> str | None:
+    x, w = graph.types[node.inputs[0]], graph.types[node.inputs[1]]
+    if x.rank not in (3, 4, 5):
+        return f"conv is generated for 1-d, 2-d and 3-d inputs (rank 3-5), not rank {x.rank}"
+    if not all(isinstance(d, int) for d in (*x.shape[1:], *w.shape)):
+        return "conv is generated for static channel, spatial and weight shapes only"
     return None
 
 

@@ -36,7 +36,8 @@ def test_dtype_facts_per_compute_capability(arch: str, bf16: str, fp8: str) -> N
     assert table.support("cast", DType.f8e4m3fn) == fp8
     assert table.support("cast", DType.f8e5m2) == fp8
     assert table.support("cast", DType.f8e4m3fnuz) == "no"  # the AMD variant
-    assert table.support("embedding", DType.f32) == "no"  # not a kernel family: PyTorch
+    assert table.support("embedding", DType.f32) == "yes"  # the gather kernel family
+    assert table.support("max_pool2d", DType.f32) == "no"  # not a kernel family: PyTorch
     assert any("support-matrix.md" in p.source for p in table.provenance)
 
 
@@ -75,7 +76,8 @@ def test_gpt2_emulated_matches_eager() -> None:
     regions = [r for r in compiled.plan.regions if r.target == "nvidia:sm_90"]
     kernels = [k for r in regions for k in r.details.get("kernels", [])]
     assert all(r.details["emulated"] is True for r in regions)
-    assert {k["family"] for k in kernels} == {"row", "matmul", "attention"}
+    assert {k["family"] for k in kernels} == {"gather", "row", "matmul", "attention"}
+    assert compiled.plan.coverage() == {"nvidia:sm_90": 1.0}  # embeddings too: one region
     assert any(len(k["ops"]) >= 10 for k in kernels)  # the GELU chain fused into its matmul
     assert any(r.details["elided_copies"] for r in regions)  # clone/alias cost nothing
 

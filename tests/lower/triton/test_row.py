@@ -88,3 +88,52 @@ def test_non_trailing_reduction_is_refused() -> None:
     b.op("sum", x, dims=[0])
     g = b.graph([b.nodes[-1].outputs[0]])
     assert "trailing" in str(unsupported_reason(g.nodes[0], g))
+
+
+@pytest.mark.parametrize("keepdim", [True, False])
+def test_argmax_first_maximum_first_nan_and_fused_prologue(keepdim: bool) -> None:
+    b = Build()
+    data = torch.randint(-3, 3, (6, 37)).float()  # ties: the first maximum wins
+    data[1, 30] = float("nan")
+    data[1, 31] = float("nan")
+    data[2, :] = float("-inf")
+    data[3, 4] = float("inf")
+    x = b.input(data.t().contiguous().t())  # strided
+    out = b.op("argmax", b.op("mul", x, scalar=2.0), dim=-1, keepdim=keepdim)
+    compiled = check(b, [out])
+    assert families(compiled) == ["row"]
+
+
+@pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.float16, torch.bfloat16])
+def test_argmax_of_integers_and_half_floats(dtype: torch.dtype) -> None:
+    b = Build()
+    if dtype.is_floating_point:
+        data = torch.randn(4, 3, 9).to(dtype)
+    else:
+        info = torch.iinfo(dtype)
+        data = torch.randint(-5, 5, (4, 3, 9), dtype=dtype)
+        data[0, 0, :] = info.min  # a row of the dtype's minimum: index 0
+        data[0, 1, 3] = info.max
+    x = b.input(data)
+    check(b, [b.op("argmax", x, dim=2), b.op("argmax", b.input(torch.zeros(0, 4)), dim=1)])
+
+
+def test_argmax_over_a_leading_dim_is_refused() -> None:
+    from hwsdk.lower.triton import unsupported_reason
+
+    b = Build()
+    x = b.input(torch.randn(4, 5))
+    g = b.graph([b.op("argmax", x, dim=0)])
+    assert "last dim" in str(unsupported_reason(g.nodes[0], g))
+
+
+@pytest.mark.parametrize("arch", ["sm_90", "gfx942"])
+def test_argmax_compiles_ahead_of_time(arch: str) -> None:
+    from tests.lower.triton.aot_check import compile_all
+
+    b = Build()
+    x = b.input(torch.randn(4, 50).half())
+    i = b.input(torch.randint(0, 9, (3, 7)))
+    j = b.input(torch.randint(0, 9, (5, 7), dtype=torch.int32))
+    outs = [b.op("argmax", v, dim=1) for v in (x, i, j)]
+    assert len(compile_all(b.graph(outs), arch)) == 3
