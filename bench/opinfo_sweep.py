@@ -275,8 +275,9 @@ def compile_captured(captured: Any, target: str) -> Any:
     one capture serves every target (torch.export is most of a compile's cost)."""
     import copy
 
-    from hwsdk.api import build_compiled, plan_graph
+    from hwsdk.partition.planner import plan_graph
     from hwsdk.registry import get_registry
+    from hwsdk.runtime.build import build_compiled
 
     captured = copy.deepcopy(captured)
     registry = get_registry()

@@ -76,9 +76,10 @@ def gpu_codegen(name: str, model: Any, inputs: tuple[Any, ...],
                 archs: tuple[str, ...] = GPU_ARCHS) -> list[dict[str, Any]]:
     """Kernels, fusion and ahead-of-time compile time per arch (no GPU timing)."""
     import hwsdk
-    from hwsdk.api import build_compiled, plan_graph
     from hwsdk.ir.capture import capture
+    from hwsdk.partition.planner import plan_graph
     from hwsdk.registry import get_registry
+    from hwsdk.runtime.build import build_compiled
 
     known = {t.name for t in hwsdk.targets()}
     captured = capture(model, inputs)

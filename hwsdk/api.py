@@ -1,4 +1,9 @@
-"""The public entry points: compile, explain, targets, capabilities."""
+"""The public entry points: compile, explain, targets, capabilities.
+
+The facade composes the stages, each of which owns its entry point: capture
+(:func:`hwsdk.ir.capture.capture`), planning (:func:`hwsdk.partition.planner.plan_graph`)
+and assembly (:func:`hwsdk.runtime.build.build_compiled`).
+"""
 
 from __future__ import annotations
 
@@ -8,22 +13,23 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from hwsdk.capability import CapabilityTable
-from hwsdk.errors import (
-    CompileError,
-    InvalidArgumentError,
-    PluginLoadError,
-    TargetUnavailableError,
-    UnsupportedOpsError,
-)
+from hwsdk.errors import CompileError, InvalidArgumentError, TargetUnavailableError
 from hwsdk.ir.saved import is_exported_program, saved_example_inputs
-from hwsdk.partition.assign import FALLBACK, assign
-from hwsdk.partition.plan import PartitionPlan
-from hwsdk.partition.regions import cut_regions
-from hwsdk.plugin import Region, TargetInfo
+from hwsdk.partition.assign import FALLBACK
+from hwsdk.partition.plan import PartitionPlan, RegionStatus
+from hwsdk.partition.planner import (
+    check_options,
+    normalize_fallback_ops,
+    plan_graph,
+    raise_if_not_full,
+    resolve_targets,
+)
+from hwsdk.plugin import TargetInfo
 from hwsdk.registry import Registry, get_registry
+from hwsdk.runtime.build import build_compiled
 
-__all__ = ["compile", "explain", "targets", "capabilities", "plan_graph", "resolve_targets",
-           "LazyCompiledModel", "MAX_CAPTURES", "OFFLINE_OPTIONS", "require_available"]
+__all__ = ["compile", "explain", "targets", "capabilities", "LazyCompiledModel", "MAX_CAPTURES",
+           "OFFLINE_OPTIONS", "require_available"]
 
 MAX_CAPTURES = 8
 """How many input specs a model compiled without example inputs captures before refusing."""
@@ -37,140 +43,6 @@ def targets(registry: Registry | None = None) -> list[TargetInfo]:
 def capabilities(target: str, registry: Registry | None = None) -> CapabilityTable:
     """The capability table of a target reference (``"intel"``, ``"rocm:gfx942"``)."""
     return (registry or get_registry()).capabilities(target)
-
-
-def resolve_targets(target: str | Sequence[str], registry: Registry
-                    ) -> tuple[list[str], list[str], dict[str, Any]]:
-    """Expand ``auto`` and canonicalize: (requested, preference list without torch,
-    availability per target)."""
-    requested = [target] if isinstance(target, str) else (
-        list(target) if isinstance(target, (list, tuple)) else [])
-    if not requested or not all(isinstance(t, str) for t in requested):
-        raise InvalidArgumentError(
-            f"target must be a name or a list of names, got {target!r}; see `hwsdk targets`")
-    prefs: list[str] = []
-    availability: dict[str, Any] = {}
-    for ref in requested:
-        if ref == "auto":
-            for info in targets(registry):
-                if info.name == FALLBACK or info.name in prefs:
-                    continue
-                canonical = registry.canonical(info.name)
-                found = availability[canonical] = registry.probe(info.name).to_dict()
-                if found["available"]:
-                    try:  # a broken table drops this target from auto, not the compile
-                        registry.capabilities(canonical)
-                    except PluginLoadError as exc:
-                        found.update(available=False, reason=str(exc).splitlines()[0])
-                        continue
-                    prefs.append(canonical)
-            continue
-        canonical = registry.canonical(ref)
-        if canonical == FALLBACK or canonical in prefs:
-            continue
-        probe = registry.probe(canonical)
-        availability[canonical] = probe.to_dict()
-        prefs.append(canonical)
-    return requested, prefs, availability
-
-
-def _check_options(options: Mapping[str, Any], prefs: Sequence[str], registry: Registry) -> None:
-    known: set[str] = set()
-    for ref in prefs:
-        info, _ = registry.resolve(ref)
-        known.update(info.options)
-    unknown = sorted(set(options) - known)
-    if unknown:
-        raise InvalidArgumentError(
-            f"compile option(s) {unknown} are not understood by target(s) "
-            f"{', '.join(prefs) or 'torch'}; they accept: {', '.join(sorted(known)) or 'none'}"
-        )
-
-
-def plan_graph(captured: Any, target: str | Sequence[str] = "auto", *, min_block_size: int = 1,
-               fallback_ops: Collection[str] = (), options: Mapping[str, Any] | None = None,
-               registry: Registry | None = None, model_name: str = "") -> PartitionPlan:
-    """Assign and partition a captured graph (no compilation)."""
-    if not isinstance(min_block_size, int) or min_block_size < 1:
-        raise InvalidArgumentError(f"min_block_size must be an int >= 1, got {min_block_size!r}")
-    reg = registry or get_registry()
-    requested, prefs, availability = resolve_targets(target, reg)
-    options = dict(options or {})
-    _check_options(options, prefs, reg)
-    tables = {ref: reg.capabilities(ref) for ref in prefs}
-    graph = captured.graph
-    fallback_ops = normalize_fallback_ops(fallback_ops)
-    assignments = assign(graph, prefs, tables, check=reg.check, fallback_ops=set(fallback_ops))
-    placement = {node_id: a.target for node_id, a in assignments.items()}
-    cuts, folded = cut_regions(graph, placement, FALLBACK, min_block_size)
-    plan = PartitionPlan.build(graph, requested, [*prefs, FALLBACK], cuts, assignments, folded,
-                               min_block_size, options={**options,
-                                                        "min_block_size": min_block_size,
-                                                        "fallback_ops": sorted(fallback_ops)},
-                               availability=availability, model_name=model_name)
-    return plan
-
-
-def _raise_if_not_full(plan: PartitionPlan) -> None:
-    missing = [(nid, info) for nid, info in plan.nodes.items() if info.target == FALLBACK]
-    if not missing:
-        return
-    nodes = plan.graph.node_by_id()
-    lines = [f"  {nid} {nodes[nid].op} ({nodes[nid].source.module_path or '-'}): "
-             f"[{info.code.value}] {info.reason}" for nid, info in missing]
-    raise UnsupportedOpsError(
-        f"require_full=True, but {len(missing)} of {len(plan.nodes)} nodes cannot run on "
-        f"{', '.join(plan.targets[:-1]) or 'the requested target'}:\n" + "\n".join(lines)
-        + "\nDrop require_full to let them fall back to PyTorch, or pick another target."
-    )
-
-
-def build_compiled(captured: Any, plan: PartitionPlan, registry: Registry,
-                   options: Mapping[str, Any], require_full: bool) -> Any:
-    """Compile every region of ``plan`` and assemble the CompiledModel."""
-    from hwsdk.runtime.compiled import CompiledModel, Step
-
-    graph = captured.graph
-    slot_of: dict[str, int] = {}
-    base: list[Any] = []
-
-    def slot(name: str) -> int:
-        if name not in slot_of:
-            slot_of[name] = len(base)
-            base.append(graph.param_data.get(name))
-        return slot_of[name]
-
-    for name in [*graph.inputs, *graph.outputs]:
-        slot(name)
-    nodes = graph.node_by_id()
-    steps = []
-    for info in plan.regions:
-        region = Region(info.id, info.target, graph, [nodes[i] for i in info.node_ids],
-                        info.inputs, info.outputs, info.params)
-        runner = None
-        if not info.is_fallback:
-            try:
-                runner = registry.compile(info.target, region, options)
-                info.status = "compiled"
-                info.details = dict(getattr(runner, "details", {}) or {})
-            except TargetUnavailableError:
-                raise
-            except Exception as exc:
-                message = f"{type(exc).__name__}: {exc}".strip()
-                if require_full:
-                    raise CompileError(
-                        f"region {info.id} ({len(info.node_ids)} nodes) failed to compile for "
-                        f"{info.target}: {message}"
-                    ) from exc
-                plan.mark_compile_failed(info, message)
-                warnings.warn(f"hwsdk: region {info.id} failed to compile for {info.target} "
-                              f"and runs in PyTorch: {message}", stacklevel=3)
-        if runner is None:
-            runner = registry.compile(FALLBACK, region, options)
-        steps.append(Step(info.id, info.target if info.status == "compiled" else FALLBACK,
-                          runner, tuple(slot(v) for v in info.inputs),
-                          tuple(slot(v) for v in info.outputs)))
-    return CompiledModel(captured, plan, steps, slot_of, base)
 
 
 def explain(model: Any, example_inputs: Sequence[Any], target: str | Sequence[str] = "auto", *,
@@ -193,18 +65,16 @@ def explain(model: Any, example_inputs: Sequence[Any], target: str | Sequence[st
     from hwsdk.ir.capture import capture
     from hwsdk.partition.plan import ASSUME_UNKNOWN
 
-    if assume_unknown not in ASSUME_UNKNOWN:
+    if assume_unknown not in ASSUME_UNKNOWN:  # before the capture, which is slow
         raise InvalidArgumentError(
             f"assume_unknown={assume_unknown!r} is not one of {list(ASSUME_UNKNOWN)}; pass "
             "'runs' for the optimistic bound or leave the default 'fallback'")
     all_options = {**(options or {}), **target_options}
     _check_settings({"target": target, "min_block_size": min_block_size, "options": all_options})
     captured = capture(model, example_inputs, dynamic_shapes=dynamic_shapes)
-    plan = plan_graph(captured, target, min_block_size=min_block_size, fallback_ops=fallback_ops,
-                      options=all_options,
-                      model_name=type(model).__name__)
-    plan.assume_unknown = assume_unknown
-    return plan
+    return plan_graph(captured, target, min_block_size=min_block_size, fallback_ops=fallback_ops,
+                      options=all_options, model_name=type(model).__name__,
+                      assume_unknown=assume_unknown)
 
 
 def compile(model: Any, example_inputs: Sequence[Any] | None = None,
@@ -244,32 +114,6 @@ def compile(model: Any, example_inputs: Sequence[Any] | None = None,
     return _compile_now(model, example_inputs, **settings)
 
 
-def normalize_fallback_ops(fallback_ops: Any) -> list[str]:
-    """``fallback_ops`` as a list of names: core op names, ``torch_op`` or ATen overloads.
-
-    :raises InvalidArgumentError: for a name that is neither, with the closest op names.
-    """
-    import difflib
-
-    from hwsdk.ir.opdef import TORCH_OP, all_ops
-
-    if isinstance(fallback_ops, str):
-        fallback_ops = [fallback_ops]
-    if not isinstance(fallback_ops, Collection) or not all(
-            isinstance(n, str) for n in fallback_ops):
-        raise InvalidArgumentError(
-            f"fallback_ops must be a list of op names, got {fallback_ops!r}")
-    known = {op.name for op in all_ops()} | {TORCH_OP}
-    for name in fallback_ops:
-        if name not in known and name.count(".") != 2:
-            close = difflib.get_close_matches(name, sorted(known), n=3)
-            hint = f"did you mean {', '.join(close)}? " if close else ""
-            raise InvalidArgumentError(
-                f"fallback_ops entry {name!r} is neither a core op (docs/ops.md) nor an ATen "
-                f"overload like 'aten.gelu.default'; {hint}")
-    return sorted(set(fallback_ops))
-
-
 def _check_settings(settings: Mapping[str, Any]) -> None:
     """Fail at ``compile`` time, not on the first call, for bad targets and options."""
     if not isinstance(settings["min_block_size"], int) or settings["min_block_size"] < 1:
@@ -278,7 +122,7 @@ def _check_settings(settings: Mapping[str, Any]) -> None:
     normalize_fallback_ops(settings.get("fallback_ops", ()))
     registry = get_registry()
     _, prefs, _ = resolve_targets(settings["target"], registry)
-    _check_options(settings["options"], prefs, registry)
+    check_options(settings["options"], prefs, registry)
 
 
 OFFLINE_OPTIONS = {"emulate": "emulated", "aot": "an ahead-of-time build"}
@@ -325,11 +169,23 @@ def _compile_now(model: Any, example_inputs: Sequence[Any], *, target: Any, min_
     plan = plan_graph(captured, target, min_block_size=min_block_size, fallback_ops=fallback_ops,
                       options=options, registry=registry, model_name=type(model).__name__)
     if require_full:
-        _raise_if_not_full(plan)
-    compiled = build_compiled(captured, plan, registry, options, require_full)
-    warn_if_differentiated(example_inputs, [r.target for r in plan.regions
-                                            if r.status == "compiled"])
+        raise_if_not_full(plan)
+    compiled = build_compiled(captured, plan, registry, options, require_full,
+                              home=_home_device(example_inputs))
+    warn_if_differentiated(example_inputs, [r.target for r in compiled.plan.regions
+                                            if r.status is RegionStatus.COMPILED])
     return compiled
+
+
+def _home_device(example_inputs: Sequence[Any]) -> str:
+    """The device of the first example tensor (where calls' inputs are expected)."""
+    from torch.utils._pytree import tree_leaves
+
+    for leaf in tree_leaves(tuple(example_inputs)):
+        device = getattr(leaf, "device", None)
+        if device is not None:
+            return str(device)
+    return "cpu"
 
 
 class LazyCompiledModel:

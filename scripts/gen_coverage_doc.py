@@ -149,8 +149,8 @@ def render() -> str:
     import transformers
 
     import hwsdk
-    from hwsdk.api import plan_graph
     from hwsdk.ir.capture import capture
+    from hwsdk.partition.planner import plan_graph
 
     refs = target_refs()
     rows, details = [], []
@@ -165,11 +165,11 @@ def render() -> str:
         cells, notes = [], []
         for ref in refs:
             try:
-                plan = plan_graph(captured, ref, model_name=type(model).__name__)
+                plan = plan_graph(captured, ref, model_name=type(model).__name__,
+                                  assume_unknown="runs")
             except hwsdk.errors.HwsdkError as exc:
                 cells.append(f"error: {type(exc).__name__}")
                 continue
-            plan.assume_unknown = "runs"
             cells.append(_cell(plan))
             if ref in ("gaudi:gaudi2", "inferentia:inf2"):
                 top = ", ".join(f"{op} x{n} [{code}]" for (op, code), n in

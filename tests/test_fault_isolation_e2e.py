@@ -65,7 +65,8 @@ SCRIPT = """
 import json, sys, warnings
 import torch
 import hwsdk
-from hwsdk.api import build_compiled, plan_graph
+from hwsdk.partition.planner import plan_graph
+from hwsdk.runtime.build import build_compiled
 from hwsdk.ir.capture import capture
 from hwsdk.registry import get_registry
 

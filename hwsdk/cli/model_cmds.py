@@ -75,13 +75,13 @@ def prepare(spec: str, progress: Progress) -> tuple[Any, Any]:
 
 
 def _plan(captured: Any, target: Any, loaded: Any, min_block_size: int,
-          fallback_ops: tuple[str, ...]) -> Any:
-    from hwsdk.api import plan_graph
+          fallback_ops: tuple[str, ...], assume_unknown: str = "fallback") -> Any:
+    from hwsdk.partition.planner import plan_graph
 
     targets = check_targets(target) if isinstance(target, str) else target
     return plan_graph(captured, targets, min_block_size=min_block_size,
                       fallback_ops=fallback_ops, model_name=type(loaded.model).__name__
-                      if loaded.program is None else loaded.name)
+                      if loaded.program is None else loaded.name, assume_unknown=assume_unknown)
 
 
 _file = click.Path(dir_okay=False, writable=True, path_type=Path)
@@ -132,8 +132,7 @@ def explain_cmd(model: str | None, lm: str | None, max_cache_len: int | None, ta
         check_targets(target)
         progress = Progress()
         loaded, captured = prepare(model, progress)
-        plan = _plan(captured, target, loaded, min_block_size, fallback_ops)
-        plan.assume_unknown = assume_unknown
+        plan = _plan(captured, target, loaded, min_block_size, fallback_ops, assume_unknown)
         click.echo(render(plan))
         for line in write_reports(plan, html, json_path, dot):
             click.echo(line)
@@ -146,8 +145,8 @@ def explain_cmd(model: str | None, lm: str | None, max_cache_len: int | None, ta
     plans: dict[str, Any] = {}
     for ref in refs:
         try:
-            plans[ref] = _plan(captured, ref, loaded, min_block_size, fallback_ops)
-            plans[ref].assume_unknown = assume_unknown
+            plans[ref] = _plan(captured, ref, loaded, min_block_size, fallback_ops,
+                               assume_unknown)
         except HwsdkError as exc:
             plans[ref] = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
     click.echo(f"coverage of {loaded.name} across {len(refs)} targets:")
@@ -164,8 +163,8 @@ def explain_cmd(model: str | None, lm: str | None, max_cache_len: int | None, ta
 def compile_model(loaded: Any, captured: Any, target: str, min_block_size: int,
                   fallback_ops: tuple[str, ...], progress: Progress) -> Any:
     """Plan and compile (with per-region progress); returns the CompiledModel."""
-    from hwsdk.api import build_compiled
     from hwsdk.registry import get_registry
+    from hwsdk.runtime.build import build_compiled
 
     plan = _plan(captured, target, loaded, min_block_size, fallback_ops)
     registry = CompileProgressRegistry(get_registry(), progress, len(plan.regions))

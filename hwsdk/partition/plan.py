@@ -7,18 +7,24 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
+from hwsdk._version import __version__
 from hwsdk.capability import ReasonCode
 from hwsdk.ir.graph import Graph
 from hwsdk.ir.opdef import OPSET_VERSION
 from hwsdk.partition.assign import FALLBACK, Assignment
 from hwsdk.partition.gcpause import gc_paused
 from hwsdk.partition.regions import RegionCut
+from hwsdk.partition.summary import display_op
 
-__all__ = ["PLAN_SCHEMA_VERSION", "RegionInfo", "PartitionPlan", "NodeInfo", "canonical_details",
-           "SUPPORT_LEVELS", "ASSUME_UNKNOWN", "rounded_shares"]
+__all__ = ["PLAN_SCHEMA_VERSION", "RegionInfo", "RegionStatus", "RegionResult", "Transfer",
+           "PartitionPlan", "NodeInfo", "canonical_details", "SUPPORT_LEVELS", "ASSUME_UNKNOWN",
+           "rounded_shares"]
 
 PLAN_SCHEMA_VERSION = 1
 SUPPORT_LEVELS = ("runs", "unknown", "no")
@@ -48,7 +54,7 @@ def rounded_shares(counts: dict[str, int], scale: int) -> dict[str, int]:
 def canonical_details(value: Any) -> Any:
     """A plugin's ``details`` in a deterministic JSON-able form: dict keys sorted, sets sorted,
     tuples as lists, anything else that JSON cannot hold as ``str``."""
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {str(k): canonical_details(value[k]) for k in sorted(value, key=str)}
     if isinstance(value, (list, tuple)):
         return [canonical_details(v) for v in value]
@@ -59,41 +65,87 @@ def canonical_details(value: Any) -> Any:
     return str(value)
 
 
-@dataclass
+class RegionStatus(StrEnum):
+    """What became of a region: ``planned`` (explain: not compiled), ``compiled``, ``fallback``
+    (a PyTorch region) or ``compile_failed`` (its plugin failed; it runs in PyTorch)."""
+
+    PLANNED = "planned"
+    COMPILED = "compiled"
+    FALLBACK = "fallback"
+    COMPILE_FAILED = "compile_failed"
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """One value the runtime moves on every call: from the device it is produced on (or the
+    inputs' device) to the device a region reads it on, or back for a model output."""
+
+    value: str
+    source: str
+    dest: str
+    nbytes: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "from": self.source, "to": self.dest, "bytes": self.nbytes}
+
+
+@dataclass(frozen=True)
+class RegionResult:
+    """What compiling one region gave, recorded beside the plan (:meth:`PartitionPlan.
+    with_results`): its status, the failure's message, the plugin's details and the device
+    its inputs and outputs live on."""
+
+    status: RegionStatus
+    reason: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)
+    device: str | None = None
+
+
+@dataclass(frozen=True)
 class RegionInfo:
-    """A region as the plan records it. ``status``: planned, compiled, fallback or
-    compile_failed."""
+    """A region as the plan records it: what planning decided (target, nodes, boundary) and,
+    once compiled, the result (status, reason, details, device)."""
 
     id: str
     target: str
-    node_ids: list[str]
-    inputs: list[str]
-    outputs: list[str]
-    params: list[str]
-    status: str = "planned"
+    node_ids: tuple[str, ...]
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    params: tuple[str, ...]
+    status: RegionStatus = RegionStatus.PLANNED
     reason: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
+    details: Mapping[str, Any] = field(default_factory=dict)
+    device: str | None = None
+    """Where its inputs arrive and its outputs leave once compiled; None before."""
 
     @property
     def is_fallback(self) -> bool:
+        """Planned for PyTorch (a compile failure is not: see :attr:`runs_on`)."""
         return self.target == FALLBACK
 
-    def to_dict(self, graph: Graph) -> dict[str, Any]:
-        def boundary(name: str) -> dict[str, Any]:
-            t = graph.types[name]
-            return {"name": name, "type": str(t), "bytes": t.nbytes()}
+    @property
+    def runs_on(self) -> str:
+        """The target that runs it: a region whose compile failed runs in PyTorch."""
+        return FALLBACK if self.status is RegionStatus.COMPILE_FAILED else self.target
 
+    def to_dict(self, graph: Graph) -> dict[str, Any]:
         return {
-            "id": self.id, "target": self.target, "status": self.status, "reason": self.reason,
-            "nodes": self.node_ids, "inputs": [boundary(v) for v in self.inputs],
-            "outputs": [boundary(v) for v in self.outputs], "params": len(self.params),
+            "id": self.id, "target": self.target, "status": self.status.value,
+            "reason": self.reason, "device": self.device, "nodes": list(self.node_ids),
+            "inputs": [_boundary(graph, v) for v in self.inputs],
+            "outputs": [_boundary(graph, v) for v in self.outputs], "params": len(self.params),
             "details": canonical_details(self.details),
         }
 
 
-@dataclass
+def _boundary(graph: Graph, name: str) -> dict[str, Any]:
+    t = graph.types[name]
+    return {"name": name, "type": str(t), "bytes": t.nbytes()}
+
+
+@dataclass(frozen=True)
 class NodeInfo:
-    """Where one node went and why."""
+    """Where one node runs and why."""
 
     target: str
     region: str
@@ -101,24 +153,30 @@ class NodeInfo:
     reason: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class PartitionPlan:
-    """Regions, every node's placement and verdicts, and the summary numbers."""
+    """Regions, every node's placement and verdicts, and the summary numbers.
+
+    Immutable: planning builds it (:meth:`build`), compiling records its results in a new plan
+    (:meth:`with_results`); ``dataclasses.replace`` makes a renamed copy.
+    """
 
     graph: Graph
-    requested: list[str]
-    targets: list[str]
-    regions: list[RegionInfo]
-    nodes: dict[str, NodeInfo]
-    verdicts: dict[str, Assignment]
-    options: dict[str, Any] = field(default_factory=dict)
-    availability: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requested: tuple[str, ...]
+    targets: tuple[str, ...]
+    regions: tuple[RegionInfo, ...]
+    nodes: Mapping[str, NodeInfo]
+    verdicts: Mapping[str, Assignment]
+    options: Mapping[str, Any] = field(default_factory=dict)
+    availability: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     model_name: str = ""
-    notes: list[str] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
     assume_unknown: str = "fallback"
+    transfers: tuple[Transfer, ...] | None = None
+    """Every value the runtime moves per call (:class:`Transfer`); None until compiled."""
 
     @classmethod
-    def build(cls, graph: Graph, requested: list[str], targets: list[str],
+    def build(cls, graph: Graph, requested: Sequence[str], targets: Sequence[str],
               cuts: list[RegionCut], assignments: dict[str, Assignment], folded: set[str],
               min_block_size: int, **extra: Any) -> PartitionPlan:
         """Record the regions of ``cuts`` and every node's placement and reason."""
@@ -127,11 +185,14 @@ class PartitionPlan:
                               min_block_size, **extra)
 
     @classmethod
-    def _build(cls, graph: Graph, requested: list[str], targets: list[str],
+    def _build(cls, graph: Graph, requested: Sequence[str], targets: Sequence[str],
                cuts: list[RegionCut], assignments: dict[str, Assignment], folded: set[str],
                min_block_size: int, **extra: Any) -> PartitionPlan:
-        regions = [RegionInfo(f"r{i}", c.target, c.node_ids, c.inputs, c.outputs, c.params)
-                   for i, c in enumerate(cuts)]
+        regions = tuple(
+            RegionInfo(f"r{i}", c.target, tuple(c.node_ids), tuple(c.inputs), tuple(c.outputs),
+                       tuple(c.params), RegionStatus.FALLBACK if c.target == FALLBACK
+                       else RegionStatus.PLANNED)
+            for i, c in enumerate(cuts))
         nodes: dict[str, NodeInfo] = {}
         for region in regions:
             for node_id in region.node_ids:
@@ -143,23 +204,36 @@ class PartitionPlan:
                 else:
                     code, reason = a.code, a.reason
                 nodes[node_id] = NodeInfo(region.target, region.id, code, reason)
+        if "notes" in extra:
+            extra["notes"] = tuple(extra["notes"])
+        return cls(graph=graph, requested=tuple(requested), targets=tuple(targets),
+                   regions=regions, nodes=MappingProxyType(nodes),
+                   verdicts=MappingProxyType(dict(assignments)), **extra)
+
+    def with_results(self, results: Mapping[str, RegionResult],
+                     transfers: Sequence[Transfer] | None = None) -> PartitionPlan:
+        """A new plan with the compile ``results`` (region id → :class:`RegionResult`) and the
+        runtime's ``transfers`` (None: keep this plan's) recorded; the nodes of a failed region
+        run in PyTorch."""
+        regions = tuple(
+            replace(r, status=res.status, reason=res.reason, details=dict(res.details),
+                    device=res.device) if (res := results.get(r.id)) is not None else r
+            for r in self.regions)
+        nodes = dict(self.nodes)
         for region in regions:
-            if region.is_fallback:
-                region.status = "fallback"
-        return cls(graph=graph, requested=requested, targets=targets, regions=regions,
-                   nodes=nodes, verdicts=assignments, **extra)
+            if region.runs_on == region.target:
+                continue
+            for node_id in region.node_ids:
+                nodes[node_id] = NodeInfo(region.runs_on, region.id, ReasonCode.COMPILE_FAILED,
+                                          f"{region.target} failed to compile this region: "
+                                          f"{region.reason}")
+        return replace(self, regions=regions, nodes=MappingProxyType(nodes),
+                       transfers=self.transfers if transfers is None else tuple(transfers))
 
     # -- derived numbers --------------------------------------------------------------------------
 
-    def mark_compile_failed(self, region: RegionInfo, message: str) -> None:
-        """Record that ``region`` failed to compile; its nodes now run in PyTorch."""
-        region.status, region.reason = "compile_failed", message
-        for node_id in region.node_ids:
-            self.nodes[node_id] = NodeInfo(FALLBACK, region.id, ReasonCode.COMPILE_FAILED,
-                                           f"{region.target} failed to compile this region: "
-                                           f"{message}")
-
     def runs_on(self, node_id: str) -> str:
+        """The target that runs node ``node_id``."""
         return self.nodes[node_id].target
 
     def coverage(self) -> dict[str, float]:
@@ -187,9 +261,9 @@ class PartitionPlan:
 
     def crossing_values(self) -> list[tuple[str, str, str]]:
         """(value, producing region id, consuming region id) for every value that moves between
-        regions of different effective targets (a compile failure runs in PyTorch). Graph
-        inputs and params are not crossings: no region produces them."""
-        region_target = {r.id: self._effective_target(r) for r in self.regions}
+        regions run by different targets. Graph inputs and params are not crossings: no region
+        produces them."""
+        region_target = {r.id: r.runs_on for r in self.regions}
         producer_region: dict[str, str] = {}
         for region in self.regions:
             for out in region.outputs:
@@ -208,35 +282,24 @@ class PartitionPlan:
         return len(self.crossing_values())
 
     def boundary_bytes(self) -> int | None:
-        """Bytes of the values counted by :meth:`boundary_crossings`; None when one of them
-        has a symbolic shape."""
-        return self._bytes_of(self.crossing_values())
-
-    def _bytes_of(self, crossings: list[tuple[str, str, str]]) -> int | None:
-        total = 0
-        for name, _src, _dst in crossings:
-            n = self.graph.types[name].nbytes()
-            if n is None:
-                return None
-            total += n
-        return total
-
-    @staticmethod
-    def _effective_target(region: RegionInfo) -> str:
-        return FALLBACK if region.status == "compile_failed" else region.target
+        """Bytes moved between devices per call: once compiled, those of :attr:`transfers`;
+        before (``explain``), those of :meth:`crossing_values`, as if every target kept values
+        on a device of its own. None when one of them has a symbolic shape."""
+        if self.transfers is not None:
+            sizes = [t.nbytes for t in self.transfers]
+        else:
+            sizes = [self.graph.types[name].nbytes() for name, _, _ in self.crossing_values()]
+        return None if None in sizes else sum(n for n in sizes if n is not None)
 
     def fallback_reasons(self) -> Counter[tuple[str, str]]:
         """(op, code) → count, for nodes that run in PyTorch."""
         nodes = self.graph.node_by_id()
-        return Counter((nodes[i].op if nodes[i].op != "torch_op" else
-                        nodes[i].attrs.get("target", "torch_op"), info.code.value)
+        return Counter((display_op(nodes[i].op, nodes[i].attrs.get("target")), info.code.value)
                        for i, info in self.nodes.items() if info.target == FALLBACK)
 
     # -- output ------------------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        from hwsdk import __version__
-
         nodes = []
         for node in self.graph.nodes:
             info = self.nodes[node.id]
@@ -259,8 +322,8 @@ class PartitionPlan:
             "hwsdk_version": __version__,
             "opset_version": OPSET_VERSION,
             "model": self.model_name,
-            "requested_targets": self.requested,
-            "targets": self.targets,
+            "requested_targets": list(self.requested),
+            "targets": list(self.targets),
             "options": canonical_details(self.options),
             "availability": canonical_details(self.availability),
             "summary": self.summary_dict(),
@@ -269,7 +332,8 @@ class PartitionPlan:
             "regions": [r.to_dict(self.graph) for r in self.regions],
             "nodes": nodes,
             "types": types,
-            "notes": self.notes,
+            "notes": list(self.notes),
+            "transfers": None if self.transfers is None else [t.to_dict() for t in self.transfers],
         }
 
     def summary_dict(self) -> dict[str, Any]:
@@ -290,9 +354,10 @@ class PartitionPlan:
             "support_percent": {k: v / 10 for k, v in rounded_shares(support, 1000).items()},
             "assume_unknown": self.assume_unknown,
             "boundary_crossings": len(crossings),
-            "boundary_bytes": self._bytes_of(crossings),
+            "boundary_bytes": self.boundary_bytes(),
             "fallback_nodes": sum(1 for i in self.nodes.values() if i.target == FALLBACK),
-            "compile_failures": sum(1 for r in self.regions if r.status == "compile_failed"),
+            "compile_failures": sum(1 for r in self.regions
+                                    if r.status is RegionStatus.COMPILE_FAILED),
         }
         if self.assume_unknown == "runs":
             bound = rounded_shares({"up": support["runs"] + support["unknown"],
@@ -319,7 +384,7 @@ class PartitionPlan:
 
     def summary(self) -> str:
         """A short text report: coverage, regions, every fallback with its reason."""
-        from hwsdk.report.text import render_summary
+        from hwsdk.partition.summary import render_summary
 
         return render_summary(self)
 

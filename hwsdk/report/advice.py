@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hwsdk.capability import ReasonCode
+from hwsdk.partition.assign import FALLBACK
+from hwsdk.partition.summary import display_op
 
 if TYPE_CHECKING:
     from hwsdk.partition.plan import PartitionPlan
 
 __all__ = ["BlockSizeAdvice", "OpAdvice", "block_size_advice", "op_advice", "display_op",
            "MISSING_CODES"]
-
-FALLBACK = "torch"
 
 MISSING_CODES = {ReasonCode.NO_KERNEL, ReasonCode.DTYPE, ReasonCode.UNKNOWN,
                  ReasonCode.CONSTRAINT, ReasonCode.DYNAMIC_SHAPE, ReasonCode.OPAQUE_OP}
@@ -43,11 +43,6 @@ class OpAdvice:
     nodes: int
     gain: float
     reason: str
-
-
-def display_op(op: str, aten_target: object) -> str:
-    """The name to show for a node: its core op, or the ATen call of a ``torch_op``."""
-    return str(aten_target) if op == "torch_op" and aten_target else op
 
 
 def _crossings(plan: PartitionPlan, cuts: list[tuple[str, list[str]]]) -> int:
@@ -78,7 +73,7 @@ def block_size_advice(plan: PartitionPlan, limit: int = 3) -> list[BlockSizeAdvi
     from hwsdk.partition.regions import sweep
 
     sizes = sorted({len(r.node_ids) for r in plan.regions
-                    if not r.is_fallback and r.status != "compile_failed"})
+                    if r.runs_on != FALLBACK})
     result: list[BlockSizeAdvice] = []
     for size in sizes[:limit]:
         placement = {nid: info.target for nid, info in plan.nodes.items()}

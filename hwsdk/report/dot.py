@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hwsdk.partition.assign import FALLBACK
 from hwsdk.report.advice import display_op
 from hwsdk.report.style import UNKNOWN_COLOR, target_colors
 
@@ -37,7 +38,7 @@ def render_dot(plan: PartitionPlan) -> str:
                      f"label={_q(name + chr(10) + str(graph.types[name]))}];")
     for region in plan.regions:
         status = region.status
-        effective = "torch" if status == "compile_failed" else region.target
+        effective = region.runs_on
         lines.append(f"  subgraph {_q('cluster_' + region.id)} {{")
         lines.append(f"    label={_q(f'{region.id}: {region.target} ({status})')};")
         lines.append(f'    style="rounded,dashed"; color={_q(colors.get(effective, "#444444"))};')
@@ -47,7 +48,7 @@ def render_dot(plan: PartitionPlan) -> str:
             label = f"{op}\n{node.source.module_path or node_id}"
             tooltip = f"{node_id} [{info.code.value}] {info.reason}"
             fill = colors.get(info.target, "#444444")
-            font = "black" if info.target == "torch" else "white"
+            font = "black" if info.target == FALLBACK else "white"
             extra = ""
             if plan.support_level(node_id) == "unknown":
                 fill, extra = UNKNOWN_COLOR, ', style="rounded,filled,dashed", penwidth=2'

@@ -15,6 +15,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from hwsdk.partition.assign import FALLBACK
+from hwsdk.partition.plan import RegionStatus
 from hwsdk.report._html_assets import CSS, JS
 from hwsdk.report.advice import display_op
 from hwsdk.report.layout import BLOCK_H, BLOCK_W, INPUTS, OUTPUTS, Layout, layout_plan
@@ -27,10 +29,6 @@ if TYPE_CHECKING:
 __all__ = ["render_html", "render_matrix_html", "plan_payload"]
 
 _e = html.escape
-
-
-def _effective(region: RegionInfo) -> str:
-    return "torch" if region.status == "compile_failed" else region.target
 
 
 def plan_payload(plan: PartitionPlan) -> dict[str, Any]:
@@ -47,7 +45,7 @@ def plan_payload(plan: PartitionPlan) -> dict[str, Any]:
                          node.source.module_path, node.source.location(), info.code.value,
                          info.reason, info.target, node.source.aten])
         regions.append({
-            "id": region.id, "target": region.target, "runs_on": _effective(region),
+            "id": region.id, "target": region.target, "runs_on": region.runs_on,
             "status": region.status, "reason": region.reason,
             "inputs": [[v, str(types[v]), format_bytes(types[v].nbytes())]
                        for v in region.inputs],
@@ -91,8 +89,8 @@ def _svg(plan: PartitionPlan, layout: Layout, colors: dict[str, str]) -> str:
              '<g id="edges">']
     regions = {r.id: r for r in plan.regions}
     for edge in layout.edges:
-        crossing = edge.src in regions and edge.dst in regions and _effective(
-            regions[edge.src]) != _effective(regions[edge.dst])
+        crossing = edge.src in regions and edge.dst in regions and (
+            regions[edge.src].runs_on != regions[edge.dst].runs_on)
         label = _edge_label(edge.values, plan)
         tip = "\n".join(f"{v} {plan.graph.types[v]}" for v in edge.values)
         parts.append(f'<g class="edge{" crossing" if crossing else ""}" data-src="{edge.src}" '
@@ -113,13 +111,13 @@ def _svg(plan: PartitionPlan, layout: Layout, colors: dict[str, str]) -> str:
                          f'{_e(sub if len(sub) < 40 else sub[:39] + "…")}</text></g>')
             continue
         region = regions[block_id]
-        runs_on = _effective(region)
+        runs_on = region.runs_on
         fill = colors.get(runs_on, FALLBACK_COLOR)
-        cls = "block torch" if runs_on == "torch" else "block accel"
-        if runs_on == "torch" and any(plan.support_level(n) == "unknown"
+        cls = "block torch" if runs_on == FALLBACK else "block accel"
+        if runs_on == FALLBACK and any(plan.support_level(n) == "unknown"
                                       for n in region.node_ids):
             fill, cls = "url(#hatch)", cls + " unknown"
-        if region.status == "compile_failed":
+        if region.status is RegionStatus.COMPILE_FAILED:
             cls += " failed"
         title = (f"{region.id}: {region.target} ({region.status}) {len(region.node_ids)} nodes"
                  + (f"\n{region.reason}" if region.reason else "") + "\nclick for its nodes")
@@ -146,7 +144,7 @@ def _header(plan: PartitionPlan, colors: dict[str, str]) -> str:
     legend = "".join(
         f'<label class="legend-item" data-target="{_e(t)}"><input type="checkbox" checked '
         f'data-target="{_e(t)}"><i style="background:{colors.get(t, "#444")}"></i>'
-        f'{_e(t)}{" (PyTorch fallback)" if t == "torch" else ""}: '
+        f'{_e(t)}{" (PyTorch fallback)" if t == FALLBACK else ""}: '
         f"<b>{counts.get(t, 0)}</b> nodes, {s['coverage_percent'].get(t, 0.0):.1f}%</label>"
         for t in dict.fromkeys([*plan.targets, *counts]))
     title = f"hwsdk partition plan{' — ' + plan.model_name if plan.model_name else ''}"

@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from hwsdk.partition.assign import FALLBACK
+from hwsdk.partition.summary import fallback_lines, render_summary
 from hwsdk.report.advice import block_size_advice, display_op, op_advice
 
 if TYPE_CHECKING:
@@ -25,48 +27,6 @@ def format_bytes(n: int | None) -> str:
             return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{n} B"
-
-
-def render_summary(plan: PartitionPlan) -> str:
-    """Coverage per target, regions with boundaries, and every fallback with its reason."""
-    s = plan.summary_dict()
-    lines = [
-        f"hwsdk partition plan{f' for {plan.model_name}' if plan.model_name else ''}: "
-        f"{s['nodes']} nodes, {s['regions']} regions, targets {' > '.join(plan.targets)}",
-        "coverage: " + ", ".join(f"{t} {v:.1f}%" for t, v in s["coverage_percent"].items()),
-        plan.coverage_line(),
-        f"boundary crossings: {s['boundary_crossings']}"
-        + (f" ({s['boundary_bytes']} bytes)" if s["boundary_bytes"] is not None else ""),
-    ]
-    for note in plan.notes:
-        lines.append(f"note: {note}")
-    lines.append("regions:")
-    for region in plan.regions:
-        status = region.status + (f" ({region.reason})" if region.reason else "")
-        extra = ""
-        if region.details:
-            extra = " " + ", ".join(f"{k}={v}" for k, v in region.details.items()
-                                    if isinstance(v, (str, int, float, bool)))
-        lines.append(f"  {region.id} {region.target:<12} {len(region.node_ids):>5} nodes "
-                     f"in={len(region.inputs)} out={len(region.outputs)} {status}{extra}")
-    lines.extend(_fallback_lines(plan))
-    return "\n".join(lines)
-
-
-def _fallback_lines(plan: PartitionPlan) -> list[str]:
-    fallbacks = [(nid, info) for nid, info in plan.nodes.items() if info.target == "torch"]
-    if not fallbacks or plan.targets == ["torch"]:
-        return []
-    lines = [f"fallbacks to PyTorch ({len(fallbacks)}):"]
-    nodes = plan.graph.node_by_id()
-    grouped: Counter[tuple[str, str, str]] = Counter()
-    for nid, info in fallbacks:
-        node = nodes[nid]
-        grouped[(display_op(node.op, node.attrs.get("target")), info.code.value,
-                 info.reason)] += 1
-    for (op, code, reason), count in sorted(grouped.items(), key=lambda kv: (-kv[1], kv[0])):
-        lines.append(f"  {count:>4} x {op} [{code}] {reason}")
-    return lines
 
 
 def _op_count_lines(plan: PartitionPlan) -> list[str]:
@@ -122,10 +82,10 @@ def render_report(plan: PartitionPlan) -> str:
     lines.extend(f"note: {note}" for note in plan.notes)
     lines.append("")
     lines.extend(_op_count_lines(plan))
-    fallback = _fallback_lines(plan)
+    fallback = fallback_lines(plan)
     if fallback:
         lines.append("")
-        moved = sum(1 for i in plan.nodes.values() if i.target == "torch")
+        moved = sum(1 for i in plan.nodes.values() if i.target == FALLBACK)
         lines.append(f"unsupported-op histogram ({moved} nodes run in PyTorch, "
                      f"{len(fallback) - 1} kinds):")
         lines.extend(fallback[1:])

@@ -8,9 +8,10 @@ from typing import Any
 
 from hwsdk.errors import InputMismatchError
 from hwsdk.ir.capture import Captured
-from hwsdk.partition.plan import PartitionPlan
+from hwsdk.partition.plan import PartitionPlan, RegionResult, Transfer
 from hwsdk.runtime.guards import InputGuard
 from hwsdk.runtime.outputs import finish_outputs, has_size, restore_sizes
+from hwsdk.runtime.transfers import StepDevices, schedule
 
 __all__ = ["CompiledModel", "Step"]
 
@@ -19,36 +20,86 @@ Runner = Callable[[Sequence[Any], Mapping[str, int]], Sequence[Any]]
 
 @dataclass(frozen=True)
 class Step:
-    """One region to run: its runner and where its inputs and outputs live in the slot list."""
+    """One region to run: its runner, the values it reads and writes, and the device it runs
+    on (None for a PyTorch region: the device the call's inputs are on)."""
 
     region_id: str
     target: str
     runner: Runner
-    input_slots: tuple[int, ...]
-    output_slots: tuple[int, ...]
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    device: str | None = None
+
+
+@dataclass(frozen=True)
+class _Program:
+    """The steps and moves for one home device, over value slots."""
+
+    ops: tuple[tuple[Runner, tuple[int, ...], tuple[int, ...]], ...]
+    base: tuple[Any, ...]
+    outputs: tuple[int, ...]
+    transfers: tuple[Transfer, ...]
 
 
 class CompiledModel:
     """A model compiled by :func:`hwsdk.compile`. Call it like the original model.
 
     Each call checks its inputs, binds dynamic dims, runs every step in order over a fresh slot
-    list (so concurrent calls share nothing mutable) and rebuilds the model's output structure.
+    list (so concurrent calls share nothing mutable), moving values between devices where a
+    step's device differs from where a value lives (:mod:`hwsdk.runtime.transfers`), and
+    rebuilds the model's output structure on the device the inputs came on.
     """
 
     def __init__(self, captured: Captured, plan: PartitionPlan, steps: list[Step],
-                 slot_of: dict[str, int], base_slots: list[Any]) -> None:
+                 results: Mapping[str, RegionResult] | None = None, home: str = "cpu") -> None:
         self.captured = captured
-        self.plan = plan
         self.steps = steps
-        self._base_slots = base_slots
         graph = captured.graph
-        self._input_slots = [slot_of[name] for name in graph.inputs]
-        self._output_slots = [slot_of[name] for name in graph.outputs]
+        self._home = home
+        self._programs: dict[Any, _Program] = {}
+        program = self._program(home)
+        self.plan = plan.with_results(results or {}, program.transfers)
         self.guard = InputGuard(graph.inputs, captured.input_types, captured.symbol_names,
                                 captured.symbol_ranges)
         self._n_in, self._out_kind = _fast_paths(captured.in_spec, captured.out_spec)
         self._output_plan = captured.output_plan
         self._sizes = has_size(captured.out_spec)
+
+    def _program(self, home: str) -> _Program:
+        """The ops for calls whose inputs are on ``home`` (built once per device)."""
+        found = self._programs.get(home)
+        if found is not None:
+            return found
+        graph = self.captured.graph
+        moves, transfers, reads, returned = schedule(
+            [StepDevices(s.inputs, s.outputs, s.device, s.runner) for s in self.steps],
+            graph.inputs, graph.outputs, home, graph.types)
+        slot_of: dict[str, int] = {}
+        base: list[Any] = []
+
+        def slot(name: str) -> int:
+            if name not in slot_of:
+                slot_of[name] = len(base)
+                base.append(graph.param_data.get(name))
+            return slot_of[name]
+
+        for name in [*graph.inputs, *graph.outputs]:
+            slot(name)
+        ops: list[tuple[Runner, tuple[int, ...], tuple[int, ...]]] = []
+        pending = list(moves)
+        for index, step in enumerate([*self.steps, None]):
+            while pending and pending[0].before == index:
+                move = pending.pop(0)
+                ops.append((_move_runner(move.fn), (slot(move.value),), (slot(move.copy),)))
+            if step is None:
+                break
+            ins = tuple(slot(reads.get(v, {}).get(index, v)) for v in step.inputs)
+            ops.append((step.runner, ins, tuple(slot(v) for v in step.outputs)))
+        self._input_slots = [slot_of[name] for name in graph.inputs]
+        outputs = tuple(slot(returned.get(v, v)) for v in graph.outputs)
+        program = _Program(tuple(ops), tuple(base), outputs, tuple(transfers))
+        self._programs[home] = program
+        return program
 
     def flatten_inputs(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
         """The call's tensors in the captured order.
@@ -86,17 +137,27 @@ class CompiledModel:
         """Run on flat input tensors; returns the model's flat outputs (and, as the model
         does, writes the new values of the inputs it updates in place into them)."""
         env = self.guard.check(flat)
-        slots = list(self._base_slots)
+        device = getattr(flat[0], "device", None) if flat else None
+        program = self._programs.get(device)
+        if program is None:
+            program = self._program_for(device)
+        slots = list(program.base)
         for slot, value in zip(self._input_slots, flat, strict=True):
             slots[slot] = value
-        for step in self.steps:
-            results = step.runner([slots[i] for i in step.input_slots], env)
-            for slot, value in zip(step.output_slots, results, strict=True):
+        for runner, ins, outs in program.ops:
+            results = runner([slots[i] for i in ins], env)
+            for slot, value in zip(outs, results, strict=True):
                 slots[slot] = value
-        outputs = [slots[i] for i in self._output_slots]
+        outputs = [slots[i] for i in program.outputs]
         if self._output_plan is None:
             return outputs
         return finish_outputs(self._output_plan, outputs, flat, env)
+
+    def _program_for(self, device: Any) -> _Program:
+        """The program for inputs on ``device`` (a torch.device, or None without tensors)."""
+        program = self._program(self._home if device is None else str(device))
+        self._programs[device] = program
+        return program
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         # Fast paths skip pytree for the common plain-tensors-in, tensor-or-tuple-out case.
@@ -120,6 +181,13 @@ class CompiledModel:
     def __repr__(self) -> str:
         targets = sorted({s.target for s in self.steps})
         return f"<hwsdk.CompiledModel {len(self.steps)} steps on {', '.join(targets)}>"
+
+
+def _move_runner(fn: Callable[[Any], Any]) -> Runner:
+    def move(inputs: Sequence[Any], env: Mapping[str, int]) -> list[Any]:
+        return [fn(inputs[0])]
+
+    return move
 
 
 def _fast_paths(in_spec: Any, out_spec: Any) -> tuple[int, str]:

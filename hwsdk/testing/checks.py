@@ -389,12 +389,16 @@ def check_unclaimed_region(registry: Any, ref: str) -> Outcome:
                      "hwsdk.errors.CompileError so users can catch it")
     import torch
 
+    from hwsdk.runtime.transfers import mover, region_device
+
     x = torch.arange(15, dtype=torch.float32).reshape(3, 5)
     try:
-        out = compiled.run([x], {})
+        device = region_device(compiled, region.id)  # inputs arrive and outputs leave there
+        out = compiled.run([mover("cpu", device, None, compiled)(x)], {})
+        result = mover(device, "cpu", compiled, None)(out[0])
     except Exception as exc:
         return _fail(f"compiled an opaque op it cannot run: {type(exc).__name__}: {exc}")
-    if not torch.equal(out[0], torch.flip(x, [0])):
+    if not torch.equal(result, torch.flip(x, [0])):
         return _fail("compiled an opaque op and computed a wrong result")
     return Outcome("passed", "compiled and ran an opaque op correctly")
 

@@ -103,9 +103,10 @@ def compile_graph(graph: Graph, target: str, registry: Any,
     capture. Returns the :class:`~hwsdk.runtime.compiled.CompiledModel`."""
     from torch.utils._pytree import tree_flatten
 
-    from hwsdk.api import build_compiled, plan_graph
     from hwsdk.ir.capture import Captured
     from hwsdk.ir.dtypes import to_torch
+    from hwsdk.partition.planner import plan_graph
+    from hwsdk.runtime.build import build_compiled
 
     example = [_empty(graph.types[n], to_torch) for n in graph.inputs]
     outs = [_empty(graph.types[n], to_torch) for n in graph.outputs]

@@ -207,7 +207,7 @@ def test_caps_survives_an_unusable_cache_dir(tmp_path: Path,
 
 def test_auto_leaves_out_a_target_whose_table_is_broken(bad_table: Path,
                                                         subset_target: str) -> None:
-    from hwsdk.api import resolve_targets
+    from hwsdk.partition.planner import resolve_targets
     from hwsdk.registry import get_registry
 
     with installed(bad_table):

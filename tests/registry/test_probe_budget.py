@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from hwsdk.api import resolve_targets
 from hwsdk.cli import main
+from hwsdk.partition.planner import resolve_targets
 from hwsdk.registry import PROBE_BUDGETS, Registry, get_registry, probe_budget
 from tests.registry.plugins import API, HEADER, table_hook, targets_hook
 from tests.support.fake_dist import installed, write_distribution

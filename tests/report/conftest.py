@@ -29,6 +29,6 @@ def captured_bert() -> Any:
 @pytest.fixture(scope="package")
 def bert_plan(subset_target: str, captured_bert: Any) -> Any:
     """BERT-style encoder on subset > torch: alternating accelerator and PyTorch regions."""
-    from hwsdk.api import plan_graph
+    from hwsdk.partition.planner import plan_graph
 
     return plan_graph(captured_bert, subset_target, model_name="BERT")

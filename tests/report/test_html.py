@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from typing import Any
@@ -38,11 +39,7 @@ def test_embedded_data_round_trips(bert_plan: Any) -> None:
 
 
 def test_script_cannot_be_closed_by_data(bert_plan: Any) -> None:
-    bert_plan.model_name = "</script><b>x"
-    try:
-        page = render_html(bert_plan)
-    finally:
-        bert_plan.model_name = "BERT"
+    page = render_html(dataclasses.replace(bert_plan, model_name="</script><b>x"))
     assert page.count("</script>") == 2
 
 
@@ -66,14 +63,13 @@ def test_edges_carry_every_crossing_value(bert_plan: Any) -> None:
 
 
 def test_compile_failure_is_grey_and_outlined(bert_plan: Any) -> None:
-    import copy
-
+    from hwsdk.partition.plan import RegionResult, RegionStatus
     from hwsdk.report.dot import render_dot
     from hwsdk.report.text import render_report
 
-    plan = copy.deepcopy(bert_plan)
-    region = next(r for r in plan.regions if not r.is_fallback)
-    plan.mark_compile_failed(region, "RuntimeError: no kernel image")
+    region = next(r for r in bert_plan.regions if not r.is_fallback)
+    plan = bert_plan.with_results({region.id: RegionResult(RegionStatus.COMPILE_FAILED,
+                                                           "RuntimeError: no kernel image")})
     page = render_html(plan)
     block = re.search(rf'<g class="([^"]+)" data-region="{region.id}" data-target="([^"]+)"',
                       page)

@@ -17,7 +17,7 @@ SCHEMA_DOC = Path(__file__).parents[2] / "docs" / "plan-schema.md"
 
 
 def test_json_is_stable_across_runs(subset_target: str, captured_bert: Any) -> None:
-    from hwsdk.api import plan_graph
+    from hwsdk.partition.planner import plan_graph
 
     first = plan_graph(captured_bert, subset_target, model_name="BERT").to_json()
     second = plan_graph(captured_bert, subset_target, model_name="BERT").to_json()

@@ -30,8 +30,9 @@ def remember(name: str, model: Any, example: tuple[Any, ...], captured: Any) -> 
 
 def compile_captured(captured: Any, target: Any, **settings: Any) -> Any:
     """What ``hwsdk.compile`` does after capture: plan, then compile every region."""
-    from hwsdk.api import build_compiled, plan_graph
+    from hwsdk.partition.planner import plan_graph
     from hwsdk.registry import get_registry
+    from hwsdk.runtime.build import build_compiled
 
     registry = get_registry()
     plan = plan_graph(captured, target, registry=registry, **settings)

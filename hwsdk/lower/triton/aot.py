@@ -190,8 +190,8 @@ def build_artifact(model: Any, example_inputs: Sequence[Any], target: str, *,
         to build for several targets with one capture.
     :raises ValueError: when ``target`` has no GPU arch variant.
     """
-    from hwsdk.api import plan_graph
     from hwsdk.ir.capture import capture
+    from hwsdk.partition.planner import plan_graph
 
     if captured is None:
         captured = capture(model, tuple(example_inputs))

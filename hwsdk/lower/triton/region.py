@@ -1,4 +1,7 @@
-"""A region compiled to Triton kernels: run on the GPU, or in Triton's interpreter on CPU."""
+"""A region compiled to Triton kernels: run on the GPU, or in Triton's interpreter on CPU.
+
+Its inputs arrive and its outputs stay on :attr:`TritonRegion.device` (the GPU, or ``cpu`` when
+emulated): the runtime moves values only between regions of different devices."""
 
 from __future__ import annotations
 
@@ -49,7 +52,7 @@ class TritonRegion(CompiledRegion):
             self.details["shared_bytes"] = {
                 name: ck.metadata.shared for name, ck in artifact.compiled[region.id].items()}
         self.module = load_module(program.source, emulate)
-        self.device = "cpu" if emulate else "cuda"
+        self.device = "cpu" if emulate else _gpu_device()
         self._params: dict[str, Any] | None = None
 
     def _param_values(self) -> dict[str, Any]:
@@ -82,8 +85,7 @@ class TritonRegion(CompiledRegion):
                 f"{self.details['target']}, but no such GPU is visible here; save it with "
                 "`hwsdk compile --out DIR` and run it where the GPU is, or use emulate=True")
         values: dict[str, Any] = dict(self._param_values())
-        for name, tensor in zip(self.region.inputs, inputs, strict=True):
-            values[name] = tensor.to(self.device)
+        values.update(zip(self.region.inputs, inputs, strict=True))  # already on self.device
         graph = self.region.graph
         for step in self.program.steps:
             if step["kind"] == "view":
@@ -99,8 +101,17 @@ class TritonRegion(CompiledRegion):
                     launch_kernel(getattr(self.module, spec.name), spec, values, env)
             else:
                 launch_kernel(getattr(self.module, spec.name), spec, values, env)
-        results = [values[v] for v in self.region.outputs]
-        return [r.cpu() for r in results] if self.device != "cpu" else results
+        return [values[v] for v in self.region.outputs]  # left on self.device
+
+
+def _gpu_device() -> str:
+    """The GPU kernels launch on: torch's current device (ROCm's is also ``cuda``), or
+    ``cuda:0`` for an ahead-of-time build where no GPU is visible."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return "cuda:0"
+    return f"cuda:{torch.cuda.current_device()}"
 
 
 def _backend(arch: str) -> str:

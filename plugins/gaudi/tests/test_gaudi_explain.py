@@ -119,8 +119,8 @@ def test_fx_lowering_of_every_region_matches_eager(explained: Any, name: str) ->
 def test_fx_lowering_of_every_region_matches_eager_other_models(name: str) -> None:
     import torch
 
-    from hwsdk.api import plan_graph
     from hwsdk.ir.capture import capture
+    from hwsdk.partition.planner import plan_graph
 
     torch.manual_seed(0)
     model, inputs = models.ALL[name]()
