@@ -31,8 +31,11 @@ if TYPE_CHECKING:
 __all__ = [
     "PLUGIN_API_VERSION", "SHIMMED_API_VERSIONS", "negotiate_api", "api_refusal", "hookimpl",
     "package_versions", "module_present", "from_hook", "TargetInfo", "Availability", "Region",
-    "CompiledRegion", "Target", "COMPILE_ERROR_RULE",
+    "CompiledRegion", "Target", "COMPILE_ERROR_RULE", "CompileOptions",
 ]
+
+CompileOptions = Mapping[str, Any]
+"""The user's compile options for one target (the keys its ``TargetInfo.options`` declares)."""
 
 PLUGIN_API_VERSION = "2.0"
 """The plugin API this hwsdk implements; plugins declare the range they support."""
@@ -337,7 +340,7 @@ class Target:
         object.__setattr__(bound, "variant", variant)  # a frozen dataclass subclass, too
         return bound
 
-    def needs_device(self, options: Mapping[str, Any]) -> bool:
+    def needs_device(self, options: CompileOptions) -> bool:
         """Whether compiling with ``options`` needs the device (no offline option is set)."""
         return not any(options.get(name) for name in self.offline_options)
 
@@ -369,7 +372,7 @@ class Target:
         """
         return None
 
-    def compile(self, region: Region, options: Mapping[str, Any]) -> CompiledRegion:
+    def compile(self, region: Region, options: CompileOptions) -> CompiledRegion:
         """Compile one region (see :data:`COMPILE_ERROR_RULE` for failures).
 
         :param region: the region to compile; its inputs arrive on the returned region's

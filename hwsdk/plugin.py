@@ -24,6 +24,7 @@ from hwsdk.contract import (
     SHIMMED_API_VERSIONS,
     Availability,
     CompiledRegion,
+    CompileOptions,
     Region,
     Target,
     TargetInfo,
@@ -64,6 +65,7 @@ __all__ = [
     # the contract
     "PLUGIN_API_VERSION", "SHIMMED_API_VERSIONS", "negotiate_api", "api_refusal", "hookimpl",
     "Target", "TargetInfo", "Availability", "Region", "CompiledRegion", "COMPILE_ERROR_RULE",
+    "CompileOptions",
     "from_hook", "package_versions", "module_present", "PackagedTables",
     # the IR a region is made of
     "Graph", "Node", "TensorType", "DType", "to_torch", "OpDef", "get_op", "all_ops",

@@ -101,12 +101,12 @@ def test_targets(request: pytest.FixtureRequest, ref: str) -> None:
 
 
 def test_probe(request: pytest.FixtureRequest, ref: str) -> None:
-    """hwsdk_probe: never raises; an unavailable target says why."""
+    """Target.probe: never raises; an unavailable target says why."""
     _settle(request, "probe", ref, _guarded(checks.check_probe, ref))
 
 
 def test_capability_table(request: pytest.FixtureRequest, ref: str) -> None:
-    """hwsdk_capabilities: validates, has provenance, names core ops only."""
+    """Target.capabilities: validates, has provenance, names core ops only."""
     _settle(request, "capabilities", ref, _guarded(checks.check_table, ref))
 
 
@@ -132,7 +132,7 @@ def _import_outcome(module: str) -> Outcome:
     if "pydantic" in imported:
         return Outcome("passed", f"import {module} stays free of torch and SDKs, but imports "
                                  "pydantic (~0.1 s on every `hwsdk targets`): import the "
-                                 "capability classes inside hwsdk_capabilities")
+                                 "capability classes inside Target.capabilities")
     return Outcome("passed", f"import {module} stays light")
 
 
@@ -169,10 +169,10 @@ def test_accumulation(request: pytest.FixtureRequest, ref: str) -> None:
 
 
 def test_unclaimed_region(request: pytest.FixtureRequest, ref: str) -> None:
-    """hwsdk_compile on an op it never claimed raises an hwsdk error with a message."""
+    """Compile on an op it never claimed follows COMPILE_ERROR_RULE (an hwsdk error)."""
     _settle(request, "errors", ref, _guarded(checks.check_unclaimed_region, ref))
 
 
 def test_unavailable_compile(request: pytest.FixtureRequest, ref: str) -> None:
-    """Without its device, hwsdk_compile raises TargetUnavailableError."""
+    """Without its device, compiling raises TargetUnavailableError."""
     _settle(request, "unavailable", ref, _guarded(checks.check_unavailable_compile, ref))

@@ -59,7 +59,7 @@ def test_check_refuses_nodes_over_the_memory_budget(numpy_target: Registry) -> N
     graph = Graph(["x"], ["y"], [node], {"x": big, "y": big})
     verdict = numpy_target.check("numpy", node, graph)
     assert verdict is not None and not verdict.ok
-    assert "host memory" in verdict.reason and verdict.code.value == "CONSTRAINT"
+    assert "in memory" in verdict.reason and verdict.code.value == "CONSTRAINT"
     small = Graph(["x"], ["y"], [node], {"x": TensorType(DType.f32, (3,)),
                                          "y": TensorType(DType.f32, (3,))})
     assert numpy_target.check("numpy", node, small) is None
@@ -75,13 +75,14 @@ def test_compile_errors_are_hwsdk_errors(numpy_target: Registry) -> None:
     node = Node("n0", "relu", ["x"], {}, ["y"])
     graph = Graph(["x"], ["y"], [node], {"x": t, "y": t})
     region = Region("r0", "numpy", graph, [node], ["x"], ["y"])
-    with pytest.raises(CompileError, match="NumPy cannot represent"):
+    with pytest.raises(CompileError, match="cannot represent bf16"):
         numpy_target.compile("numpy", region, {})
     f32 = TensorType(DType.f32, (3,))
+    node = Node("n0", "softmax", ["x"], {"dim": 0}, ["y"])
     graph32 = Graph(["x"], ["y"], [node], {"x": f32, "y": f32})
     region32 = Region("r0", "numpy", graph32, [node], ["x"], ["y"])
-    with pytest.raises(CompileError, match="f16_compute"):
-        numpy_target.compile("numpy", region32, {"f16_compute": "f8"})
+    with pytest.raises(CompileError, match="NumPy has no softmax kernel"):
+        numpy_target.compile("numpy", region32, {})
 
 
 def test_outputs_share_memory_with_numpy(numpy_target: Registry) -> None:
@@ -92,11 +93,11 @@ def test_outputs_share_memory_with_numpy(numpy_target: Registry) -> None:
     from hwsdk.plugin import Region
 
     t = TensorType(DType.f32, (2, 3))
-    node = Node("n0", "clamp", ["x"], {"min": None, "max": None}, ["y"])
+    node = Node("n0", "abs", ["x"], {}, ["y"])
     graph = Graph(["x"], ["y"], [node], {"x": t, "y": t})
     compiled = numpy_target.compile("numpy", Region("r0", "numpy", graph, [node], ["x"], ["y"]),
                                     {})
-    x = torch.randn(2, 3)
+    x = torch.rand(2, 3)
     (y,) = compiled.run([x], {})
     assert torch.equal(x, y) and y.data_ptr() != x.data_ptr()  # never an alias of an input
     assert compiled.details["engine"] == "NumPy"

@@ -1,103 +1,54 @@
-"""The engine: runs a region's nodes one by one with NumPy kernels.
+"""The engine: a region's nodes run one by one with NumPy, torch tensors shared, not copied."""
 
-Compile time does everything that does not depend on input values: look up a kernel per node,
-resolve NumPy dtypes, and convert params once. Run time converts the torch CPU inputs to NumPy
-without copying, runs the kernels, and hands the results back with ``torch.from_numpy`` (again
-without copying).
-"""
-
-from __future__ import annotations
-
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+import torch
+
 from hwsdk.errors import CompileError
-from hwsdk.ir.dtypes import DType
-from hwsdk.ir.graph import Node
-from hwsdk.ir.opdef import get_op
-from hwsdk.lower.eager import resolve_attrs
-from hwsdk.plugin import CompiledRegion, Region
-from hwsdk_numpy_example.kernels import KERNELS, Kernel
+from hwsdk.plugin import CompiledRegion, DType, Region
 
-__all__ = ["NumpyRegion", "NUMPY_DTYPES"]
-
-NUMPY_DTYPES = {
-    DType.f32: "float32", DType.f16: "float16", DType.i64: "int64", DType.i32: "int32",
-    DType.i16: "int16", DType.i8: "int8", DType.u8: "uint8", DType.bool: "bool",
-}
-"""IR dtype → NumPy dtype name. NumPy has no bfloat16 or float8, so those are refused."""
+NUMPY = {DType.f32: np.float32, DType.i64: np.int64, DType.i32: np.int32, DType.bool: np.bool_}
 
 
-@dataclass(frozen=True)
-class _Step:
-    node: Node
-    kernel: Kernel
-    out_dtype: str
-    symbolic: bool
+def _binary(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda a, b=None, scalar=None, scalar_first=False: (
+        fn(a, b) if b is not None else fn(scalar, a) if scalar_first else fn(a, scalar))
+
+
+KERNELS: dict[str, Callable[..., Any]] = {  # kernel(*inputs, **attrs); absent inputs are None
+    "neg": np.negative, "abs": np.abs, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
+    "sin": np.sin, "cos": np.cos, "tanh": np.tanh, "rsqrt": lambda x: 1 / np.sqrt(x),
+    "reciprocal": lambda x: 1 / x, "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+    "relu": lambda x: np.maximum(x, x.dtype.type(0)), "matmul": np.matmul,
+    "linear": lambda x, w, b=None: x @ w.T if b is None else x @ w.T + b,
+    **{op: _binary(fn) for op, fn in {
+        "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
+        "maximum": np.maximum, "minimum": np.minimum, "eq": np.equal, "ne": np.not_equal,
+        "lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal}.items()}}
 
 
 class NumpyRegion(CompiledRegion):
-    """A region compiled for the NumPy engine.
+    """A region checked at compile time and run node by node on each call."""
 
-    :param region: the region to run.
-    :param f16_compute: ``"f32"`` widens float16 math to float32 (what PyTorch does on CPU);
-        ``"f16"`` computes in float16.
-    """
-
-    def __init__(self, region: Region, f16_compute: str = "f32") -> None:
-        import numpy as np
-
-        self.np = np
-        self.f16_compute = f16_compute
-        self.inputs = list(region.inputs)
-        self.outputs = list(region.outputs)
-        self.steps = [self._plan(node, region) for node in region.nodes]
-        # Params (weights) are converted once; .numpy() shares memory with the tensor.
-        self.params = {name: region.param(name).detach().numpy() for name in region.params}
-        super().__init__({"engine": "NumPy", "numpy": np.__version__, "kernels": len(self.steps),
-                          "f16_compute": f16_compute})
-
-    def _plan(self, node: Node, region: Region) -> _Step:
-        kernel = KERNELS.get(node.op)
-        if kernel is None:
-            raise CompileError(f"the NumPy engine has no kernel for {node.op} (node {node.id}); "
-                               "its capability table should not have claimed it")
-        for name in [*node.inputs, *node.outputs]:
-            if name and region.type_of(name).dtype not in NUMPY_DTYPES:
-                raise CompileError(f"{name} of node {node.id} is {region.type_of(name).dtype}, "
-                                   "which NumPy cannot represent")
-        out = NUMPY_DTYPES[region.type_of(node.outputs[0]).dtype]
-        symbolic = bool(get_op(node.op).sym_attrs)
-        return _Step(node, kernel, out, symbolic)
-
-    def _widen(self, array: Any) -> Any:
-        if array is not None and array.dtype == self.np.float16 and self.f16_compute == "f32":
-            return array.astype(self.np.float32)
-        return array
+    def __init__(self, region: Region) -> None:
+        super().__init__({"engine": "NumPy", "numpy": np.__version__})
+        for node in region.nodes:
+            dtypes = {region.type_of(name).dtype for name in [*node.inputs, *node.outputs] if name}
+            if node.op not in KERNELS or not dtypes <= NUMPY.keys():
+                raise CompileError(f"node {node.id}: NumPy has no {node.op} kernel or cannot "
+                                   f"represent {', '.join(sorted(dtypes - NUMPY.keys()))}")
+        self.region = region
+        self.params = {p: region.param(p).detach().numpy() for p in region.params}
 
     def run(self, inputs: Sequence[Any], env: Mapping[str, int]) -> Sequence[Any]:
-        import torch
-
-        np = self.np
-        values: dict[str, Any] = dict(self.params)
-        for name, tensor in zip(self.inputs, inputs, strict=True):
-            values[name] = tensor.detach().numpy()  # zero-copy for CPU tensors
-        with np.errstate(all="ignore"):  # inf/nan follow IEEE, as in PyTorch
-            for step in self.steps:
-                args = [self._widen(values[n]) if n else None for n in step.node.inputs]
-                attrs = step.node.attrs
-                if step.symbolic:
-                    attrs = resolve_attrs(get_op(step.node.op), attrs, env)
-                result = np.asarray(step.kernel(np, *args, **attrs))
-                if any(result is a for a in args):  # never hand back an alias of an input
-                    result = result.copy()
-                values[step.node.outputs[0]] = result.astype(step.out_dtype, copy=False)
-        return [torch.from_numpy(_torch_ready(np, values[name])) for name in self.outputs]
-
-
-def _torch_ready(np: Any, array: Any) -> Any:
-    """An array ``torch.from_numpy`` accepts without a warning: writable, no negative strides."""
-    if not array.flags.writeable or any(s < 0 for s in array.strides):
-        return np.array(array)
-    return array
+        values = dict(self.params)
+        values.update(zip(self.region.inputs, (t.detach().numpy() for t in inputs), strict=True))
+        with np.errstate(all="ignore"):  # inf and NaN follow IEEE, as in PyTorch
+            for node in self.region.nodes:  # every kernel returns a new array: no aliasing
+                args = [values[name] if name else None for name in node.inputs]
+                dtype = NUMPY[self.region.type_of(node.outputs[0]).dtype]
+                values[node.outputs[0]] = np.asarray(KERNELS[node.op](*args, **node.attrs), dtype)
+        return [torch.from_numpy(np.require(values[n], requirements="W"))
+                for n in self.region.outputs]
