@@ -15,6 +15,7 @@ from hwsdk._version import __version__
 
 if TYPE_CHECKING:
     from hwsdk.api import capabilities, compile, explain, targets
+    from hwsdk.dynamo import plans
     from hwsdk.errors import (
         CaptureError,
         CompileError,
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "__version__", "compile", "explain", "compile_lm", "explain_lm", "targets", "capabilities",
+    "plans",
     "HwsdkError",
     "CaptureError", "CompileError", "InputMismatchError", "InvalidArgumentError",
     "PluginLoadError", "TargetUnavailableError", "UnknownTargetError", "UnsupportedDtypeError",
@@ -42,6 +44,7 @@ _HOME = {
     "compile": "hwsdk.api", "explain": "hwsdk.api", "targets": "hwsdk.api",
     "capabilities": "hwsdk.api", "export_onnx": "hwsdk.export",
     "compile_lm": "hwsdk.llm.compiled", "explain_lm": "hwsdk.llm.compiled",
+    "plans": "hwsdk.dynamo",
     **dict.fromkeys([n for n in __all__ if n.endswith("Error")], "hwsdk.errors"),
 }
 
