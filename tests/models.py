@@ -105,4 +105,18 @@ def llama(batch: int = 2, seq: int = 16) -> tuple[Any, tuple[Any, ...]]:
     return LlamaForCausalLM(config).eval(), (_ids(batch, seq),)
 
 
+def clip(batch: int = 2, seq: int = 12) -> tuple[Any, tuple[Any, ...]]:
+    """A small CLIP (text and vision towers): patch conv, class-token cat, the pooled token's
+    argmax; inputs ``(input_ids, pixel_values)``."""
+    import torch
+    from transformers import CLIPConfig, CLIPModel
+
+    tower = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                 num_attention_heads=4)
+    config = CLIPConfig(text_config=dict(vocab_size=VOCAB, max_position_embeddings=32, **tower),
+                        vision_config=dict(image_size=32, patch_size=8, **tower),
+                        projection_dim=16)
+    return CLIPModel(config).eval(), (_ids(batch, seq), torch.randn(batch, 3, 32, 32))
+
+
 ALL = {"mlp": mlp, "resnet": small_resnet, "bert": bert, "gpt2": gpt2, "llama": llama}

@@ -9,28 +9,13 @@ from typing import Any
 import pytest
 
 import hwsdk
+from tests import models
 
 pytest.importorskip("transformers")
 pytest.importorskip("hwsdk_nvidia")
 pytest.importorskip("hwsdk_rocm")
 
 NEW_FAMILIES = {"embedding", "cat", "gather", "index_select", "cumsum", "conv", "argmax"}
-
-
-def clip() -> tuple[Any, tuple[Any, ...]]:
-    """A small random-weight CLIP (text and vision towers): patch conv, class-token cat,
-    position embeddings, the pooled token's argmax."""
-    import torch
-    from transformers import CLIPConfig, CLIPModel
-
-    tower = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                 num_attention_heads=4)
-    config = CLIPConfig(text_config=dict(vocab_size=128, max_position_embeddings=32, **tower),
-                        vision_config=dict(image_size=32, patch_size=8, **tower),
-                        projection_dim=16)
-    torch.manual_seed(0)
-    return CLIPModel(config).eval(), (torch.randint(0, 128, (2, 12)),
-                                      torch.randn(2, 3, 32, 32))
 
 
 def _family(name: str) -> Callable[[], tuple[Any, tuple[Any, ...]]]:
@@ -45,14 +30,8 @@ def _family(name: str) -> Callable[[], tuple[Any, tuple[Any, ...]]]:
     return build
 
 
-def _bert() -> tuple[Any, tuple[Any, ...]]:
-    from tests.models import bert
-
-    return bert()
-
-
 MODELS = {"llama": _family("llama"), "mistral": _family("mistral"), "qwen2": _family("qwen2"),
-          "bert": _bert, "clip": clip}
+          "bert": models.bert, "clip": models.clip}
 
 
 CASES = [*((name, "nvidia:sm_90") for name in sorted(MODELS)),
