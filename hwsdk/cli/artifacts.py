@@ -3,9 +3,10 @@
 Two conventions, for plugin authors (docs/cli.md):
 
 1. Whole-model writer. A plugin package with a submodule ``aot`` (``hwsdk_nvidia.aot``)
-   defining ``compile_artifact(model, example_inputs, target, out_dir) -> Path`` builds the
-   artifact itself (no device needed) and returns its manifest path; the CLI calls it and does
-   not compile the model for running.
+   defining ``compile_artifact(plan, out_dir) -> Path`` builds the artifact of the CLI's
+   :class:`~hwsdk.partition.plan.PartitionPlan` for one of its targets itself (no device
+   needed) and returns its manifest path; the CLI calls it and does not compile the model for
+   running.
 2. Per-region writer. Otherwise the model is compiled, and a
    :class:`~hwsdk.plugin.CompiledRegion` that can be
 saved ahead of time has a method ``save(directory: pathlib.Path) -> list[str]`` that writes its

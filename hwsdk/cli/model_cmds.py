@@ -205,7 +205,7 @@ def compile_cmd(model: str, target: str, out: Path | None, min_block_size: int,
         if replaced := prepare_out_dir(out):
             click.echo(replaced)
         with progress.stage(f"building the ahead-of-time artifact for {canonical}"):
-            manifest = writer(loaded.model, loaded.example_inputs, canonical, out)
+            manifest = writer(plan, out)
         click.echo("time: " + ", ".join(f"{k} {v:.2f} s" for k, v in progress.timings.items()))
         click.echo(f"ahead-of-time artifact for {canonical} written to {out} "
                    f"(manifest: {manifest})")

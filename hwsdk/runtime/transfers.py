@@ -9,7 +9,9 @@ many steps read it there. Model outputs go back to the home device, as ``torch.c
 
 A region with a device torch does not know converts values itself: it defines
 ``from_torch(tensor)`` (a torch tensor into its device's form) and ``to_torch(value)`` (back to
-a torch tensor); values between two such regions of one device are not touched.
+a torch tensor); values between two such regions of one device are not touched. A region on a
+torch device may define them too (to refuse a device that is absent, or to copy its own way);
+otherwise ``Tensor.to`` moves its values.
 """
 
 from __future__ import annotations
@@ -90,13 +92,15 @@ def _to(device: str) -> Mover:
 
 
 def mover(source: str, dest: str, producer: Any, consumer: Any) -> Mover:
-    """The function that moves a value from ``source`` to ``dest``: ``Tensor.to`` between
-    torch devices, else the regions' ``to_torch`` (``producer``, the runner that wrote it) and
-    ``from_torch`` (``consumer``, the runner that reads it)."""
-    out = _to(dest) if is_torch_device(dest) else consumer.from_torch
-    if is_torch_device(source):
+    """The function that moves a value from ``source`` to ``dest``: the regions' own
+    ``to_torch`` (``producer``, the runner that wrote it; None for the call's inputs) and
+    ``from_torch`` (``consumer``, the runner that reads it; None for the model's outputs)
+    where they define them, else ``Tensor.to``."""
+    into = getattr(consumer, "from_torch", None)
+    out = into if callable(into) else _to(dest)
+    back = getattr(producer, "to_torch", None)
+    if not callable(back):
         return out
-    back = producer.to_torch
 
     def convert(value: Any) -> Any:
         return out(back(value))

@@ -176,12 +176,12 @@ WHOLE_MODEL = '''
 
 class aot:  # stands in for a plugin's ``aot`` submodule
     @staticmethod
-    def compile_artifact(model, example_inputs, target, out_dir):
+    def compile_artifact(plan, out_dir):
         import json, pathlib
         out = pathlib.Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        (out / "manifest.json").write_text(json.dumps({"target": target,
-                                                       "model": type(model).__name__}))
+        (out / "manifest.json").write_text(json.dumps({"target": plan.targets[0],
+                                                       "model": plan.model_name}))
         return out / "manifest.json"
 '''
 

@@ -1,10 +1,12 @@
 """Ahead-of-time artifacts: compile a model's Triton kernels to cubin/hsaco with no GPU here.
 
-Python API (the CLI's ``hwsdk compile MODEL --target rocm:gfx942 --out DIR`` calls it)::
+Python API (the CLI's ``hwsdk compile MODEL --target rocm:gfx942 --out DIR`` calls it with
+the plan it made; a backend builds from a plan and never plans itself)::
 
     from hwsdk.lower.triton.aot import build_artifact, load_artifact
-    artifact = build_artifact(model, example_inputs, "rocm:gfx942")
-    manifest_path = artifact.save("out/")            # or compile_artifact(..., out_dir)
+    plan = plan_graph(capture(model, example_inputs), "rocm:gfx942")  # hwsdk.partition.planner
+    artifact = build_artifact(plan)
+    manifest_path = artifact.save("out/")            # or compile_artifact(plan, out_dir)
     loaded = load_artifact("out/", device_arch="gfx942")  # verifies, then loads kernels
 
 Layout of an artifact directory::
@@ -181,26 +183,17 @@ def _compile_kernel(spec: KernelSpec, module: Any, signature: dict[str, str], ar
                                    "enable_fp_fusion": True})
 
 
-def build_artifact(model: Any, example_inputs: Sequence[Any], target: str, *,
-                   min_block_size: int = 1, captured: Any = None) -> Artifact:
-    """Capture ``model``, plan it for ``target`` (``"rocm:gfx942"``) and compile every kernel
-    of the target's regions to a device binary. Needs Triton, not a GPU.
+def build_artifact(plan: Any) -> Artifact:
+    """Compile every kernel of the regions ``plan`` (a
+    :class:`~hwsdk.partition.plan.PartitionPlan` for one GPU target, ``"rocm:gfx942"``) places
+    on its first target to a device binary. Needs Triton, not a GPU.
 
-    :param captured: a graph already captured from ``model`` (``hwsdk.ir.capture.capture``),
-        to build for several targets with one capture.
-    :raises ValueError: when ``target`` has no GPU arch variant.
+    :raises ValueError: when the plan's target has no GPU arch variant.
     """
-    from hwsdk.ir.capture import capture
-    from hwsdk.partition.planner import plan_graph
-
-    if captured is None:
-        captured = capture(model, tuple(example_inputs))
-    plan = plan_graph(captured, target, min_block_size=min_block_size,
-                      model_name=type(model).__name__)
     canonical = plan.targets[0]
     arch = canonical.partition(":")[2]
     gpu_target(arch)
-    graph = captured.graph
+    graph = plan.graph
     nodes = graph.node_by_id()
     artifact = Artifact(canonical, arch, plan.to_json())
     for info in plan.regions:
@@ -231,7 +224,6 @@ def add_region(artifact: Artifact, rid: str, program: Program, graph: Any,
         artifact.compiled[rid][spec.name] = _compile_kernel(spec, module, sig, artifact.arch)
 
 
-def compile_artifact(model: Any, example_inputs: Sequence[Any], target: str,
-                     out_dir: str | Path, *, captured: Any = None) -> Path:
+def compile_artifact(plan: Any, out_dir: str | Path) -> Path:
     """:func:`build_artifact` then :meth:`Artifact.save`; returns the manifest path."""
-    return build_artifact(model, example_inputs, target, captured=captured).save(out_dir)
+    return build_artifact(plan).save(out_dir)

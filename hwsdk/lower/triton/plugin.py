@@ -160,18 +160,19 @@ class TritonTarget(Target):
                               bool(options.get("emulate", False)), self.ref,
                               aot=bool(options.get("aot", False)))
 
-    def compile_artifact(self, model: Any, example_inputs: Sequence[Any], target: str,
-                         out_dir: str | Path) -> Path:
-        """Build and save an AOT artifact for ``target``; returns the manifest path.
+    def compile_artifact(self, plan: Any, out_dir: str | Path) -> Path:
+        """Build and save an AOT artifact of ``plan`` (a PartitionPlan for one of this
+        vendor's targets); returns the manifest path.
 
         :raises ValueError: for another vendor's target.
         """
+        target = plan.targets[0] if plan.targets else ""
         if target.partition(":")[0] != self.name:
             raise ValueError(f"the {self.name} plugin builds {self.name} targets only, "
                              f"not {target!r}")
         from hwsdk.lower.triton.aot import compile_artifact as build
 
-        return build(model, example_inputs, target, out_dir)
+        return build(plan, out_dir)
 
     @staticmethod
     def load_artifact(root: str | Path, arch: str | None = None) -> Any:

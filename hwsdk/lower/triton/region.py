@@ -78,12 +78,20 @@ class TritonRegion(CompiledRegion):
 
         return ["manifest.json", *json.loads(manifest.read_text())["files"]]
 
-    def run(self, inputs: Sequence[Any], env: Mapping[str, int]) -> Sequence[Any]:
+    def _require_device(self) -> None:
         if not self.emulate and not device_available(_backend(self.program.arch)):
             raise TargetUnavailableError(
                 f"region {self.region.id} was compiled ahead of time for "
                 f"{self.details['target']}, but no such GPU is visible here; save it with "
                 "`hwsdk compile --out DIR` and run it where the GPU is, or use emulate=True")
+
+    def from_torch(self, tensor: Any) -> Any:
+        """``tensor`` on :attr:`device` (the runtime's move of a value into this region)."""
+        self._require_device()
+        return tensor.to(self.device)
+
+    def run(self, inputs: Sequence[Any], env: Mapping[str, int]) -> Sequence[Any]:
+        self._require_device()
         values: dict[str, Any] = dict(self._param_values())
         values.update(zip(self.region.inputs, inputs, strict=True))  # already on self.device
         graph = self.region.graph

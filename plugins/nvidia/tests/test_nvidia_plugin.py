@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 
@@ -86,7 +87,7 @@ def test_aot_front_refuses_other_vendors(tmp_path) -> None:  # type: ignore[no-u
     from hwsdk_nvidia.aot import compile_artifact
 
     with pytest.raises(ValueError, match="nvidia targets only"):
-        compile_artifact(None, (), "rocm:gfx942", tmp_path)
+        compile_artifact(SimpleNamespace(targets=("rocm:gfx942", "torch")), tmp_path)
 
 
 def test_dynamic_batch_emulated() -> None:

@@ -3,28 +3,27 @@
 A thin front to the shared :mod:`hwsdk.lower.triton.aot` that insists on a rocm target::
 
     from hwsdk_rocm.aot import compile_artifact, load_artifact
-    compile_artifact(model, example_inputs, "rocm:gfx942", "out/")
+    compile_artifact(plan, "out/")   # plan: hwsdk.partition.planner.plan_graph(..., "rocm:gfx942")
     loaded = load_artifact("out/")   # verifies hashes, Triton version and arch
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 __all__ = ["compile_artifact", "load_artifact"]
 
 
-def compile_artifact(model: Any, example_inputs: Sequence[Any], target: str,
-                     out_dir: str | Path) -> Path:
-    """Build and save an artifact for ``target`` (``"rocm:..."``); returns the manifest path.
+def compile_artifact(plan: Any, out_dir: str | Path) -> Path:
+    """Build and save an artifact of ``plan`` (a PartitionPlan for a ``"rocm:..."`` target);
+    returns the manifest path.
 
     :raises ValueError: for a target this plugin does not serve.
     """
     from hwsdk_rocm import TARGET
 
-    return TARGET.compile_artifact(model, example_inputs, target, out_dir)
+    return TARGET.compile_artifact(plan, out_dir)
 
 
 def load_artifact(root: str | Path, arch: str | None = None) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 
@@ -81,4 +82,4 @@ def test_aot_front_refuses_other_vendors(tmp_path) -> None:  # type: ignore[no-u
     from hwsdk_rocm.aot import compile_artifact
 
     with pytest.raises(ValueError, match="rocm targets only"):
-        compile_artifact(None, (), "nvidia:sm_90", tmp_path)
+        compile_artifact(SimpleNamespace(targets=("nvidia:sm_90", "torch")), tmp_path)

@@ -18,6 +18,7 @@ import pytest
 from hwsdk.errors import TargetUnavailableError
 from hwsdk.lower.triton.aot import compile_artifact
 from hwsdk.lower.triton.aot_load import ArtifactError, load_artifact, verify_artifact
+from hwsdk.partition.planner import plan_graph
 
 ARCHS = ["nvidia:sm_80", "nvidia:sm_90", "rocm:gfx90a", "rocm:gfx942"]
 pytest.importorskip("hwsdk_nvidia")
@@ -47,8 +48,8 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     model, inputs = tiny()
     captured = capture(model, inputs)  # one capture, four targets
     root = tmp_path_factory.mktemp("aot")
-    return {t: compile_artifact(model, inputs, t, root / t.replace(":", "_"),
-                                captured=captured).parent for t in ARCHS}
+    return {t: compile_artifact(plan_graph(captured, t), root / t.replace(":", "_")).parent
+            for t in ARCHS}
 
 
 @pytest.mark.parametrize("target", ARCHS)
@@ -311,10 +312,11 @@ def test_other_arch_or_triton_is_refused(artifacts: dict[str, Path], tmp_path: P
                     "to build GPT-2 (attention included) for all four archs (~2 min cold)")
 @pytest.mark.parametrize("target", ARCHS)
 def test_gpt2_artifacts_full(target: str, tmp_path: Path) -> None:
+    from hwsdk.ir.capture import capture
     from tests.models import gpt2
 
     model, inputs = gpt2(batch=1, seq=8)
-    root = compile_artifact(model, inputs, target, tmp_path).parent
+    root = compile_artifact(plan_graph(capture(model, inputs), target), tmp_path).parent
     manifest = verify_artifact(root)
     families = {json.loads(p.read_text())["kernels"][0]["family"]
                 for p in root.rglob("program.json") if json.loads(p.read_text())["kernels"]}
