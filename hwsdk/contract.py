@@ -353,20 +353,29 @@ class Target:
             environment and device nodes, without importing the SDK, torch or a device
             library, in milliseconds. True before compiling, for ``target="auto"`` and in
             ``hwsdk doctor``: it may import the SDK and enumerate devices.
+        :returns: the availability; when unavailable, ``reason`` says why and what to do.
         """
         raise NotImplementedError
 
     def capabilities(self) -> CapabilityTable:
-        """The capability table: it validates, carries provenance, names core ops only, and
-        depends only on installed code (hwsdk caches it, on disk too); import the capability
-        classes inside this method so loading the plugin stays free of pydantic."""
+        """Return the capability table of this target.
+
+        It validates, carries provenance, names core ops only, needs neither SDK nor device,
+        and depends only on installed code (hwsdk caches it, on disk too). Use the capability
+        classes only inside this method, so loading the plugin stays free of pydantic.
+
+        :returns: a ``CapabilityTable`` (or its dict form) whose ``target`` is :attr:`ref`.
+        """
         raise NotImplementedError
 
     def check(self, node: Node, graph: Graph) -> Verdict | None:
         """Judge a node the table accepted, for conditions a table cannot express.
 
         Called once per node and candidate target while a graph is partitioned; keep it fast.
+        The default accepts every node (hwsdk then skips the call).
 
+        :param node: the IR node (read-only).
+        :param graph: the whole graph (read-only), for value types and params.
         :returns: a Verdict with ``ok=False`` to refuse the node (hwsdk fills in its
             ``target`` and ``node_id``); None accepts it as the table did.
         """
@@ -378,6 +387,9 @@ class Target:
         :param region: the region to compile; its inputs arrive on the returned region's
             :attr:`CompiledRegion.device` in ``region.inputs`` order.
         :param options: the user's compile options (the keys ``info.options`` declares).
+        :returns: the compiled region.
+        :raises CompileError: for a region it cannot compile (it then runs in PyTorch).
+        :raises TargetUnavailableError: when the SDK or device is missing.
         """
         raise NotImplementedError
 

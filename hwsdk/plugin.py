@@ -56,7 +56,7 @@ if TYPE_CHECKING:
         Verdict,
     )
     from hwsdk.ir.dtypes import to_torch
-    from hwsdk.ir.opdef import OPSET_VERSION, OpDef, all_ops, get_op
+    from hwsdk.ir.opdef import OPSET_VERSION, OpDef, all_ops, aten_map, get_op
     from hwsdk.lower.eager import resolve_attrs
     from hwsdk.lower.fx_target import FxTarget
     from hwsdk.lower.triton.plugin import TritonTarget
@@ -69,7 +69,7 @@ __all__ = [
     "from_hook", "package_versions", "module_present", "PackagedTables",
     # the IR a region is made of
     "Graph", "Node", "TensorType", "DType", "to_torch", "OpDef", "get_op", "all_ops",
-    "OPSET_VERSION", "resolve_attrs", "to_fx",
+    "aten_map", "OPSET_VERSION", "resolve_attrs", "to_fx",
     # capability tables
     "CapabilityTable", "OpSupport", "Provenance", "Verdict", "ReasonCode", "Support", "MaxRank",
     "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize", "ConstantInput", "UnhandledInputs",
@@ -83,7 +83,8 @@ _LAZY: dict[str, str] = {
         "MaxRank", "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize", "ConstantInput",
         "UnhandledInputs"), "hwsdk.capability"),
     "to_torch": "hwsdk.ir.dtypes",
-    **dict.fromkeys(("OpDef", "get_op", "all_ops", "OPSET_VERSION"), "hwsdk.ir.opdef"),
+    **dict.fromkeys(("OpDef", "get_op", "all_ops", "aten_map", "OPSET_VERSION"),
+                    "hwsdk.ir.opdef"),
     "resolve_attrs": "hwsdk.lower.eager",
     "TritonTarget": "hwsdk.lower.triton.plugin",
     "FxTarget": "hwsdk.lower.fx_target",

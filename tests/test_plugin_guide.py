@@ -1,5 +1,6 @@
-"""docs/plugin-guide.md stays true: every hookspec is documented with its exact signature,
-the example capability table validates, and every code block parses."""
+"""docs/plugin-guide.md stays true: every hookspec and every method of the Target contract is
+documented with its exact signature, the example capability table validates, every code block
+parses, and the template plugin is an API 2 plugin of the size the guide promises."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ import pytest
 
 from hwsdk import hookspecs
 from hwsdk.capability import CapabilityTable
+from hwsdk.contract import Target
 from hwsdk.registry import HOOK_NAMES
+
+TARGET_METHODS = ("probe", "capabilities", "check", "compile")
+"""The methods hwsdk calls on a Target (the rest of the class is helpers with defaults)."""
+TEMPLATE = Path(__file__).resolve().parents[1] / "examples" / "numpy_plugin" / "src" / \
+    "hwsdk_numpy_example"
 
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "plugin-guide.md"
 _BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
@@ -88,11 +95,48 @@ def test_python_blocks_parse_and_api_range_is_current() -> None:
     assert declared and PLUGIN_API_VERSION in SpecifierSet(declared.group(1))
 
 
-def test_template_plugin_implements_every_hook() -> None:
-    source = (GUIDE.parents[1] / "examples" / "numpy_plugin" / "src" / "hwsdk_numpy_example"
-              / "__init__.py").read_text()
+def _documented_methods() -> dict[str, ast.FunctionDef]:
+    """Functions named like a Target method, with ``self`` first, in the guide's python blocks
+    that sit under a ``### Target.<name>`` heading."""
+    found: dict[str, ast.FunctionDef] = {}
+    for name in TARGET_METHODS:
+        section = GUIDE.read_text().split(f"### Target.{name}\n", 1)
+        assert len(section) == 2, f"no section ### Target.{name}"
+        body = _BLOCK.search(section[1])
+        assert body and body.group(1) == "python", f"Target.{name}: no python block"
+        for node in ast.walk(ast.parse(body.group(2))):
+            if isinstance(node, ast.FunctionDef) and node.name == name:
+                found[name] = node
+    return found
+
+
+@pytest.mark.parametrize("name", TARGET_METHODS)
+def test_guide_documents_each_target_method_with_its_signature(name: str) -> None:
+    fn = _documented_methods()[name]
+    params, returns = _guide_signature(fn)
+    sig = inspect.signature(getattr(Target, name))
+    assert params == [(p.name, "" if p.name == "self" else str(p.annotation))
+                      for p in sig.parameters.values()]
+    assert returns == str(sig.return_annotation)
+    doc = inspect.getdoc(getattr(Target, name)) or ""
+    assert doc.splitlines()[0].endswith("."), f"Target.{name} has no summary line"
+
+
+def test_template_is_an_api_2_plugin_under_100_lines() -> None:
+    source = (TEMPLATE / "__init__.py").read_text()
     tree = ast.parse(source)
     hooks = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)
-             and any(ast.unparse(d) == "hookimpl" for d in n.decorator_list)}
+             and any(ast.unparse(d).endswith("hookimpl") for d in n.decorator_list)}
     assert hooks == set(HOOK_NAMES)
-    assert "HWSDK_PLUGIN_API" in source
+    (cls,) = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+    assert {n.name for n in cls.body if isinstance(n, ast.FunctionDef)} == set(TARGET_METHODS)
+    assert 'HWSDK_PLUGIN_API = ">=2,<3"' in source
+    lines = sum(len(p.read_text().splitlines()) for p in TEMPLATE.glob("*.py"))
+    assert lines < 100, f"the template has {lines} lines of Python"
+    for path in TEMPLATE.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            modules = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                       [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for module in modules:
+                if module.startswith("hwsdk") and not module.startswith("hwsdk_"):
+                    assert module in ("hwsdk", "hwsdk.plugin", "hwsdk.errors"), (path, module)
