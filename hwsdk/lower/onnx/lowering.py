@@ -80,6 +80,48 @@ def _value_info(name: str, t: TensorType) -> Any:
     return helper.make_tensor_value_info(name, onnx_dtype(t.dtype), shape)
 
 
+def _name_outputs(builder: Builder, outputs: Sequence[str], names: dict[str, str],
+                  inputs: Sequence[str], params: set[str]) -> list[str]:
+    """Give every region output its IR name in the ONNX graph, and return those names.
+
+    A value a node computes is renamed in place (its producer writes the graph output
+    directly). An ``Identity`` is added only for an input or param returned as it is, or a value
+    returned twice: ONNX Runtime keeps an ``Identity`` feeding a graph output whose input other
+    nodes read, and copies the tensor there (an LLM step's whole KV cache, every call).
+    """
+    produced = {out: node for node in builder.nodes for out in node.output}
+    taken = set(inputs) | set(builder.initializers) | set(produced)
+    renamed: dict[str, str] = {}
+    out_names: list[str] = []
+    for value in outputs:
+        if value not in names and value in params:
+            names[value] = builder.param(value)
+        source = renamed.get(names[value], names[value])
+        mine = source in produced and source not in out_names  # a node computes it
+        free = value not in out_names and (value not in taken or (mine and value == source))
+        if free and mine:
+            if source != value:
+                _rename(builder, source, value, produced)
+                renamed[source] = value
+            out_names.append(value)
+            continue
+        out = value if free else f"{value}::out"
+        builder.op("Identity", [source], outputs=[out])
+        out_names.append(out)
+    return out_names
+
+
+def _rename(builder: Builder, old: str, new: str, produced: dict[str, Any]) -> None:
+    """Rename the ONNX value ``old`` to ``new`` in its producer and every consumer."""
+    node = produced.pop(old)
+    node.output[list(node.output).index(old)] = new
+    produced[new] = node
+    for consumer in builder.nodes:
+        for i, name in enumerate(consumer.input):
+            if name == old:
+                consumer.input[i] = new
+
+
 def lower(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str], outputs: Sequence[str],
           name: str = "hwsdk_region", external_weights: bool = False) -> LoweredModel:
     """Lower ``nodes`` (topological) computing ``outputs`` from ``inputs`` to one ONNX model.
@@ -120,14 +162,7 @@ def lower(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str], outputs: S
             onnx_node.name = f"{node.id}/{onnx_node.op_type}/{i}"
         for ir_name, onnx_name in zip(node.outputs, result, strict=False):
             names[ir_name] = onnx_name
-    out_names = []
-    taken = set(inputs) | set(builder.initializers)
-    for value in outputs:
-        if value not in names and value in params:
-            names[value] = builder.param(value)
-        out = value if value not in taken and value not in out_names else f"{value}::out"
-        builder.op("Identity", [names[value]], outputs=[out])
-        out_names.append(out)
+    out_names = _name_outputs(builder, outputs, names, inputs, params)
     used = {name for n in builder.nodes for name in n.input}
     initializers = [t for name, t in builder.initializers.items() if name in used]
     external = {k: v for k, v in builder.external_data.items() if k in used}

@@ -140,3 +140,27 @@ def test_torch_op_and_bad_forms_are_refused_with_reasons() -> None:
     cast = Node("c", "cast", ["x"], {"dtype": "bf16"}, ["z"])
     graph = _graph((2,), [cast], {"z": TensorType(DType.bf16, (2,))}, ["z"])
     assert "bf16" in (unsupported_reason(cast, graph) or "")
+
+
+def test_outputs_are_written_by_their_producer_without_an_identity_copy() -> None:
+    """An output other nodes also read (an LLM step's grown KV cache) is the producer's own
+    output: ONNX Runtime keeps an Identity there and copies the tensor on every call."""
+    pytest.importorskip("onnxruntime")
+    nodes = [Node("n0", "cat", ["x", "x"], {"dim": 0}, ["c"]),
+             Node("n1", "mul", ["c", "c"], {}, ["m"])]
+    types = {"c": TensorType(DType.f32, (4, 3)), "m": TensorType(DType.f32, (4, 3))}
+    graph = _graph((2, 3), nodes, types, ["c", "m"])
+    lowered = lower(graph, nodes, ["x"], ["c", "m", "x", "c"])
+    model = check(lowered.model)
+    assert lowered.outputs == ["c", "m", "x::out", "c::out"]
+    identities = [(n.input[0], n.output[0]) for n in model.graph.node if n.op_type == "Identity"]
+    assert identities == [("x", "x::out"), ("c", "c::out")]  # a passthrough, a second copy
+    concat = next(n for n in model.graph.node if n.op_type == "Concat")
+    assert list(concat.output) == ["c"]
+    x = torch.randn(2, 3)
+    c, m, x_out, c_again = _run(lowered.model, {"x": x})
+    expected = torch.cat([x, x])
+    assert torch.equal(torch.from_numpy(c), expected) and torch.equal(torch.from_numpy(c_again),
+                                                                       expected)
+    assert torch.equal(torch.from_numpy(m), expected * expected)
+    assert torch.equal(torch.from_numpy(x_out), x)
