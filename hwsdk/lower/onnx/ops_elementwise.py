@@ -36,8 +36,11 @@ def _unary(b: Builder, node: Node, ins: list[str]) -> Sequence[str]:
 
 @converter("rsqrt")
 def _rsqrt(b: Builder, node: Node, ins: list[str]) -> Sequence[str]:
-    x = cast_input(b, node, ins[0], 0, out_dtype(b, node))
-    return [b.op1("Reciprocal", [b.op1("Sqrt", [x])])]
+    dtype = out_dtype(b, node)
+    x = cast_input(b, node, ins[0], 0, dtype)
+    # 1 / Sqrt, not Reciprocal(Sqrt): ONNX Runtime fuses x * (1 / Sqrt(mean(x^2) + eps)) into
+    # one SimplifiedLayerNormalization (RMSNorm) and leaves the Reciprocal form as 7 nodes
+    return [b.op1("Div", [b.const(1.0, dtype), b.op1("Sqrt", [x])])]
 
 
 @converter("silu")

@@ -164,3 +164,33 @@ def test_outputs_are_written_by_their_producer_without_an_identity_copy() -> Non
                                                                        expected)
     assert torch.equal(torch.from_numpy(m), expected * expected)
     assert torch.equal(torch.from_numpy(x_out), x)
+
+
+def test_rms_norm_written_with_rsqrt_is_fused_by_onnx_runtime(tmp_path: Any) -> None:
+    """x * rsqrt(mean(x^2) + eps) * w, as Llama-style models write RMSNorm, becomes one
+    SimplifiedLayerNormalization in ONNX Runtime (a Reciprocal instead of 1 / Sqrt is not
+    matched, and runs as seven nodes)."""
+    ort = pytest.importorskip("onnxruntime")
+    from hwsdk.ir.capture import capture
+
+    class RMS(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.rand(16))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6) * self.w
+
+    model, x = RMS(), torch.randn(2, 3, 16)
+    graph = capture(model, (x,)).graph
+    lowered = lower(graph, graph.nodes, graph.inputs, graph.outputs)
+    options = ort.SessionOptions()
+    options.optimized_model_filepath = str(tmp_path / "optimized.onnx")
+    options.log_severity_level = 3
+    session = ort.InferenceSession(lowered.serialize(), options,
+                                   providers=["CPUExecutionProvider"])
+    ops = [n.op_type for n in onnx.load(str(tmp_path / "optimized.onnx")).graph.node]
+    assert ops == ["SimplifiedLayerNormalization"]
+    (out,) = session.run(None, {graph.inputs[0]: x.numpy()})
+    with torch.no_grad():
+        torch.testing.assert_close(torch.from_numpy(out), model(x))
