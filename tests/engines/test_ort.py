@@ -195,3 +195,23 @@ def test_non_contiguous_input_in_every_position_outlives_nothing(
     for out in outs:
         torch.testing.assert_close(out, want, atol=1e-5, rtol=1e-5)
     assert len({o.data_ptr() for o in outs}) == 3 and junk  # every call owns its output
+
+
+def test_inputs_that_require_grad_are_read_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runtime calls the region itself; a tensor that requires grad (a parameter fed as an
+    input, a KV cache the user made with requires_grad) is fed as a view, not copied."""
+    region = _region()
+    compiled = compile_region(region, options={"num_threads": 1})
+    x = torch.randn(4, 16, requires_grad=True)
+    seen: list[int] = []
+    real_run = compiled._sess.run
+
+    def spy(names: Any, feeds: dict[str, Any], options: Any) -> Any:
+        seen.extend(a.ctypes.data for a in feeds.values())
+        return real_run(names, feeds, options)
+
+    monkeypatch.setattr(compiled, "_sess", type("S", (), {"run": staticmethod(spy)}))
+    (y,) = compiled([x], {})
+    assert seen == [x.data_ptr()]
+    assert not y.requires_grad
+    torch.testing.assert_close(y, _expected(region, x.detach()), atol=1e-5, rtol=1e-5)
