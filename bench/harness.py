@@ -92,7 +92,8 @@ def max_abs_error(output: Any, reference: Any) -> float:
     worst = 0.0
     for a, b in zip(tree_leaves(output), tree_leaves(reference), strict=True):
         if isinstance(a, torch.Tensor):
-            worst = max(worst, float((a.detach().float() - b.detach().float()).abs().max()))
+            diff = a.detach().float().cpu() - b.detach().float().cpu()  # GPU runners too
+            worst = max(worst, float(diff.abs().max()))
     return worst
 
 

@@ -3,6 +3,11 @@
 Not a test. Usage: ``python bench/run_all.py [--models mlp,bert-base] [--threads 2]``.
 Writes bench/results/all.{md,json} and bench/results/gpu_codegen.{md,json}.
 
+With ``--device cuda --gpu-target nvidia:sm_90`` (a machine with the GPU; scripts/gpu_check.sh
+runs it so) the timed runners are GPU ones instead: torch eager and torch.compile (inductor) on
+the GPU, hwsdk on the GPU target with CPU inputs and with GPU inputs, every call synchronized;
+it writes bench/results/gpu.{md,json} after each model and skips the code-generation table.
+
 Per model, runners interleaved in one process (same thread count for all): torch eager,
 torch.compile (inductor), onnxruntime on torch.onnx.export(dynamo=True)'s model, raw OpenVINO
 (f32 hint), torch.compile(backend="openvino"), and hwsdk with every target that runs here
@@ -72,6 +77,37 @@ def runners_for(model: Any, inputs: tuple[Any, ...], threads: int, workdir: str)
     return peers + ours
 
 
+def _synced(runner: Runner, name: str) -> Runner:
+    """``runner`` with each call waiting for the GPU (CUDA calls return before they finish)."""
+
+    def setup() -> Any:
+        import torch
+
+        call = runner.setup()
+        setup.plan = getattr(runner.setup, "plan", None)  # type: ignore[attr-defined]
+
+        def synced() -> Any:
+            out = call()
+            torch.cuda.synchronize()
+            return out
+
+        return synced
+
+    return Runner(name, setup, runner.hwsdk)
+
+
+def cuda_runners_for(model: Any, inputs: tuple[Any, ...], target: str) -> list[Runner]:
+    """GPU peers (eager, inductor) and hwsdk on ``target``, fed CPU and GPU inputs."""
+    import copy
+
+    gpu_model = copy.deepcopy(model).to("cuda")
+    gpu_inputs = tuple(x.to("cuda") for x in inputs)
+    return [_synced(eager_runner(gpu_model, gpu_inputs), "torch eager cuda"),
+            _synced(inductor_runner(gpu_model, gpu_inputs), "torch.compile inductor cuda"),
+            _synced(hwsdk_runner(model, inputs, target), f"hwsdk {target} (cpu inputs)"),
+            _synced(hwsdk_runner(gpu_model, gpu_inputs, target), f"hwsdk {target} (cuda inputs)")]
+
+
 def gpu_codegen(name: str, model: Any, inputs: tuple[Any, ...],
                 archs: tuple[str, ...] = GPU_ARCHS) -> list[dict[str, Any]]:
     """Kernels, fusion and ahead-of-time compile time per arch (no GPU timing)."""
@@ -121,18 +157,26 @@ def main() -> None:
                         help="targets of the GPU code-generation table")
     parser.add_argument("--gpu-suffix", default="",
                         help="write gpu_codegen_<suffix>.{md,json} (keeps other tables)")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                        help="cuda: time GPU runners on the GPU (bench/results/gpu.md)")
+    parser.add_argument("--gpu-target", default="nvidia:sm_90",
+                        help="with --device cuda: the hwsdk target to time")
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(args.threads)
     results, plans = [], []
     command = "python bench/run_all.py " + " ".join(sys.argv[1:])
+    on_gpu = args.device == "cuda"
+    if on_gpu and not torch.cuda.is_available():
+        parser.error("--device cuda: torch sees no CUDA GPU here (run it where the GPU is)")
     with tempfile.TemporaryDirectory() as workdir:
         for name in [] if args.gpu_only else args.models.split(","):
             model, inputs = MODELS[name]()
             with torch.no_grad():
                 reference = model(*inputs)
-            runners = runners_for(model, inputs, args.threads, workdir)
+            runners = (cuda_runners_for(model, inputs, args.gpu_target) if on_gpu
+                       else runners_for(model, inputs, args.threads, workdir))
             print(f"== {name}", flush=True)
             found = measure(name, runners, reference, rounds=ROUNDS.get(name, args.rounds),
                             budget_s=120.0)
@@ -140,15 +184,20 @@ def main() -> None:
                 print(f"  {r.runner:32s} median {r.median_ms} ratio {r.ratio_to_best_peer} "
                       f"{r.error}", flush=True)
             results.extend(found)
-            auto = next((r for r in runners if r.name == "hwsdk auto"), None)
+            shown = f"hwsdk {args.gpu_target} (cpu inputs)" if on_gpu else "hwsdk auto"
+            auto = next((r for r in runners if r.name == shown), None)
             plan = getattr(auto.setup, "plan", None) if auto else None
             if plan is not None:
                 plans.append(f"- {name}: " + plan.summary().splitlines()[1])
-    preface = (f"Command: `{command.strip()}`\n\nRunners interleaved in one process, "
-               f"{args.threads} threads each; ratio = median / best non-hwsdk runner's median "
-               "(the best peer). hwsdk auto placement:\n" + "\n".join(plans))
+            if on_gpu:  # a GPU run may be cut short by its time limit: keep each model
+                write_results("gpu", results, _gpu_info(args.threads),
+                              _preface(command, args, plans))
     if results:
-        print(write_results("all", results, machine_info(args.threads), preface).read_text())
+        info = _gpu_info(args.threads) if on_gpu else machine_info(args.threads)
+        print(write_results("gpu" if on_gpu else "all", results, info,
+                            _preface(command, args, plans)).read_text())
+    if on_gpu:
+        return
     gpu_rows = []
     for name in args.gpu_models.split(","):
         model, inputs = MODELS[name]()
@@ -169,6 +218,19 @@ def main() -> None:
                      f"{r['aot_compile_s']} | {r['coverage']} |")
     (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def _preface(command: str, args: Any, plans: list[str]) -> str:
+    placed = f"hwsdk {args.gpu_target}" if args.device == "cuda" else "hwsdk auto"
+    return (f"Command: `{command.strip()}`\n\nRunners interleaved in one process, "
+            f"{args.threads} threads each; ratio = median / best non-hwsdk runner's median "
+            f"(the best peer). {placed} placement:\n" + "\n".join(plans))
+
+
+def _gpu_info(threads: int) -> dict[str, Any]:
+    import torch
+
+    return {**machine_info(threads), "gpu": torch.cuda.get_device_name(0)}
 
 
 if __name__ == "__main__":

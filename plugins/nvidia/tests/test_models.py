@@ -1,8 +1,9 @@
-"""The shared test models (and CLIP) through the nvidia target against eager PyTorch.
+"""The shared test models (and CLIP) through a Triton GPU target against eager PyTorch.
 
-On a machine where torch sees a CUDA GPU the kernels run on it (``scripts/gpu_check.sh`` runs
-this file there, naming the detected arch in ``HWSDK_GPU_TARGET``); elsewhere they run in
-Triton's interpreter (``emulate=True``), so the same graphs are checked on every machine.
+On a machine where torch sees the target's GPU the kernels run on it (``scripts/gpu_check.sh``
+runs this file there, naming the detected target in ``HWSDK_GPU_TARGET``; nvidia:sm_90 when
+unset); elsewhere they run in Triton's interpreter (``emulate=True``), so the same graphs are
+checked on every machine.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ pytest.importorskip("transformers")
 
 from tests import models
 
-ON_GPU = device_available("cuda")
 TARGET = os.environ.get("HWSDK_GPU_TARGET", "nvidia:sm_90")
+ON_GPU = device_available("hip" if TARGET.startswith("rocm:") else "cuda")
 TOLERANCE = (2e-4, 2e-4) if ON_GPU else (1e-4, 1e-4)
 """(rtol, atol), float32: fp32 accumulation everywhere; a GPU sums in another order."""
 MODELS = ["mlp", "resnet", "bert", "gpt2", "llama", "clip"]
