@@ -44,6 +44,7 @@ if TYPE_CHECKING:
         AttrIn,
         CapabilityTable,
         ConstantInput,
+        Constraint,
         LastDimMultiple,
         MaxDimSize,
         MaxRank,
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     )
     from hwsdk.ir.dtypes import to_torch
     from hwsdk.ir.opdef import OPSET_VERSION, OpDef, all_ops, aten_map, get_op
+    from hwsdk.ir.symbolic import evaluate_shape
     from hwsdk.lower.eager import resolve_attrs
     from hwsdk.lower.fx_target import FxTarget
     from hwsdk.lower.triton.plugin import TritonTarget
@@ -69,10 +71,11 @@ __all__ = [
     "from_hook", "package_versions", "module_present", "PackagedTables",
     # the IR a region is made of
     "Graph", "Node", "TensorType", "DType", "to_torch", "OpDef", "get_op", "all_ops",
-    "aten_map", "OPSET_VERSION", "resolve_attrs", "to_fx",
+    "aten_map", "OPSET_VERSION", "resolve_attrs", "evaluate_shape", "to_fx",
     # capability tables
     "CapabilityTable", "OpSupport", "Provenance", "Verdict", "ReasonCode", "Support", "MaxRank",
-    "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize", "ConstantInput", "UnhandledInputs",
+    "Constraint", "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize", "ConstantInput",
+    "UnhandledInputs",
     # shared target implementations
     "TritonTarget", "FxTarget",
 ]
@@ -80,12 +83,13 @@ __all__ = [
 _LAZY: dict[str, str] = {
     **dict.fromkeys((
         "CapabilityTable", "OpSupport", "Provenance", "Verdict", "ReasonCode", "Support",
-        "MaxRank", "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize", "ConstantInput",
-        "UnhandledInputs"), "hwsdk.capability"),
+        "MaxRank", "Constraint", "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize",
+        "ConstantInput", "UnhandledInputs"), "hwsdk.capability"),
     "to_torch": "hwsdk.ir.dtypes",
     **dict.fromkeys(("OpDef", "get_op", "all_ops", "aten_map", "OPSET_VERSION"),
                     "hwsdk.ir.opdef"),
     "resolve_attrs": "hwsdk.lower.eager",
+    "evaluate_shape": "hwsdk.ir.symbolic",
     "TritonTarget": "hwsdk.lower.triton.plugin",
     "FxTarget": "hwsdk.lower.fx_target",
 }

@@ -3,14 +3,18 @@ hook results given as mappings."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hwsdk.errors import PluginContractError
 from hwsdk.plugin import Availability, TargetInfo, from_hook
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_target_info_keeps_its_fields_and_copies_lists() -> None:
@@ -72,12 +76,49 @@ def test_from_hook_names_the_problem(raw: object, message: str) -> None:
 
 
 def test_importing_the_plugin_api_imports_neither_torch_nor_pydantic() -> None:
-    code = ("import sys, hwsdk.plugin, hwsdk.registry; "
-            "print(sorted(m for m in ('torch', 'pydantic') if m in sys.modules)); "
-            "hwsdk.plugin.CapabilityTable; print('pydantic' in sys.modules)")
+    """The facade, and the lazily re-exported helpers a plugin module touches at import (op
+    lookup, attribute resolution, the shared Triton and FX targets), stay free of torch,
+    openvino, triton and onnxruntime; the capability classes load pydantic on first use."""
+    heavy = ("torch", "pydantic", "openvino", "triton", "onnxruntime")
+    code = ("import sys, hwsdk.plugin as p, hwsdk.registry; "
+            "p.DType, p.Graph, p.Node, p.TensorType, p.get_op, p.all_ops, p.OPSET_VERSION, "
+            "p.resolve_attrs, p.TritonTarget, p.FxTarget, p.to_fx, p.evaluate_shape; "
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules)); "
+            "p.CapabilityTable; print('pydantic' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=60).stdout.split()
     assert out == ["[]", "True"]
+
+
+def test_every_name_the_facade_exports_resolves() -> None:
+    import hwsdk.plugin
+
+    missing = [name for name in hwsdk.plugin.__all__ if not hasattr(hwsdk.plugin, name)]
+    assert not missing
+
+
+def _hwsdk_imports(path: Path) -> set[str]:
+    """The hwsdk modules ``path`` imports, at module level or inside functions."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module == "hwsdk":
+            found.update(f"hwsdk.{a.name}" for a in node.names)  # from hwsdk import plugin
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+    return {m for m in found if m == "hwsdk" or m.startswith("hwsdk.")}
+
+
+def test_first_party_plugins_import_only_the_facade_and_errors() -> None:
+    template = REPO / "examples" / "numpy_plugin" / "src" / "hwsdk_numpy_example"
+    packages = [*sorted(p.parent for p in (REPO / "plugins").glob("*/hwsdk_*/__init__.py")),
+                template]
+    assert len(packages) == 6
+    wrong = {f"{path.relative_to(REPO)}: {module}"
+             for package in packages for path in package.rglob("*.py")
+             for module in _hwsdk_imports(path) - {"hwsdk.plugin", "hwsdk.errors"}}
+    assert not wrong, sorted(wrong)
 
 
 def test_module_present_finds_without_importing(monkeypatch: pytest.MonkeyPatch) -> None:

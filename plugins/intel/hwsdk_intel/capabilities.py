@@ -9,17 +9,17 @@ The GPU and NPU tables reuse the same lowering; where those devices are known to
 
 from __future__ import annotations
 
-from hwsdk.capability import (
+from hwsdk.plugin import (
+    OPSET_VERSION,
     CapabilityTable,
     Constraint,
+    DType,
     OpSupport,
     Provenance,
     StaticShape,
     Support,
     UnhandledInputs,
 )
-from hwsdk.ir.dtypes import DType
-from hwsdk.ir.opdef import OPSET_VERSION
 from hwsdk_intel.devices import DEVICES, VARIANTS
 
 __all__ = ["CLAIMS", "TESTED_OPENVINO", "table", "VARIANTS", "DEVICES", "FRONTEND_MISSING"]

@@ -13,9 +13,7 @@ import ast
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from hwsdk.ir.dtypes import DType
-from hwsdk.ir.graph import Node, TensorType
-from hwsdk.plugin import Region
+from hwsdk.plugin import DType, Node, Region, TensorType
 
 __all__ = ["Lowering", "Converter", "CONVERTERS", "lower_region", "opset", "ov_type",
            "OPSET_NAMES"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from hwsdk.ir.dtypes import DType
-from hwsdk.ir.graph import Node
+from hwsdk.plugin import DType, Node
 from hwsdk_intel.lowering import CONVERTERS, Converter, Lowering
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from hwsdk.ir.dtypes import DType
-from hwsdk.ir.graph import Node
+from hwsdk.plugin import DType, Node
 from hwsdk_intel.lowering import Lowering
 from hwsdk_intel.ops_math import converter
 
@@ -37,7 +36,7 @@ def _rms_norm(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
     dtype = lw.type_of(node.inputs[0]).dtype
     eps = node.attrs.get("eps")
     if eps is None:
-        from hwsdk.ir.dtypes import to_torch
+        from hwsdk.plugin import to_torch
 
         eps = torch.finfo(to_torch(dtype)).eps
     k = len(node.attrs["normalized_shape"])

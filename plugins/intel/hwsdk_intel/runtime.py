@@ -9,8 +9,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from hwsdk.ir.symbolic import evaluate_shape
-from hwsdk.plugin import CompiledRegion, Region
+from hwsdk.plugin import CompiledRegion, Region, evaluate_shape
 from hwsdk_intel.lowering import lower_region
 from hwsdk_intel.options import IntelOptions
 
@@ -61,7 +60,7 @@ class OpenVINORegion(CompiledRegion):
         import openvino as ov
         import torch
 
-        from hwsdk.ir.dtypes import to_torch
+        from hwsdk.plugin import to_torch
 
         self.compiled = compiled
         self._local = threading.local()

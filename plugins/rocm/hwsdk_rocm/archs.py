@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hwsdk.ir.dtypes import DType
+from hwsdk.plugin import DType
 
 if TYPE_CHECKING:
-    from hwsdk.capability import Support
+    from hwsdk.plugin import Support
 
 __all__ = ["ARCHS", "DEFAULT_ARCH", "dtype_facts", "PROVENANCE", "warp_size"]
 
