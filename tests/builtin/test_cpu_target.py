@@ -143,7 +143,8 @@ def test_layer_norm_and_rms_norm_numerics() -> None:
 
 
 def test_target_info_priority_and_options() -> None:
-    (info,) = cpu_target.hwsdk_targets()
+    (target,) = cpu_target.hwsdk_targets()
+    info = target.info
     assert info.name == "cpu" and 0 < info.priority < 20
     for option in ("num_threads", "inter_op_threads", "graph_optimization_level", "providers",
                    "engine"):
@@ -153,20 +154,20 @@ def test_target_info_priority_and_options() -> None:
 def test_probe_reports_providers_and_versions() -> None:
     import onnxruntime
 
-    found = cpu_target.hwsdk_probe("cpu", deep=True)
-    assert found is not None and found.available
+    target = cpu_target.CpuTarget()
+    found = target.probe(deep=True)
+    assert found.available
     assert "CPUExecutionProvider" in found.versions["providers"]
     assert found.versions["onnxruntime"] == onnxruntime.__version__
-    quick = cpu_target.hwsdk_probe("cpu", deep=False)
-    assert quick is not None and quick.available and "providers" not in quick.versions
-    assert cpu_target.hwsdk_probe("intel", deep=True) is None
+    quick = target.probe(deep=False)
+    assert quick.available and "providers" not in quick.versions
 
 
 def test_capability_table_provenance_records_ort_version() -> None:
     import onnxruntime
 
-    table = cpu_target.hwsdk_capabilities("cpu")
-    assert table is not None and table.version == onnxruntime.__version__
+    table = cpu_target.CpuTarget().capabilities()
+    assert table.version == onnxruntime.__version__
     assert all(p.version == onnxruntime.__version__ for p in table.provenance)
     from hwsdk.lower.onnx import lowered_ops
 
