@@ -56,7 +56,11 @@ class CompiledModel:
         self.steps = steps
         graph = captured.graph
         self._home = home
-        self._programs: dict[Any, _Program] = {}
+        self._programs: dict[str, _Program] = {}
+        # by the torch.device of a call's first input; apart from _programs, whose str keys
+        # a torch.device hashes like and compares slowly with
+        self._by_device: dict[Any, _Program] = {}
+        self._cpu = self._program("cpu")  # the common case, found without hashing a device
         program = self._program(home)
         self.plan = plan.with_results(results or {}, program.transfers)
         self.guard = InputGuard(graph.inputs, captured.input_types, captured.symbol_names,
@@ -137,10 +141,11 @@ class CompiledModel:
         """Run on flat input tensors; returns the model's flat outputs (and, as the model
         does, writes the new values of the inputs it updates in place into them)."""
         env = self.guard.check(flat)
-        device = getattr(flat[0], "device", None) if flat else None
-        program = self._programs.get(device)
-        if program is None:
-            program = self._program_for(device)
+        first: Any = flat[0] if flat else None
+        if getattr(first, "is_cpu", True):
+            program = self._cpu
+        else:
+            program = self._by_device.get(first.device) or self._program_for(first.device)
         slots = list(program.base)
         for slot, value in zip(self._input_slots, flat, strict=True):
             slots[slot] = value
@@ -154,9 +159,9 @@ class CompiledModel:
         return finish_outputs(self._output_plan, outputs, flat, env)
 
     def _program_for(self, device: Any) -> _Program:
-        """The program for inputs on ``device`` (a torch.device, or None without tensors)."""
-        program = self._program(self._home if device is None else str(device))
-        self._programs[device] = program
+        """The program for inputs on ``device`` (a torch.device)."""
+        program = self._program(str(device))
+        self._by_device[device] = program
         return program
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
