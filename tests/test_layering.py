@@ -25,7 +25,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("capability", ("hwsdk.capability", "hwsdk.packaged_tables", "hwsdk.contract")),
     ("lowering", ("hwsdk.lower", "hwsdk.lower.fx", "hwsdk.lower.onnx", "hwsdk.lower.eager")),
     ("plugin API", ("hwsdk.plugin", "hwsdk.plugin_v1", "hwsdk.hookspecs")),
-    ("plugins", ("hwsdk.builtin", "hwsdk.engines", "hwsdk.lower.triton")),
+    ("plugins", ("hwsdk.builtin", "hwsdk.engines", "hwsdk.lower.triton",
+                 "hwsdk.lower.fx_target")),
     ("registry", ("hwsdk.registry", "hwsdk.registry_v1", "hwsdk.capability_cache")),
     ("partition", ("hwsdk.partition",)),
     ("runtime", ("hwsdk.runtime",)),
@@ -37,8 +38,16 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 """Stages in data-flow order: ir → capability → partition → runtime → report → facade and
 tools. A lowering turns IR into an engine's form; ``hwsdk.plugin`` is the facade vendors import
 (it re-exports the IR types, capability classes and the FX lowering); the built-in targets and
-shared vendor code (``hwsdk.lower.triton``) are plugins, which the core reaches only through
-the registry. The most specific prefix decides a module's layer."""
+shared vendor code (``hwsdk.lower.triton``, ``hwsdk.lower.fx_target``) are plugins, which the
+core reaches only through the registry. The most specific prefix decides a module's layer."""
+
+REEXPORTS_UP_TO = {"hwsdk.plugin": "plugins"}
+"""The vendor facade: ``hwsdk.plugin`` re-exports, lazily, the shared target helpers
+(``TritonTarget``, ``FxTarget``) of the layer above it, so that a plugin imports nothing else."""
+
+LAZY_TABLES = ("_LAZY", "_HOME")
+"""Module-level name → module tables a module's ``__getattr__`` imports from (PEP 562): their
+module names count as imports."""
 
 
 def layer_of(module: str) -> int:
@@ -105,6 +114,14 @@ def imports_of(source: str, module: str, is_package: bool) -> Iterator[tuple[int
                     yield node.lineno, _root_home(alias.name)
             elif base.startswith("hwsdk."):
                 yield node.lineno, base
+    for node in tree.body:
+        if (isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Dict)
+                and any(isinstance(t, ast.Name) and t.id in LAZY_TABLES
+                        for t in (node.targets if isinstance(node, ast.Assign)
+                                  else [node.target]))):
+            for value in ast.walk(node.value):
+                if isinstance(value, ast.Constant) and str(value.value).startswith("hwsdk."):
+                    yield value.lineno, str(value.value)
     if root_bound:
         for node in ast.walk(tree):
             if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
@@ -115,9 +132,12 @@ def imports_of(source: str, module: str, is_package: bool) -> Iterator[tuple[int
 def reach_backs(module: str, source: str, is_package: bool) -> list[str]:
     """Each import of ``module`` that names a later layer, as ``module:line -> target``."""
     own = layer_of(module)
+    allowed = own
+    if module in REEXPORTS_UP_TO:
+        allowed = [name for name, _ in LAYERS].index(REEXPORTS_UP_TO[module])
     found = []
     for line, target in imports_of(source, module, is_package):
-        if layer_of(target) > own:
+        if layer_of(target) > allowed:
             found.append(f"{module}:{line} ({LAYERS[own][0]}) imports {target} "
                          f"({LAYERS[layer_of(target)][0]})")
     return found
@@ -153,10 +173,20 @@ def test_the_root_package_loads_only_its_version_eagerly() -> None:
     ("hwsdk.llm.loop", "import hwsdk.cli.app\n", "hwsdk.cli.app"),
     ("hwsdk.runtime.build", "import hwsdk\nhwsdk.explain(None, ())\n", "hwsdk.api"),
     ("hwsdk.capability", "from hwsdk import registry\n", "hwsdk.registry"),
+    ("hwsdk.plugin", "_LAZY = {'plan_graph': 'hwsdk.partition.planner'}\n",
+     "hwsdk.partition.planner"),
+    ("hwsdk.plugin", "def f():\n    import hwsdk.registry\n", "hwsdk.registry"),
 ])
 def test_a_reintroduced_reach_back_is_found(module: str, source: str, reached: str) -> None:
     [found] = reach_backs(module, source, is_package=False)
     assert found.startswith(f"{module}:") and f"imports {reached} " in found
+
+
+def test_the_vendor_facade_may_reexport_the_shared_target_helpers() -> None:
+    source = ("_LAZY = {'TritonTarget': 'hwsdk.lower.triton.plugin', "
+              "'FxTarget': 'hwsdk.lower.fx_target'}\n")
+    assert reach_backs("hwsdk.plugin", source, is_package=False) == []
+    assert reach_backs("hwsdk.hookspecs", source, is_package=False) != []  # no one else
 
 
 def test_type_only_and_downward_imports_pass() -> None:
