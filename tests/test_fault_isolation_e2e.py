@@ -54,11 +54,11 @@ def hwsdk_capabilities(target):
 def hwsdk_targets():
     return [TargetInfo(name="clashy", vendor="test"), TargetInfo(name="torch", vendor="test")]
 ''', "'torch' is already served"),
-    "futureapi": (HEADER.replace('">=1,<2"', '">=2,<3"') + '''
+    "futureapi": (HEADER.replace('">=1,<2"', '">=3,<4"') + '''
 @hookimpl
 def hwsdk_targets():
     return [TargetInfo(name="futureapi", vendor="test")]
-''', ">=2,<3"),
+''', ">=3,<4"),
 }
 
 SCRIPT = """
@@ -163,7 +163,7 @@ def test_good_plugins_work_and_broken_targets_raise_their_cause(site: dict[str, 
     for name, (_, cause) in BROKEN.items():
         state, error = records[name]
         assert state in ("failed", "refused") and cause in error, (name, state, error)
-    assert records["futureapi"][0] == "refused" and "1.0" in records["futureapi"][1]
+    assert records["futureapi"][0] == "refused" and "2.0" in records["futureapi"][1]
     assert records["goodsub"][0] == records["torch"][0] == "loaded"
 
     use = result["use"]
