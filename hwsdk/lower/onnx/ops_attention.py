@@ -66,13 +66,16 @@ def _sdpa(b: Builder, node: Node, ins: list[str]) -> Sequence[str]:
         allowed = b.op1("LessOrEqual", [b.op1("Unsqueeze", [cols, b.ints([0])]),
                                         b.op1("Unsqueeze", [rows, b.ints([1])])])
         scores = b.op1("Where", [allowed, scores, b.const(-math.inf, dt)])
-    if len(node.inputs) > 3 and node.inputs[3]:
+    masked_input = len(node.inputs) > 3 and bool(node.inputs[3])
+    if masked_input:
         mask_type = b.type_of(node.inputs[3]).dtype
         if mask_type == DType.bool:
             scores = b.op1("Where", [ins[3], scores, b.const(-math.inf, dt)])
         else:
             scores = b.op1("Add", [scores, b.cast(ins[3], mask_type, dt)])
     probs = b.op1("Softmax", [scores], axis=-1)
+    if not masked_input:  # no row is all -inf (a causal row keeps column 0) for finite inputs
+        return [b.op1("MatMul", [probs, v])]
     # PyTorch's attention gives a row whose scores are all -inf (a query that may attend to
     # nothing, e.g. a left-padding position) zeros, where Softmax gives NaN (its _safe_softmax)
     masked = b.op1("IsInf", [scores], detect_positive=0)
