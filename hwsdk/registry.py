@@ -23,7 +23,6 @@ import sys
 import threading
 import time
 import traceback
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -51,6 +50,14 @@ from hwsdk.errors import (
 )
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.plugin_v1 import V1_HOOK_NAMES, ModuleTarget, V1Specs
+from hwsdk.target_rules import (
+    PROBE_BUDGETS,
+    as_verdict,
+    probe_budget,
+    slow_reason,
+    table_error,
+    validation_problems,
+)
 
 if TYPE_CHECKING:
     from hwsdk.capability import CapabilityTable, Verdict
@@ -514,7 +521,7 @@ class Registry:
             raw = self._invoke(record, self.target(canonical), "capabilities")
             table = self._validate_table(raw, canonical)
         except Exception as exc:
-            cause = _table_error(exc, canonical)
+            cause = table_error(exc, canonical)
             self._fail(record, f"capabilities of {canonical} failed: "
                                f"{type(cause).__name__}: {cause}", cause)
             raise PluginLoadError(
@@ -558,7 +565,7 @@ class Registry:
         key = f"{record.name}:{'deep' if deep else 'quick'}"
         running = self._slow_probes.get(key)
         if running is not None and running.is_alive():
-            return Availability(available=False, reason=_slow(budget, deep, True))
+            return Availability(available=False, reason=slow_reason(budget, deep, True))
         availability = self._timed_probe(record, canonical, deep, budget, key)
         if key not in self._slow_probes:  # an answer, not a timeout: keep it
             self._probes[(canonical, deep)] = availability
@@ -586,7 +593,7 @@ class Registry:
         self._slow_probes[key] = worker
         self._trace(f"{record.name}: {canonical}.probe({deep}) still running "
                     f"after {budget:g} s: reported unavailable")
-        return Availability(available=False, reason=_slow(budget, deep, False))
+        return Availability(available=False, reason=slow_reason(budget, deep, False))
 
     def check(self, ref: str, node: Node, graph: Graph) -> Verdict | None:
         """The target's ``check`` veto for a node its table accepted, or None.
@@ -603,7 +610,7 @@ class Registry:
             result = self._invoke(record, target, "check", node, graph)
             if result is None:
                 return None
-            verdict = _verdict(result)
+            verdict = as_verdict(result)
         except Exception as exc:
             self._fail(record, f"check of {canonical} on {node.id} failed: "
                                f"{type(exc).__name__}: {exc}", exc)
@@ -673,85 +680,6 @@ class Registry:
                         self.capabilities(ref)
                     except PluginLoadError:
                         break
-
-
-PROBE_BUDGETS = {False: 2.0, True: 30.0}
-"""Seconds a quick and a deep probe may take before they read as unavailable; override with
-``HWSDK_PROBE_TIMEOUT`` and ``HWSDK_DEEP_PROBE_TIMEOUT``."""
-
-
-def probe_budget(deep: bool) -> float:
-    """The time budget of a quick or deep probe, in seconds (see :data:`PROBE_BUDGETS`)."""
-    name = "HWSDK_DEEP_PROBE_TIMEOUT" if deep else "HWSDK_PROBE_TIMEOUT"
-    raw = os.environ.get(name, "")
-    if not raw:
-        return PROBE_BUDGETS[deep]
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if value > 0:
-        return value
-    warnings.warn(f"hwsdk: {name}={raw!r} is not a positive number of seconds; using "
-                  f"{PROBE_BUDGETS[deep]:g}", stacklevel=3)
-    return PROBE_BUDGETS[deep]
-
-
-def _slow(budget: float, deep: bool, still: bool) -> str:
-    variable = "HWSDK_DEEP_PROBE_TIMEOUT" if deep else "HWSDK_PROBE_TIMEOUT"
-    kind = "deep probe" if deep else "probe"
-    running = " (and is still running)" if still else ""
-    return (f"{kind} took longer than {budget:g} s{running}; check the plugin's SDK or "
-            f"device, or raise {variable}")
-
-
-def validation_problems(exc: Any, limit: int = 4) -> str:
-    """A pydantic ``ValidationError`` in one line: each wrong field as its path and message,
-    ``"ops.add.dtypes key 'f33': Input should be 'f64', ... (got 'f33')"``; no URLs.
-
-    :param limit: how many problems to name; the rest are counted.
-    """
-    problems = []
-    for error in exc.errors(include_url=False):
-        loc = [str(part) for part in error.get("loc", ())]
-        if loc and loc[-1] == "[key]" and len(loc) > 1:
-            where = f"{'.'.join(loc[:-2]) or '(top)'} key {loc[-2]!r}"
-        else:
-            where = ".".join(loc) or "(top)"
-        text = f"{where}: {error.get('msg', 'invalid')}"
-        if "input" in error and not isinstance(error["input"], (dict, list)):
-            text += f" (got {error['input']!r})"
-        problems.append(text)
-    extra = len(problems) - limit
-    return "; ".join(problems[:limit]) + (f"; and {extra} more" if extra > 0 else "")
-
-
-def _table_error(exc: Exception, canonical: str) -> Exception:
-    """A pydantic ``ValidationError`` (raised by the plugin building its table, or by hwsdk
-    validating it) as a :class:`PluginContractError` naming the wrong fields, chained to it;
-    any other exception as it is."""
-    from pydantic import ValidationError
-
-    if not isinstance(exc, ValidationError):
-        return exc
-    error = PluginContractError(f"the capability table for {canonical} is malformed: "
-                                f"{validation_problems(exc)}")
-    error.__cause__ = exc  # doctor shows the chain's last line: this one, not pydantic's URL
-    return error
-
-
-def _verdict(result: Any) -> Verdict:
-    from pydantic import ValidationError
-
-    from hwsdk.capability import Verdict
-
-    if isinstance(result, Verdict):
-        return result
-    try:
-        return Verdict.model_validate(result)
-    except ValidationError as exc:
-        raise PluginContractError(
-            f"check returned a malformed Verdict: {validation_problems(exc)}") from exc
 
 
 def _distribution(ep: metadata.EntryPoint) -> tuple[str, str]:
