@@ -56,14 +56,18 @@ class LMPlan:
     plan: Any
     layout: CacheLayout
     batch: int
+    kv_precision: str = "float32"
+    """The KV cache's dtype: the model's (engines never hold their own lower-precision copy)."""
 
     def summary(self) -> str:
         """The step graph's plan, headed by how prefill and decode use it."""
         head = (f"generation: one graph serves prefill (1..{self.layout.max_cache_len} tokens) "
                 f"and decode (1 token) at batch {self.batch}; KV cache "
                 f"{self.layout.layers} layers x [batch, {self.layout.kv_heads}, "
-                f"{self.layout.max_cache_len}, {self.layout.key_dim}], kept by the caller and "
-                "read in place; each step returns only the new tokens' keys and values")
+                f"{self.layout.slots}, {self.layout.key_dim}] in "
+                f"{self.kv_precision}, kept by hwsdk as torch tensors and read in place; "
+                "attention spans the slots in use only; each step returns only the new "
+                "tokens' keys and values")
         return head + "\n" + self.plan.summary()
 
     def to_json(self) -> str:
@@ -74,21 +78,24 @@ class LMPlan:
 def _example(layout: CacheLayout, form: MaskForm, batch: int, dtype: Any) -> tuple[Any, ...]:
     import torch
 
-    tokens = _EXAMPLE_TOKENS
-    padding = torch.zeros(batch, layout.max_cache_len, dtype=torch.int64)
-    padding[:, :tokens] = 1
-    mask = attention_mask_for(form, padding, torch.arange(tokens), dtype)
+    # neither dim's example may be 1 (torch.export specialises it), nor may the two be equal
+    # (it would take them for one dim): 2 tokens written at slots 1 and 2, so 3 slots in use
+    tokens, kv = _EXAMPLE_TOKENS, _EXAMPLE_TOKENS + 1
+    cache_position = torch.arange(kv - tokens, kv)
+    mask = attention_mask_for(form, torch.ones(batch, kv, dtype=torch.int64), cache_position,
+                              dtype)
     cache = tuple(torch.zeros(shape, dtype=dtype) for shape in layout.shapes(batch))
-    positions = torch.arange(tokens).expand(batch, tokens).contiguous()
-    return (torch.zeros(batch, tokens, dtype=torch.int64), positions, torch.arange(tokens),
-            mask, cache)
+    positions = cache_position.expand(batch, tokens).clone()  # not a view of an input
+    return (torch.zeros(batch, tokens, dtype=torch.int64), positions, cache_position, mask,
+            cache)
 
 
 def _dynamic_shapes(layout: CacheLayout, form: MaskForm) -> tuple[Any, ...]:
     import torch
 
     tokens = torch.export.Dim("tokens", min=1, max=layout.max_cache_len)
-    return ({1: tokens}, {1: tokens}, {0: tokens}, {2: tokens} if form.full else None,
+    kv = torch.export.Dim("kv", min=1, max=layout.max_cache_len)
+    return ({1: tokens}, {1: tokens}, {0: tokens}, {2: tokens, 3: kv} if form.full else {1: kv},
             tuple(None for _ in layout.shapes(1)))
 
 
@@ -97,6 +104,10 @@ def _model_dtype(model: Any) -> Any:
 
     dtype = getattr(model, "dtype", None)
     return dtype if isinstance(dtype, torch.dtype) else torch.float32
+
+
+def _dtype_name(dtype: Any) -> str:
+    return str(dtype).removeprefix("torch.")
 
 
 class CompiledLM:
@@ -145,7 +156,8 @@ class CompiledLM:
     @property
     def plan(self) -> LMPlan:
         """The plan of the step graph last used (compiled for batch 1 if none was)."""
-        return LMPlan(self.compiled_step(self._last_batch).plan, self.layout, self._last_batch)
+        return LMPlan(self.compiled_step(self._last_batch).plan, self.layout, self._last_batch,
+                      _dtype_name(self._dtype))
 
     def reset(self) -> None:
         """Clear every KV cache (each ``generate`` starts from an empty cache anyway)."""
@@ -168,7 +180,8 @@ class CompiledLM:
         form, dtype = self.mask_form, self._dtype
 
         def step(input_ids: Any, positions: Any, cache_position: Any, mask: Any) -> Any:
-            attention = attention_mask_for(form, mask, cache_position, dtype)
+            in_use = int(cache_position[-1]) + 1  # attend over the slots written so far only
+            attention = attention_mask_for(form, mask[:, :in_use], cache_position, dtype)
             out = compiled(input_ids, positions, cache_position, attention, tuple(cache.tensors))
             cache.write(cache_position, out[1:])
             return out[0]
@@ -248,4 +261,4 @@ def explain_lm(model: Any, target: Any = "auto", *, max_cache_len: int = 1024,
     plan = hwsdk.explain(step, _example(layout, form, batch_size, _model_dtype(model)),
                          target=target, dynamic_shapes=_dynamic_shapes(layout, form),
                          **explain_kwargs)
-    return LMPlan(plan, layout, batch_size)
+    return LMPlan(plan, layout, batch_size, _dtype_name(_model_dtype(model)))

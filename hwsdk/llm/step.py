@@ -5,8 +5,10 @@ positions, the cache slots they are written to, the padding mask over every cach
 the whole static KV cache (one key and one value tensor per layer, ``[batch, kv_heads,
 max_cache_len, head_dim]``), and returns the logits of the last position and the keys and
 values of the new tokens only. The cache is never mutated inside the graph: each layer
-attends over ``cache.index_copy(2, cache_position, new)``, and the caller writes the new
-slices into its own buffers after the step. So the captured graph has no buffer mutation,
+attends over ``cache[:, :, :kv].index_copy(2, cache_position, new)``, where ``kv`` (the
+attention mask's last dim) is the number of slots in use after this step, so attention costs
+O(tokens so far), not O(max_cache_len); the caller writes the new slices into its own buffers
+after the step. So the captured graph has no buffer mutation,
 one graph serves prefill (any prompt length up to ``max_cache_len``) and decode (one token),
 and what crosses between the caller and the engine per step is O(new tokens): the cache is
 read in place, never copied out.
@@ -31,10 +33,10 @@ class LMModelError(InvalidArgumentError):
 class MaskForm:
     """How the step graph takes its attention mask.
 
-    ``full``: the 4-D mask transformers' attention reads (``[batch, 1, tokens,
-    max_cache_len]``), built by the caller, so the graph holds no mask-building ops at all;
+    ``full``: the 4-D mask transformers' attention reads (``[batch, 1, tokens, kv]``, ``kv``
+    the slots in use after the step), built by the caller, so the graph holds no mask-building ops at all;
     ``additive`` says whether it is 0/-large floats (eager attention) or booleans (SDPA).
-    ``padding``: the ``[batch, max_cache_len]`` 0/1 padding mask, for models that read more
+    ``padding``: the ``[batch, kv]`` 0/1 padding mask, for models that read more
     than attention from it (ALiBi positions: BLOOM, Falcon with alibi).
     """
 
@@ -53,8 +55,8 @@ def mask_form(model: Any) -> MaskForm:
 def attention_mask_for(form: MaskForm, cache_mask: Any, cache_position: Any, dtype: Any) -> Any:
     """The step's attention mask from the padding mask over the cache slots.
 
-    :param cache_mask: ``[batch, max_cache_len]`` 1 where a slot holds a real token (the
-        step's own tokens included).
+    :param cache_mask: ``[batch, kv]`` 1 where a slot holds a real token (the step's own
+        tokens included), over the ``kv`` slots in use after the step.
     :param cache_position: ``[tokens]`` the slots this step writes.
     """
     import torch
@@ -80,10 +82,17 @@ class CacheLayout:
     value_dim: int
     max_cache_len: int
 
+    @property
+    def slots(self) -> int:
+        """Cache slots per sequence: one more than ``max_cache_len`` ever holds, so the slice
+        of the slots in use is never the whole tensor (torch.export would otherwise guard on
+        that and specialise the in-use dim)."""
+        return self.max_cache_len + 1
+
     def shapes(self, batch: int) -> list[tuple[int, ...]]:
         """Key and value shapes, layer by layer: ``[k0, v0, k1, v1, …]``."""
-        key = (batch, self.kv_heads, self.max_cache_len, self.key_dim)
-        value = (batch, self.kv_heads, self.max_cache_len, self.value_dim)
+        key = (batch, self.kv_heads, self.slots, self.key_dim)
+        value = (batch, self.kv_heads, self.slots, self.value_dim)
         return [shape for _ in range(self.layers) for shape in (key, value)]
 
 
@@ -137,8 +146,9 @@ def _layer_class() -> type:
     class CallerOwnedLayer(StaticLayer):  # type: ignore[misc, valid-type]
         """A static cache layer whose tensors are the step's inputs and are never mutated."""
 
-        def bind(self, keys: Any, values: Any, cache_position: Any) -> None:
+        def bind(self, keys: Any, values: Any, cache_position: Any, kv: Any) -> None:
             self.keys, self.values, self.cache_position = keys, values, cache_position
+            self.kv = kv
             self.is_initialized = True
             self.new: tuple[Any, Any] | None = None
 
@@ -150,8 +160,12 @@ def _layer_class() -> type:
             self.new = (key_states, value_states)
             position, keys, values = self.cache_position, self.keys, self.values
             assert keys is not None and values is not None  # bound before the model runs
-            return (keys.index_copy(2, position, key_states),
-                    values.index_copy(2, position, value_states))
+            kv = self.kv  # attend over the slots in use only, not the whole cache
+            return (keys[:, :, :kv].index_copy(2, position, key_states),
+                    values[:, :, :kv].index_copy(2, position, value_states))
+
+        def get_mask_sizes(self, *args: Any, **kwargs: Any) -> tuple[Any, int]:
+            return self.kv, 0  # the masks transformers builds itself (ALiBi models) span kv
 
         def get_seq_length(self) -> Any:
             return self.cache_position[0]
@@ -185,8 +199,9 @@ class LMStep(_torch_module()):  # type: ignore[misc]
 
     def forward(self, input_ids: Any, position_ids: Any, cache_position: Any,
                 attention_mask: Any, cache: tuple[Any, ...]) -> tuple[Any, ...]:
+        kv = attention_mask.shape[-1]
         for i, layer in enumerate(self._layers):
-            layer.bind(cache[2 * i], cache[2 * i + 1], cache_position)
+            layer.bind(cache[2 * i], cache[2 * i + 1], cache_position, kv)
         out = self.model(input_ids=input_ids, position_ids=position_ids,
                          attention_mask=attention_mask, past_key_values=self._cache,
                          cache_position=cache_position, use_cache=True, logits_to_keep=1)

@@ -149,3 +149,16 @@ def test_stands_in_for_the_model_in_transformers_generate(lm: object, llama: obj
     assert torch.equal(mine, expected)
     standin.generate(ids1, max_new_tokens=3, do_sample=False, streamer=recorder)
     assert len(recorder.chunks) == 1 + 3 + 1  # the prompt, one chunk per token, the end
+
+
+def test_attention_reads_only_the_slots_in_use(lm: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slots not yet written hold NaN: attention over the whole cache would turn every logit
+    into NaN (a masked NaN still poisons softmax), so equal ids show each step attends over the
+    slots in use only."""
+    from hwsdk.llm.compiled import KVCache
+
+    ids = torch.randint(3, 128, (1, 5), generator=torch.Generator().manual_seed(3))
+    expected = lm.generate(ids, max_new_tokens=6)
+    monkeypatch.setattr(KVCache, "reset", lambda self: [t.fill_(float("nan"))
+                                                         for t in self.tensors])
+    assert torch.equal(lm.generate(ids, max_new_tokens=6), expected)
