@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -47,7 +48,9 @@ class OpenVINORegion(CompiledRegion):
 
     Each thread gets its own infer request. Inputs are wrapped as ``ov.Tensor`` over the
     torch tensors' memory (a non-contiguous input is copied first, and every array handed to
-    OpenVINO is held until the request has run); outputs are torch tensors allocated per call
+    OpenVINO is held until the request has run); an input that is the very tensor the
+    request was given last call, still alive at the same address and shape (an LLM's KV
+    cache, every decode step), stays bound as it is; outputs are torch tensors allocated per call
     and handed to OpenVINO as the request's output buffers, so nothing is copied and no call
     sees another call's results. Outputs whose shape cannot be computed ahead (a
     data-dependent dim) are copied out of the request instead.
@@ -88,7 +91,16 @@ class OpenVINORegion(CompiledRegion):
         request = getattr(self._local, "request", None)
         if request is None:
             request = self._local.request = self.compiled.create_infer_request()
+            # per input: (weak reference, address, shape) of the tensor bound in place
+            self._local.bound = [None] * self._n_inputs
         return request
+
+    def _still_bound(self, i: int, tensor: Any) -> bool:
+        """Whether input ``i`` is bound to ``tensor``'s memory already. A weak reference: a
+        tensor the caller dropped is never kept alive here, and a live one owns its memory."""
+        seen = self._local.bound[i]
+        return (seen is not None and seen[0]() is tensor and seen[1] == tensor.data_ptr()
+                and seen[2] == tensor.shape)
 
     def _bind(self, inputs: Sequence[Any], env: Mapping[str, int]) -> Mapping[str, int]:
         """``env`` plus the symbols it lacks that this region's inputs carry."""
@@ -105,12 +117,19 @@ class OpenVINORegion(CompiledRegion):
         # An ov.Tensor made with shared_memory=True holds a raw pointer, not a reference: every
         # array handed to OpenVINO stays referenced here until infer() has returned
         held: list[Any] = []
+        bound = self._local.bound
         for i, tensor in enumerate(inputs):
+            if self._still_bound(i, tensor):
+                continue
+            given = tensor
             if not tensor.is_contiguous():
                 tensor = tensor.contiguous()
             array = tensor.detach().numpy()
             held.append(array)
             set_input(i, tensor_of(array, shared_memory=True))
+            # only the caller's own memory may stay bound past this call
+            bound[i] = ((weakref.ref(given), given.data_ptr(), given.shape)
+                        if tensor is given else None)
         for j, symbol in enumerate(self._symbols):
             set_input(self._n_inputs + j, tensor_of(self._scalar(env[symbol])))  # a copy
         if not self._presized:

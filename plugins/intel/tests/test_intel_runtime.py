@@ -188,3 +188,37 @@ def test_i64_is_computed_as_i32() -> None:
     (y,) = compiled.run([x], {})
     assert not torch.equal(y, x.reshape(2, 2))
     assert torch.equal(y[0, 0], x[0]) and torch.equal(y[1, 1], x[3])  # small values survive
+
+
+def test_an_input_passed_again_stays_bound_and_is_read_afresh() -> None:
+    """The same tensor passed on every call (an LLM's KV cache) is bound once; OpenVINO still
+    reads its current contents, and a new tensor in its place is bound anew."""
+
+    class Scale(nn.Module):
+        def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            return x * 2 + y
+
+    x, y = torch.ones(3, 4), torch.zeros(3, 4)
+    cm = hwsdk.compile(Scale(), (x, y), target="intel")
+    region = next(s.runner for s in cm.steps if s.target.startswith("intel"))
+    calls: list[int] = []
+    request = region._request()
+    original = request.set_input_tensor
+
+    class Spy:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(request, name)
+
+        def set_input_tensor(self, *args: Any) -> None:
+            calls.append(args[0])
+            original(*args)
+
+    region._local.request = Spy()
+    assert torch.equal(cm(x, y), x * 2)
+    x.fill_(5.0)  # written in place: the bound memory, read afresh
+    assert torch.equal(cm(x, y), torch.full((3, 4), 10.0))
+    fresh = torch.full((3, 4), 7.0)
+    assert torch.equal(cm(fresh, y), torch.full((3, 4), 14.0))
+    assert torch.equal(cm(x.t().contiguous().t(), y), torch.full((3, 4), 10.0))
+    assert calls.count(1) == 1, "y, passed every time, is bound once"
+    assert calls.count(0) == 3, "x once, then the new tensor, then the new view's tensor"
