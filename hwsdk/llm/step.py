@@ -34,7 +34,8 @@ class MaskForm:
     """How the step graph takes its attention mask.
 
     ``full``: the 4-D mask transformers' attention reads (``[batch, 1, tokens, kv]``, ``kv``
-    the slots in use after the step), built by the caller, so the graph holds no mask-building ops at all;
+    the slots in use after the step), built by the caller, so the graph holds no
+    mask-building ops at all;
     ``additive`` says whether it is 0/-large floats (eager attention) or booleans (SDPA).
     ``padding``: the ``[batch, kv]`` 0/1 padding mask, for models that read more
     than attention from it (ALiBi positions: BLOOM, Falcon with alibi).
