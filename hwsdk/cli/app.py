@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from hwsdk._version import __version__
+from hwsdk.cli.dynamo_cmd import torch_compile_cmd
 from hwsdk.cli.model_cmds import compile_cmd, explain_cmd, run_cmd
 from hwsdk.cli.registry_cmds import caps_cmd, doctor_cmd, targets_cmd
 
@@ -25,5 +26,6 @@ def cli() -> None:
     """
 
 
-for _command in (targets_cmd, caps_cmd, explain_cmd, compile_cmd, run_cmd, doctor_cmd):
+for _command in (targets_cmd, caps_cmd, explain_cmd, compile_cmd, run_cmd, doctor_cmd,
+                 torch_compile_cmd):
     cli.add_command(_command)

@@ -42,7 +42,8 @@ def render_subgraphs(records: Sequence[SubgraphPlan]) -> str:
 def render_subgraphs_dot(records: Sequence[SubgraphPlan]) -> str:
     """A DOT digraph: one cluster per graph with a box per region (coloured by the target
     that runs it), region data-flow edges inside, and a red dashed ``graph break`` edge from
-    each forward or inference graph that ended at a break to the next one."""
+    each forward or inference graph that ended at a break to the next one (to a "resumes in
+    Python" node after the last)."""
     colors = target_colors([t for r in records if r.plan for t in r.plan.targets])
     lines = ["digraph subgraphs {", "  rankdir=TB; compound=true;",
              '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10,'
@@ -52,8 +53,13 @@ def render_subgraphs_dot(records: Sequence[SubgraphPlan]) -> str:
         boxes = _cluster(lines, f"g{k}_", record, colors)
         if record.role != "backward":
             chain.append((boxes[0], boxes[-1], record))
-    for (_, last, record), (first, _, _) in itertools.pairwise(chain):
+    # The last graph's break resumes in Python code that compiled no graph (or none yet).
+    ends = [*(first for _, (first, _, _) in itertools.pairwise(chain)), "python"]
+    for (_, last, record), first in zip(chain, ends, strict=True):
         if record.graph_break:
+            if first == "python":
+                lines.append('  "python" [shape=ellipse, style=dashed, fontcolor=black, '
+                             'label="resumes in Python"];')
             label = _q("graph break: " + record.graph_break[:100])
             lines.append(f"  {_q(last)} -> {_q(first)} [label={label}, style=dashed, "
                          'color="#cc0000", fontcolor="#cc0000"];')
