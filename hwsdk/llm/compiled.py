@@ -29,6 +29,18 @@ __all__ = ["CompiledLM", "KVCache", "LMPlan", "compile_lm", "explain_lm"]
 
 _EXAMPLE_TOKENS = 2  # not 1: torch.export specialises a dim whose example is 1
 
+SLOT_BUCKET = 32
+"""Attention spans the slots in use rounded up to a multiple of this (the extra slots are
+masked). Engines that specialise on shapes (OpenVINO's CPU plugin prepares each node anew
+for each new shape) then see a new key length every 32 tokens instead of every token, for at
+most 31 masked slots of extra attention."""
+
+
+def attended_slots(in_use: int, max_cache_len: int) -> int:
+    """The cache slots a step attends over: ``in_use`` rounded up to :data:`SLOT_BUCKET`,
+    at most ``max_cache_len``."""
+    return min(max_cache_len, -(-in_use // SLOT_BUCKET) * SLOT_BUCKET)
+
 
 class KVCache:
     """The static KV cache of one batch size: ``[k0, v0, k1, v1, …]`` tensors."""
@@ -180,8 +192,8 @@ class CompiledLM:
         form, dtype = self.mask_form, self._dtype
 
         def step(input_ids: Any, positions: Any, cache_position: Any, mask: Any) -> Any:
-            in_use = int(cache_position[-1]) + 1  # attend over the slots written so far only
-            attention = attention_mask_for(form, mask[:, :in_use], cache_position, dtype)
+            span = attended_slots(int(cache_position[-1]) + 1, self.max_cache_len)
+            attention = attention_mask_for(form, mask[:, :span], cache_position, dtype)
             out = compiled(input_ids, positions, cache_position, attention, tuple(cache.tensors))
             cache.write(cache_position, out[1:])
             return out[0]

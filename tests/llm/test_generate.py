@@ -152,13 +152,26 @@ def test_stands_in_for_the_model_in_transformers_generate(lm: object, llama: obj
 
 
 def test_attention_reads_only_the_slots_in_use(lm: object, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Slots not yet written hold NaN: attention over the whole cache would turn every logit
-    into NaN (a masked NaN still poisons softmax), so equal ids show each step attends over the
-    slots in use only."""
-    from hwsdk.llm.compiled import KVCache
+    """Slots beyond the attended span hold NaN: attention over the whole cache would turn every
+    logit into NaN (a masked NaN still poisons softmax), so equal ids show each step attends
+    over the slots in use (rounded up to SLOT_BUCKET) only."""
+    from hwsdk.llm.compiled import SLOT_BUCKET, KVCache, attended_slots
 
+    assert attended_slots(11, MAX_CACHE) == SLOT_BUCKET < MAX_CACHE
     ids = torch.randint(3, 128, (1, 5), generator=torch.Generator().manual_seed(3))
-    expected = lm.generate(ids, max_new_tokens=6)
-    monkeypatch.setattr(KVCache, "reset", lambda self: [t.fill_(float("nan"))
-                                                         for t in self.tensors])
+    expected = lm.generate(ids, max_new_tokens=6)  # 11 slots in use at most
+
+    def poisoned(self: KVCache) -> None:
+        for tensor in self.tensors:
+            tensor.zero_()
+            tensor[:, :, SLOT_BUCKET:] = float("nan")
+
+    monkeypatch.setattr(KVCache, "reset", poisoned)
     assert torch.equal(lm.generate(ids, max_new_tokens=6), expected)
+
+
+def test_the_attended_span_grows_in_buckets() -> None:
+    from hwsdk.llm.compiled import SLOT_BUCKET, attended_slots
+
+    assert [attended_slots(n, 80) for n in (1, SLOT_BUCKET, SLOT_BUCKET + 1, 79, 80)] == \
+        [SLOT_BUCKET, SLOT_BUCKET, 2 * SLOT_BUCKET, 80, 80]
