@@ -36,7 +36,9 @@ class _Program:
     """The steps and moves for one home device, over value slots."""
 
     ops: tuple[tuple[Runner, tuple[int, ...], tuple[int, ...]], ...]
-    base: tuple[Any, ...]
+    tail: tuple[Any, ...]
+    """The slots after the inputs' (the model's inputs take slots 0 … n-1): params, then
+    empty slots for computed values and moved copies."""
     outputs: tuple[int, ...]
     transfers: tuple[Transfer, ...]
 
@@ -99,9 +101,10 @@ class CompiledModel:
                 break
             ins = tuple(slot(reads.get(v, {}).get(index, v)) for v in step.inputs)
             ops.append((step.runner, ins, tuple(slot(v) for v in step.outputs)))
-        self._input_slots = [slot_of[name] for name in graph.inputs]
         outputs = tuple(slot(returned.get(v, v)) for v in graph.outputs)
-        program = _Program(tuple(ops), tuple(base), outputs, tuple(transfers))
+        n_inputs = len(graph.inputs)
+        assert [slot_of[name] for name in graph.inputs] == list(range(n_inputs))
+        program = _Program(tuple(ops), tuple(base[n_inputs:]), outputs, tuple(transfers))
         self._programs[home] = program
         return program
 
@@ -146,9 +149,7 @@ class CompiledModel:
             program = self._cpu
         else:
             program = self._by_device.get(first.device) or self._program_for(first.device)
-        slots = list(program.base)
-        for slot, value in zip(self._input_slots, flat, strict=True):
-            slots[slot] = value
+        slots = [*flat, *program.tail]  # the guard checked there is one value per input
         for runner, ins, outs in program.ops:
             results = runner([slots[i] for i in ins], env)
             for slot, value in zip(outs, results, strict=True):
