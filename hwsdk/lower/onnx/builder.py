@@ -10,16 +10,17 @@ so every distinct dim is computed once per model.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hwsdk.errors import HwsdkError
+from hwsdk.errors import HwsdkError, IRError
+from hwsdk.ir.dims import DimExpr, DimVisitor, UnsupportedDim, parse
 from hwsdk.ir.dtypes import DType
 from hwsdk.ir.graph import Graph, TensorType
 from hwsdk.ir.symbolic import Dim
 
-__all__ = ["Builder", "LoweringError", "onnx_dtype", "numpy_dtype", "SYM_PREFIX", "OPSET"]
+__all__ = ["Builder", "DimCheck", "LoweringError", "onnx_dtype", "numpy_dtype", "SYM_PREFIX",
+           "OPSET"]
 
 OPSET = 18
 """The ONNX opset the lowering emits (the opset ``torch.onnx`` emits by default too)."""
@@ -165,8 +166,11 @@ class Builder:
         if isinstance(dim, int):
             return self.ints([dim])
         if dim not in self._dim_cache:
-            tree = ast.parse(dim, mode="eval").body
-            self._dim_cache[dim] = self._expr(tree)
+            try:
+                self._dim_cache[dim] = _OnnxDim(self).visit(parse(dim))
+            except (UnsupportedDim, IRError) as exc:
+                raise LoweringError(f"cannot compute the symbolic dim {dim!r} in ONNX: "
+                                    f"{exc}") from None
         return self._dim_cache[dim]
 
     def shape_tensor(self, dims: Sequence[Dim], copy_from: Sequence[Dim] | None = None) -> str:
@@ -200,26 +204,65 @@ class Builder:
         self._dim_cache[key] = out
         return out
 
-    def _expr(self, node: ast.AST) -> str:
-        if isinstance(node, ast.Constant) and isinstance(node.value, int):
-            return self.ints([node.value])
-        if isinstance(node, ast.Name):
-            return self._symbol(node.id)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            return self.op1("Neg", [self._expr(node.operand)])
-        if isinstance(node, ast.BinOp):
-            a, b = self._expr(node.left), self._expr(node.right)
-            if isinstance(node.op, ast.FloorDiv):
-                return _floor_div(self, a, b)
-            ops = {ast.Add: "Add", ast.Sub: "Sub", ast.Mult: "Mul", ast.Mod: "Mod",
-                   ast.Pow: "Pow"}
-            if type(node.op) in ops:
-                return self.op1(ops[type(node.op)], [a, b])
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
-                node.func.id in ("Max", "Min"):
-            return self.op1(node.func.id, [self._expr(a) for a in node.args])
-        raise LoweringError(f"cannot compute the symbolic dim expression {ast.unparse(node)!r} "
-                            "in ONNX")
+
+_INT_OPS = {"+": "Add", "-": "Sub", "*": "Mul", "%": "Mod", "**": "Pow"}
+_INT_FUNCS = {"Max": "Max", "Min": "Min"}
+
+
+class DimCheck(DimVisitor[None]):
+    """Accepts the dim forms :class:`_OnnxDim` writes (integer arithmetic, ``Max``, ``Min``);
+    refuses the rest with the form's name, at planning time."""
+
+    def const(self, value: int | float) -> None:
+        if not isinstance(value, int):
+            raise UnsupportedDim(f"the float constant {value!r}")
+
+    def symbol(self, name: str) -> None:
+        return None
+
+    def neg(self, operand: DimExpr) -> None:
+        self.visit(operand)
+
+    def binary(self, op: str, left: DimExpr, right: DimExpr) -> None:
+        if op not in _INT_OPS and op != "//":
+            raise UnsupportedDim(f"the operator {op}")
+        self.visit(left)
+        self.visit(right)
+
+    def call(self, func: str, args: tuple[DimExpr, ...]) -> None:
+        if func not in _INT_FUNCS:
+            raise UnsupportedDim(f"the function {func}")
+        for a in args:
+            self.visit(a)
+
+
+class _OnnxDim(DimVisitor[str]):
+    """Writes a dim tree as int64 ONNX ops into ``builder``; returns the 1-element tensor."""
+
+    def __init__(self, builder: Builder) -> None:
+        self.b = builder
+
+    def visit(self, expr: DimExpr) -> str:
+        DimCheck().visit(expr)
+        return super().visit(expr)
+
+    def const(self, value: int | float) -> str:
+        return self.b.ints([int(value)])
+
+    def symbol(self, name: str) -> str:
+        return self.b._symbol(name)
+
+    def neg(self, operand: DimExpr) -> str:
+        return self.b.op1("Neg", [super().visit(operand)])
+
+    def binary(self, op: str, left: DimExpr, right: DimExpr) -> str:
+        a, b = super().visit(left), super().visit(right)
+        if op == "//":
+            return _floor_div(self.b, a, b)
+        return self.b.op1(_INT_OPS[op], [a, b])
+
+    def call(self, func: str, args: tuple[DimExpr, ...]) -> str:
+        return self.b.op1(_INT_FUNCS[func], [super().visit(a) for a in args])
 
 
 def _floor_div(b: Builder, num: str, den: str) -> str:

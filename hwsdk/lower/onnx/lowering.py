@@ -14,6 +14,7 @@ from hwsdk.lower.onnx.builder import (
     OPSET,
     SYM_PREFIX,
     Builder,
+    DimCheck,
     LoweringError,
     onnx_dtype,
 )
@@ -70,7 +71,29 @@ def unsupported_reason(node: Node, graph: Graph) -> str | None:
     if node.op in _NEEDS_RANK1 and graph.types[node.inputs[0]].rank == 0:
         return f"ONNX {node.op} needs an input of rank >= 1; a 0-d input stays in PyTorch"
     check = CHECKS.get(node.op)
-    return check(node, graph) if check else None
+    return (check(node, graph) if check else None) or _dim_reason(node)
+
+
+def _dim_reason(node: Node) -> str | None:
+    """Why a symbolic dim among ``node``'s attrs has no ONNX form (planning time, not a failed
+    compile), or None. Strings that are not dim expressions (a mode, a dtype) are skipped."""
+    from hwsdk.errors import IRError
+    from hwsdk.ir.dims import UnsupportedDim, parse
+
+    for value in node.attrs.values():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if not isinstance(item, str) or item.isidentifier():
+                continue
+            try:
+                tree = parse(item)
+            except IRError:
+                continue
+            try:
+                DimCheck().visit(tree)
+            except UnsupportedDim as exc:
+                return f"the symbolic dim {item!r} uses {exc}, which ONNX shape arithmetic " \
+                       "(int64 +, -, *, //, %, **, Max, Min) cannot compute"
+    return None
 
 
 def _value_info(name: str, t: TensorType) -> Any:

@@ -217,3 +217,14 @@ def test_attention_without_a_mask_has_no_masked_row_guard(is_causal: bool) -> No
     (out,) = _run(lowered.model, dict(zip(graph.inputs, (q, k, v), strict=True)))
     torch.testing.assert_close(torch.from_numpy(out), Attention()(q, k, v), atol=1e-5,
                                rtol=1e-5)
+
+
+def test_a_dim_onnx_cannot_compute_is_refused_at_planning_time() -> None:
+    """CeilToInt has no ONNX int64 form: the node is refused with the reason when the plan is
+    made (it stays in PyTorch), instead of failing its region's compile."""
+    node = Node("n0", "reshape", ["x"], {"shape": ["CeilToInt(IntTrueDiv(s0, 2))", 2]}, ["y"])
+    graph = _graph(("s0", 2), [node], {"y": TensorType(DType.f32, ("?", 2))}, ["y"])
+    reason = unsupported_reason(node, graph)
+    assert reason is not None and "the function CeilToInt" in reason
+    ok = Node("n0", "reshape", ["x"], {"shape": ["Max(1, s0 // 2)", 4]}, ["y"])
+    assert unsupported_reason(ok, graph) is None
