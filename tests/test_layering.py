@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("plugin API", ("hwsdk.plugin", "hwsdk.plugin_v1", "hwsdk.hookspecs")),
     ("plugins", ("hwsdk.builtin", "hwsdk.engines", "hwsdk.lower.triton",
                  "hwsdk.lower.fx_target")),
-    ("registry", ("hwsdk.registry", "hwsdk.capability_cache")),
+    ("registry", ("hwsdk.registry", "hwsdk.target_rules", "hwsdk.capability_cache")),
     ("partition", ("hwsdk.partition",)),
     ("runtime", ("hwsdk.runtime",)),
     ("report", ("hwsdk.report",)),
