@@ -66,3 +66,13 @@ def test_plans_refuses_what_torch_compile_did_not_return() -> None:
     eager = torch.compile(torch.nn.Linear(2, 2), backend="eager")
     with pytest.raises(InvalidArgumentError, match="backend='hwsdk'"):
         hwsdk.plans(eager)
+
+
+def test_importing_the_backend_does_not_import_torch() -> None:
+    code = ("import sys, hwsdk, hwsdk.dynamo, hwsdk.report.subgraphs, hwsdk.cli.dynamo_cmd; "
+            "hwsdk.plans; "
+            "heavy = [m for m in ('torch', 'openvino', 'onnxruntime', 'triton') "
+            "if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
