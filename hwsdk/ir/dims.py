@@ -172,6 +172,13 @@ class DimVisitor(Generic[T]):
     can write. :meth:`visit` dispatches, so a method recurses with ``self.visit(child)``.
     """
 
+    def visit_str(self, dim: str) -> T:
+        """Visit the parsed tree of a dim string (:func:`parse`: cached, bounded).
+
+        :raises IRError: for a malformed dim; :class:`UnsupportedDim` for a form not written.
+        """
+        return self.visit(parse(dim))
+
     def visit(self, expr: DimExpr) -> T:
         if isinstance(expr, Const):
             return self.const(expr.value)

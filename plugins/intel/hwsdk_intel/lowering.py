@@ -9,11 +9,10 @@ carries the symbol). The converters themselves live in :mod:`hwsdk_intel.ops_mat
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from hwsdk.plugin import DType, Node, Region, TensorType
+from hwsdk.plugin import DimExpr, DimVisitor, DType, Node, Region, TensorType, UnsupportedDim
 
 __all__ = ["Lowering", "Converter", "CONVERTERS", "lower_region", "opset", "ov_type",
            "OPSET_NAMES"]
@@ -144,7 +143,11 @@ class Lowering:
         if isinstance(dim, int):
             return self.i64(dim)
         if dim not in self._dims:
-            self._dims[dim] = self._expr(ast.parse(dim.strip(), mode="eval").body)
+            try:
+                self._dims[dim] = _OvDim(self).visit_str(dim)
+            except UnsupportedDim as exc:
+                raise NotImplementedError(f"symbolic dim {dim!r} uses {exc}, which is not "
+                                          "lowered") from None
         return self._dims[dim]
 
     def shape_vector(self, dims: Sequence[int | str]) -> Any:
@@ -153,27 +156,6 @@ class Lowering:
             return self.i64([int(d) for d in dims])
         parts = [self.ops.unsqueeze(self.dim(d), self.i64(0)) for d in dims]
         return self.ops.concat(parts, 0)
-
-    def _expr(self, node: ast.AST) -> Any:
-        o = self.ops
-        if isinstance(node, ast.Constant) and isinstance(node.value, int):
-            return self.i64(node.value)
-        if isinstance(node, ast.Name):
-            return self._symbol(node.id)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            return o.negative(self._expr(node.operand))
-        if isinstance(node, ast.BinOp):
-            a, b = self._expr(node.left), self._expr(node.right)
-            binary = {ast.Add: o.add, ast.Sub: o.subtract, ast.Mult: o.multiply,
-                      ast.FloorDiv: o.divide, ast.Mod: o.floor_mod, ast.Pow: o.power}
-            for kind, fn in binary.items():
-                if isinstance(node.op, kind):
-                    return fn(a, b)  # i64 Divide floors, like Python's //
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
-                node.func.id in ("Max", "Min") and len(node.args) == 2:
-            fn = o.maximum if node.func.id == "Max" else o.minimum
-            return fn(self._expr(node.args[0]), self._expr(node.args[1]))
-        raise NotImplementedError(f"symbolic dim expression {ast.unparse(node)!r} is not lowered")
 
     def _symbol(self, symbol: str) -> Any:
         for name in self.region.inputs:
@@ -261,3 +243,36 @@ def lower_region(region: Region, exact_nan: bool = True) -> Lowering:
     lowering = Lowering(region, exact_nan)
     lowering.model = lowering.build()
     return lowering
+
+
+class _OvDim(DimVisitor[Any]):
+    """Writes a dim tree as i64 OpenVINO nodes (integer arithmetic, two-argument Max/Min)."""
+
+    def __init__(self, lowerer: Any) -> None:
+        self.lowerer = lowerer
+        self.ops = lowerer.ops
+
+    def const(self, value: int | float) -> Any:
+        if not isinstance(value, int):
+            raise UnsupportedDim(f"the float constant {value!r}")
+        return self.lowerer.i64(value)
+
+    def symbol(self, name: str) -> Any:
+        return self.lowerer._symbol(name)
+
+    def neg(self, operand: DimExpr) -> Any:
+        return self.ops.negative(self.visit(operand))
+
+    def binary(self, op: str, left: DimExpr, right: DimExpr) -> Any:
+        o = self.ops
+        fn = {"+": o.add, "-": o.subtract, "*": o.multiply, "//": o.divide,  # i64 Divide floors
+              "%": o.floor_mod, "**": o.power}.get(op)
+        if fn is None:
+            raise UnsupportedDim(f"the operator {op}")
+        return fn(self.visit(left), self.visit(right))
+
+    def call(self, func: str, args: tuple[DimExpr, ...]) -> Any:
+        if func not in ("Max", "Min") or len(args) != 2:
+            raise UnsupportedDim(f"the function {func} of {len(args)} argument(s)")
+        fn = self.ops.maximum if func == "Max" else self.ops.minimum
+        return fn(self.visit(args[0]), self.visit(args[1]))
