@@ -72,6 +72,11 @@ class V1Specs:
 V1_HOOK_NAMES = tuple(sorted(n for n in vars(V1Specs) if n.startswith("hwsdk_")))
 
 
+API1_OFFLINE_OPTIONS = {"emulate": "emulated", "aot": "an ahead-of-time build"}
+"""The compile options that, declared in a plugin API 1 target's ``TargetInfo.options``, let
+it compile while its probe says unavailable (API 2 targets say so in ``offline_options``)."""
+
+
 class ModuleTarget(Target):
     """A target declared by a plugin API 1 module: each method calls the module's hook with
     the bound target reference.
@@ -83,6 +88,10 @@ class ModuleTarget(Target):
     def __init__(self, info: TargetInfo, hooks: Hooks) -> None:
         self.info = info
         self.hooks = hooks
+        # API 1's rule: a declared emulate or aot option compiles without the device. Per
+        # instance, as each API 1 module declares its own (API 2 targets: a class attribute).
+        self.offline_options = {  # type: ignore[misc]
+            name: what for name, what in API1_OFFLINE_OPTIONS.items() if name in info.options}
 
     def _call(self, hook: str, **kwargs: Any) -> Any:
         fn, argnames = self.hooks[hook]
