@@ -27,7 +27,7 @@ from hwsdk.errors import IRError
 
 __all__ = ["Bin", "Call", "Const", "DimExpr", "DimVisitor", "FUNCTIONS", "MAX_DEPTH",
            "MAX_EXPR_CHARS", "MAX_INT_BITS", "MAX_NODES", "Neg", "Sym", "UnsupportedDim",
-           "evaluate", "parse", "symbols", "unsupported"]
+           "attr_dim_reason", "evaluate", "parse", "symbols", "unsupported"]
 
 MAX_EXPR_CHARS = 2000
 """The longest symbolic dim accepted (torch.export's dims are a few dozen characters)."""
@@ -287,4 +287,23 @@ def unsupported(dim: int | str, visitor: DimVisitor[Any]) -> str | None:
         return f"the symbolic dim {dim!r} uses {exc}, which this backend cannot compute"
     except IRError as exc:
         return str(exc)
+    return None
+
+
+def attr_dim_reason(attrs: Mapping[str, Any], checker: DimVisitor[Any]) -> str | None:
+    """Why a symbolic dim among a node's ``attrs`` (a reshape target, a slice end) is a form
+    ``checker``'s backend cannot write, or None: the planning-time refusal a backend's check
+    returns. Strings that are not dim expressions (a mode, a dtype) are skipped."""
+    for value in attrs.values():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if not isinstance(item, str) or item.isidentifier():
+                continue
+            try:
+                tree = parse(item)
+            except IRError:
+                continue
+            try:
+                checker.visit(tree)
+            except UnsupportedDim as exc:
+                return f"the symbolic dim {item!r} uses {exc}, which this backend cannot compute"
     return None

@@ -76,24 +76,12 @@ def unsupported_reason(node: Node, graph: Graph) -> str | None:
 
 def _dim_reason(node: Node) -> str | None:
     """Why a symbolic dim among ``node``'s attrs has no ONNX form (planning time, not a failed
-    compile), or None. Strings that are not dim expressions (a mode, a dtype) are skipped."""
-    from hwsdk.errors import IRError
-    from hwsdk.ir.dims import UnsupportedDim, parse
+    compile), or None."""
+    from hwsdk.ir.dims import attr_dim_reason
 
-    for value in node.attrs.values():
-        for item in value if isinstance(value, list | tuple) else [value]:
-            if not isinstance(item, str) or item.isidentifier():
-                continue
-            try:
-                tree = parse(item)
-            except IRError:
-                continue
-            try:
-                DimCheck().visit(tree)
-            except UnsupportedDim as exc:
-                return f"the symbolic dim {item!r} uses {exc}, which ONNX shape arithmetic " \
-                       "(int64 +, -, *, //, %, **, Max, Min) cannot compute"
-    return None
+    reason = attr_dim_reason(node.attrs, DimCheck())
+    return f"{reason} (ONNX shape arithmetic: int64 +, -, *, //, %, **, Max, Min)" \
+        if reason else None
 
 
 def _value_info(name: str, t: TensorType) -> Any:

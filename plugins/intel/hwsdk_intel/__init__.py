@@ -17,7 +17,7 @@ from hwsdk_intel.devices import DEVICES, VARIANTS
 from hwsdk_intel.options import OPTIONS
 
 if TYPE_CHECKING:
-    from hwsdk.plugin import CapabilityTable
+    from hwsdk.plugin import CapabilityTable, Graph, Node, Verdict
 
 __all__ = ["HWSDK_PLUGIN_API", "IntelTarget", "hwsdk_targets"]
 
@@ -51,6 +51,16 @@ class IntelTarget(Target):
         from hwsdk_intel.capabilities import table
 
         return table(self.variant or "cpu")
+
+    def check(self, node: Node, graph: Graph) -> Verdict | None:
+        from hwsdk.plugin import ReasonCode, Verdict, attr_dim_reason
+        from hwsdk_intel.lowering import DimCheck
+
+        reason = attr_dim_reason(node.attrs, DimCheck())
+        if reason is None:
+            return None
+        return Verdict(target=NAME, node_id=node.id, ok=False, code=ReasonCode.CONSTRAINT,
+                       reason=f"intel (OpenVINO): {reason}")
 
     def compile(self, region: Region, options: Mapping[str, Any]) -> CompiledRegion:
         from hwsdk.errors import CompileError

@@ -245,17 +245,50 @@ def lower_region(region: Region, exact_nan: bool = True) -> Lowering:
     return lowering
 
 
+_OV_BINARY = {"+": "add", "-": "subtract", "*": "multiply", "//": "divide",  # i64 floors
+              "%": "floor_mod", "**": "power"}
+
+
+class DimCheck(DimVisitor[None]):
+    """Accepts the dim forms :class:`_OvDim` writes (integer arithmetic, two-argument Max and
+    Min); refuses the rest with the form's name, at planning time."""
+
+    def const(self, value: int | float) -> None:
+        if not isinstance(value, int):
+            raise UnsupportedDim(f"the float constant {value!r}")
+
+    def symbol(self, name: str) -> None:
+        return None
+
+    def neg(self, operand: DimExpr) -> None:
+        self.visit(operand)
+
+    def binary(self, op: str, left: DimExpr, right: DimExpr) -> None:
+        if op not in _OV_BINARY:
+            raise UnsupportedDim(f"the operator {op}")
+        self.visit(left)
+        self.visit(right)
+
+    def call(self, func: str, args: tuple[DimExpr, ...]) -> None:
+        if func not in ("Max", "Min") or len(args) != 2:
+            raise UnsupportedDim(f"the function {func} of {len(args)} argument(s)")
+        for a in args:
+            self.visit(a)
+
+
 class _OvDim(DimVisitor[Any]):
-    """Writes a dim tree as i64 OpenVINO nodes (integer arithmetic, two-argument Max/Min)."""
+    """Writes a dim tree (checked by :class:`DimCheck` first) as i64 OpenVINO nodes."""
 
     def __init__(self, lowerer: Any) -> None:
         self.lowerer = lowerer
         self.ops = lowerer.ops
 
+    def visit_str(self, dim: str) -> Any:
+        DimCheck().visit_str(dim)
+        return super().visit_str(dim)
+
     def const(self, value: int | float) -> Any:
-        if not isinstance(value, int):
-            raise UnsupportedDim(f"the float constant {value!r}")
-        return self.lowerer.i64(value)
+        return self.lowerer.i64(int(value))
 
     def symbol(self, name: str) -> Any:
         return self.lowerer._symbol(name)
@@ -264,15 +297,8 @@ class _OvDim(DimVisitor[Any]):
         return self.ops.negative(self.visit(operand))
 
     def binary(self, op: str, left: DimExpr, right: DimExpr) -> Any:
-        o = self.ops
-        fn = {"+": o.add, "-": o.subtract, "*": o.multiply, "//": o.divide,  # i64 Divide floors
-              "%": o.floor_mod, "**": o.power}.get(op)
-        if fn is None:
-            raise UnsupportedDim(f"the operator {op}")
-        return fn(self.visit(left), self.visit(right))
+        return getattr(self.ops, _OV_BINARY[op])(self.visit(left), self.visit(right))
 
     def call(self, func: str, args: tuple[DimExpr, ...]) -> Any:
-        if func not in ("Max", "Min") or len(args) != 2:
-            raise UnsupportedDim(f"the function {func} of {len(args)} argument(s)")
         fn = self.ops.maximum if func == "Max" else self.ops.minimum
         return fn(self.visit(args[0]), self.visit(args[1]))

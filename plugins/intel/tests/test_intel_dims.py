@@ -51,3 +51,19 @@ def test_an_expression_dim_computes_in_the_graph() -> None:
     for n in (2, 5):
         x = torch.randn(n, 8)
         torch.testing.assert_close(compiled(x), (x.reshape(n * 2, 4) + 1.0).relu())
+
+
+def test_a_dim_openvino_cannot_compute_is_refused_when_planning() -> None:
+    from hwsdk_intel import IntelTarget
+
+    from hwsdk.plugin import DType, Graph, Node, TensorType
+
+    node = Node("n0", "reshape", ["x"], {"shape": ["CeilToInt(IntTrueDiv(s0, 2))", 2]}, ["y"])
+    graph = Graph(inputs=["x"], outputs=["y"], nodes=[node],
+                  types={"x": TensorType(DType.f32, ("s0", 2)),
+                         "y": TensorType(DType.f32, ("?", 2))})
+    verdict = IntelTarget().check(node, graph)
+    assert verdict is not None and not verdict.ok
+    assert "the function CeilToInt" in verdict.reason
+    ok = Node("n0", "reshape", ["x"], {"shape": ["Max(1, s0 // 2)", 4], "mode": "x"}, ["y"])
+    assert IntelTarget().check(ok, graph) is None
