@@ -14,6 +14,7 @@ from typing import Any
 
 from hwsdk.capability import CapabilityTable
 from hwsdk.errors import CompileError, InvalidArgumentError, TargetUnavailableError
+from hwsdk.ir.quant import QuantConfig, quant_config
 from hwsdk.ir.saved import is_exported_program, saved_example_inputs
 from hwsdk.partition.assign import FALLBACK
 from hwsdk.partition.plan import PartitionPlan, RegionStatus
@@ -81,7 +82,8 @@ def compile(model: Any, example_inputs: Sequence[Any] | None = None,
             target: str | Sequence[str] = "auto", *, min_block_size: int = 1,
             fallback_ops: Collection[str] = (), require_full: bool = False,
             dynamic_shapes: Any = None, options: Mapping[str, Any] | None = None,
-            **target_options: Any) -> Any:
+            quantize: str | None = None, group_size: int = 128,
+            quantize_exclude: Sequence[str] | None = None, **target_options: Any) -> Any:
     """Compile ``model`` for ``target``; the result is called like the model.
 
     :param model: a ``torch.nn.Module`` (call ``.eval()`` first for inference), or a
@@ -100,11 +102,17 @@ def compile(model: Any, example_inputs: Sequence[Any] | None = None,
     :param dynamic_shapes: passed to ``torch.export.export``.
     :param options: target options (``precision``, ``num_threads`` …); also accepted as
         keyword arguments. Each must be declared by one of the chosen targets.
+    :param quantize: ``"int8_weight_only"`` or ``"int4_weight_only"``: hwsdk quantizes the
+        linear weights after capture (docs/quantization.md); None keeps them as they are.
+    :param group_size: input channels per int4 scale.
+    :param quantize_exclude: module names or patterns left in float (default: none for
+        int8, ``["lm_head"]`` for int4).
     :returns: a :class:`~hwsdk.runtime.CompiledModel`, or a :class:`LazyCompiledModel`.
     """
     settings = dict(target=target, min_block_size=min_block_size, fallback_ops=fallback_ops,
                     require_full=require_full, dynamic_shapes=dynamic_shapes,
-                    options={**(options or {}), **target_options})
+                    options={**(options or {}), **target_options},
+                    quantize=quant_config(quantize, group_size, quantize_exclude))
     _check_settings(settings)  # before capture: fail fast on bad targets and options
     require_available(target, settings["options"], get_registry())
     if example_inputs is None and is_exported_program(model):
@@ -160,18 +168,24 @@ def require_available(target: str | Sequence[str], options: Mapping[str, Any],
 
 def _compile_now(model: Any, example_inputs: Sequence[Any], *, target: Any, min_block_size: int,
                  fallback_ops: Collection[str], require_full: bool, dynamic_shapes: Any,
-                 options: Mapping[str, Any]) -> Any:
+                 options: Mapping[str, Any], quantize: QuantConfig | None = None) -> Any:
     from hwsdk.ir.capture import capture
     from hwsdk.ir.inputs import warn_if_differentiated
+    from hwsdk.ir.quant import quantize_graph
+    from hwsdk.partition.weights import record_weights
 
     registry = get_registry()
     captured = capture(model, example_inputs, dynamic_shapes=dynamic_shapes)
+    notes = quantize_graph(captured.graph, quantize) if quantize else []
     plan = plan_graph(captured, target, min_block_size=min_block_size, fallback_ops=fallback_ops,
-                      options=options, registry=registry, model_name=type(model).__name__)
+                      options=options, registry=registry, model_name=type(model).__name__,
+                      notes=notes)
     if require_full:
         raise_if_not_full(plan)
     compiled = build_compiled(captured, plan, registry, options, require_full,
                               home=_home_device(example_inputs))
+    if quantize:
+        compiled.plan = record_weights(compiled.plan)
     warn_if_differentiated(example_inputs, [r.target for r in compiled.plan.regions
                                             if r.status is RegionStatus.COMPILED])
     return compiled

@@ -54,6 +54,7 @@ _CLAIMS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("logical_and", "logical_or", "logical_not"), ("bool",)),
     "arange": ("i64", "f32"),
     "cumsum": ("f32", "i64", "i32", "bool"),
+    "dequantize": ("i8", "f32"),  # 8-bit per channel: int8 data, float32 scales
 }
 """Core op → dtypes claimed ``yes``; every pair is run by tests/builtin/test_cpu_target.py."""
 
@@ -64,6 +65,12 @@ _UNHANDLED: dict[str, tuple[tuple[str, ...], str]] = {
                       "Runtime's Softmax give different results"),
 }
 """Op → (input classes the conformance kit found differing from PyTorch, why)."""
+
+_REFUSED: dict[str, tuple[tuple[str, ...], str]] = {
+    "dequantize": (("u8",), "4-bit weights (packed in uint8) need DequantizeLinear's block_size "
+                            "(ONNX opset 21); the lowering emits opset 18"),
+}
+"""Op → (dtypes stated ``no``, why): kept in PyTorch with reason DTYPE."""
 
 OPTIONS: dict[str, str] = {}
 
@@ -108,9 +115,11 @@ class CpuTarget(Target):
 
         unhandled = {op: [UnhandledInputs(classes=list(classes), why=why)]  # type: ignore[arg-type]
                      for op, (classes, why) in _UNHANDLED.items()}
-        ops = {op: OpSupport(dtypes={DType(d): "yes" for d in dtypes},
+        ops = {op: OpSupport(dtypes={**{DType(d): "no" for d in _REFUSED.get(op, ((), ""))[0]},
+                                     **{DType(d): "yes" for d in dtypes}},
                              constraints=unhandled.get(op, []),  # type: ignore[arg-type]
-                             note="lowered by hwsdk.lower.onnx")
+                             note="lowered by hwsdk.lower.onnx" + (
+                                 f"; no: {_REFUSED[op][1]}" if op in _REFUSED else ""))
                for op, dtypes in sorted(_CLAIMS.items())}
         version = _ort_version()
         return CapabilityTable(

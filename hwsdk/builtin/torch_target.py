@@ -42,9 +42,9 @@ _FLOAT_ONLY: dict[str, frozenset[DType]] = {
 _FLOAT_ONLY["avg_pool2d"] = frozenset({DType.i64})
 """Ops without integer kernels → the integer dtypes they run in all the same."""
 _NO_BOOL = frozenset({
-    "abs", "adaptive_avg_pool2d", "addmm", "argmax", "avg_pool2d", "batch_norm", "conv", "gelu",
-    "layer_norm", "linear", "log_softmax", "matmul", "max_pool2d", "mean", "neg", "pow", "relu",
-    "rms_norm", "scaled_dot_product_attention", "silu", "softmax", "sub"})
+    "abs", "adaptive_avg_pool2d", "addmm", "argmax", "avg_pool2d", "batch_norm", "conv",
+    "dequantize", "gelu", "layer_norm", "linear", "log_softmax", "matmul", "max_pool2d", "mean",
+    "neg", "pow", "relu", "rms_norm", "scaled_dot_product_attention", "silu", "softmax", "sub"})
 
 _WIDE_UINT_OPS = frozenset({
     "cast", "cat", "copy", "cos", "cumsum", "div", "embedding", "eq", "erf", "exp", "expand",

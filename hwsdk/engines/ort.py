@@ -22,6 +22,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from hwsdk.engines import ort_quant
 from hwsdk.engines.ort_info import OPTIONS, available_providers, probe
 from hwsdk.errors import HwsdkError, InvalidArgumentError
 from hwsdk.ir.symbolic import evaluate_shape
@@ -218,6 +219,7 @@ def compile_lowered(lowered: LoweredModel, providers: Sequence[str] | None = Non
         raise EngineError(f"execution provider(s) {absent} are not in this onnxruntime build "
                           f"(it has {', '.join(available)})")
     so = session_options(options)
+    optimized = ort_quant.prepare(so, lowered.model)
     keep = [ort.OrtValue.ortvalue_from_numpy(a) for a in lowered.external_data.values()]
     if keep:  # the session reads the weights in place: they must outlive it (OrtRegion._keep)
         so.add_external_initializers(list(lowered.external_data), keep)
@@ -225,6 +227,7 @@ def compile_lowered(lowered: LoweredModel, providers: Sequence[str] | None = Non
         session = ort.InferenceSession(lowered.serialize(), sess_options=so, providers=providers,
                                        provider_options=options.get("provider_options"))
     except Exception as exc:
+        ort_quant.discard(optimized)
         raise EngineError(f"onnxruntime could not create a session for {label}: "
                           f"{type(exc).__name__}: {exc}") from exc
     graph = lowered.model.graph
@@ -242,6 +245,8 @@ def compile_lowered(lowered: LoweredModel, providers: Sequence[str] | None = Non
     }
     if lowered.symbols:
         details["symbol_inputs"] = list(lowered.symbols)
+    if optimized:
+        details["quantized_weights"] = ort_quant.fusion_details(optimized)
     region.details.update(details)
     return region
 

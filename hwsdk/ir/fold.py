@@ -32,6 +32,8 @@ def _has_str(value: object) -> bool:
 
 
 def _foldable(graph: Graph, node: Node, constant: set[str]) -> bool:
+    if node.op != TORCH_OP and not get_op(node.op).foldable:
+        return False  # dequantize: the weight stays compressed for the engine
     if not all(not i or i in constant for i in node.inputs):
         return False
     if not all(graph.types[o].is_static for o in node.outputs):

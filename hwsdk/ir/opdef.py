@@ -39,7 +39,7 @@ class OpDef:
 
     :param name: the op's name in the IR (``"linear"``).
     :param category: ``elementwise``, ``reduction``, ``normalization``, ``linear_algebra``,
-        ``convolution``, ``attention``, ``shape``, ``indexing`` or ``creation``.
+        ``convolution``, ``attention``, ``shape``, ``indexing``, ``creation`` or ``quantization``.
     :param summary: one line for docs/ops.md.
     :param inputs: names of the tensor inputs; a trailing ``?`` marks an optional one and a
         leading ``*`` a variadic one (``cat``).
@@ -53,6 +53,8 @@ class OpDef:
         map to this op. A converter takes the call's ``(args, kwargs)``, tensors given as
         :class:`TensorArg`, and returns ``(inputs, attrs)``, or None when this call's
         arguments are outside what the op expresses (it then stays an opaque ``torch_op``).
+    :param foldable: False for an op constant folding must keep even when its inputs are all
+        constants (``dequantize``: folding it would store the weight decompressed).
     """
 
     name: str
@@ -66,6 +68,7 @@ class OpDef:
     num_outputs: int | None = 1
     sym_attrs: tuple[str, ...] = ()
     notes: str = field(default="")
+    foldable: bool = True
 
     def check_attrs(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
         """Return attrs completed with defaults.

@@ -14,7 +14,7 @@ from hwsdk.ir.opdef import OPSET_VERSION, REQUIRED, TORCH_OP, OpDef, all_ops
 __all__ = ["render_ops_markdown", "CATEGORY_ORDER"]
 
 CATEGORY_ORDER = ("elementwise", "reduction", "normalization", "linear_algebra", "convolution",
-                  "attention", "shape", "indexing", "creation")
+                  "attention", "shape", "indexing", "creation", "quantization")
 
 
 def _default(value: Any) -> str:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Case", "Input", "d", "p", "index", "slots"]
+__all__ = ["Case", "Input", "d", "p", "index", "slots", "QUANT_ROLES"]
+
+QUANT_ROLES = ("qint8", "quint4", "zp4")
+"""Roles of a quantized weight's integer params (see :attr:`Input.role`)."""
 
 
 @dataclass(frozen=True)
@@ -16,7 +19,9 @@ class Input:
     :param role: ``data`` (the dtype under test), ``cond`` (bool), ``param`` (a weight, given
         as a graph param like a captured model's), ``variance`` (a param of positive values),
         ``index`` (int64 indices in ``[0, high)``), ``slots`` (distinct int64 indices in
-        ``[0, high)``: where an op writes, so no two writes collide).
+        ``[0, high)``: where an op writes, so no two writes collide), ``qint8`` (an int8
+        param in [-127, 127]), ``quint4`` (a uint8 param of two packed 4-bit values) or
+        ``zp4`` (a uint8 param in [0, 15]): a quantized weight's data and zero point.
     :param high: exclusive upper bound of an ``index`` input.
     """
 
@@ -26,7 +31,7 @@ class Input:
 
     @property
     def is_param(self) -> bool:
-        return self.role in ("param", "variance")
+        return self.role in ("param", "variance", *QUANT_ROLES)
 
 
 @dataclass(frozen=True)

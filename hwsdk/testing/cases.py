@@ -173,6 +173,11 @@ def _magnitudes(dtype: DType) -> tuple[float, float]:
     return magnitudes(dtype)
 
 
+_QUANT_RANGES = {"qint8": (-127, 128, "int8"), "quint4": (0, 256, "uint8"),
+                 "zp4": (0, 16, "uint8")}
+"""Quantized-weight roles → (low, exclusive high, torch dtype) of their values."""
+
+
 def make_inputs(case: Case, dtype: DType, seed: int = 0) -> list[Any]:
     """Draw the tensors of ``case`` in ``dtype`` (None for absent optional inputs), in the
     layout or with the special values of its input class."""
@@ -196,6 +201,9 @@ def make_inputs(case: Case, dtype: DType, seed: int = 0) -> list[Any]:
             count = max(1, int(torch.tensor(spec.shape).prod()))
             picked = torch.randperm(spec.high, generator=gen)[:count]
             out.append(picked.reshape(spec.shape) if spec.shape else picked[0])
+        elif spec.role in _QUANT_RANGES:
+            low, high, dt = _QUANT_RANGES[spec.role]
+            out.append(torch.randint(low, high, spec.shape, generator=gen).to(getattr(torch, dt)))
         elif spec.role == "variance":
             out.append(encode((torch.rand(spec.shape, generator=gen) + 0.5).double(), dtype))
         else:

@@ -104,6 +104,17 @@ def _attention(op: str, dt: DType) -> list[Case]:
     ])
 
 
+def _dequantize(op: str, dt: DType) -> list[Case]:
+    scale = Input((6,), "variance")
+    return _with_zeros([
+        Case(op, "int8[6,8]per_channel", (Input((6, 8), "qint8"), scale),
+             {"bits": 8, "group_size": 0, "shape": [6, 8]}),
+        Case(op, "int4[6,8]group4", (Input((6, 4), "quint4"), Input((6, 2), "variance"),
+                                     Input((6, 2), "zp4")),
+             {"bits": 4, "group_size": 4, "shape": [6, 8]}),
+    ])
+
+
 NN_GENERATORS: dict[str, _Gen] = {
     "cast": _cast,
     "copy": lambda op, dt: _simple(op, [((3, 5), {}), ((2, 3, 5), {})]),
@@ -131,4 +142,5 @@ NN_GENERATORS: dict[str, _Gen] = {
     "max_pool2d": _pool, "avg_pool2d": _pool, "adaptive_avg_pool2d": _pool,
     "batch_norm": _batch_norm,
     "scaled_dot_product_attention": _attention,
+    "dequantize": _dequantize,
 }

@@ -158,6 +158,16 @@ def cases() -> dict[str, list[Case]]:
     table["argmax"] = [([y], {"dim": 1, "keepdim": False}, lambda a: a.max(1).indices)]
     table["cumsum"] = [([y], {"dim": 1, "dtype": None}, lambda a: torch.stack(
         [a[:, : i + 1].sum(1) for i in range(4)], 1))]
+    q8 = torch.randint(-127, 128, (3, 4), generator=g, dtype=torch.int8)
+    table["dequantize"] = [
+        ([q8, pos(3)], {"bits": 8, "group_size": 0, "shape": [3, 4]},
+         lambda q, s: q.float() * s[:, None]),
+        # bytes 0x21, 0x43 hold 1, 2, 3, 4 (low nibble first); groups of 2, zero points 1 and 3
+        ([torch.tensor([[0x21, 0x43]], dtype=torch.uint8), torch.tensor([[0.5, 2.0]]),
+          torch.tensor([[1, 3]], dtype=torch.uint8)], {"bits": 4, "group_size": 2,
+                                                       "shape": [1, 4]},
+         lambda q, s, z: torch.tensor([[0.0, 0.5, 0.0, 2.0]])),
+    ]
     return table
 
 

@@ -1,3 +1,3 @@
 """The core op set. Importing this package registers every op (see :mod:`hwsdk.ir.opdef`)."""
 
-from hwsdk.ir.ops import elementwise, nn, reduction, shape  # noqa: F401
+from hwsdk.ir.ops import elementwise, nn, quant, reduction, shape  # noqa: F401

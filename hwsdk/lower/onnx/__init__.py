@@ -10,6 +10,7 @@ from hwsdk.lower.onnx import (  # noqa: F401  (register the converters)
     ops_attention,
     ops_elementwise,
     ops_nn,
+    ops_quant,
     ops_reduction,
     ops_shape,
 )

@@ -111,6 +111,9 @@ def case(op: str, dtype: DType) -> Case:
         "arange": Case("arange", [], {"start": 1, "end": 9, "step": 2, "dtype": dtype.value}),
         "full": Case("full", [], {"shape": [2, 3], "value": _fill(dtype),
                                   "dtype": dtype.value}),
+        "dequantize": Case("dequantize", [fixed(DType.i8, rand(6, 8, low=-127, high=127)),
+                                          fixed(DType.f32, rand(6, **POS))],
+                           {"bits": 8, "group_size": 0, "shape": [6, 8]}, params=(0, 1)),
         "triu": Case("triu", [rand(3, 4)], {"diagonal": 1}),
         "tril": Case("tril", [rand(3, 4)], {"diagonal": -1}),
     }

@@ -1,0 +1,12 @@
+"""Weight-only quantization of a captured graph (int8 per channel, int4 per group).
+
+:func:`quant_config` checks what the user asked for, :func:`quantize_graph` rewrites each
+eligible ``linear`` weight into ``dequantize → linear`` (see :mod:`hwsdk.ir.ops.quant`), and
+:func:`weight_summary` reports the weight formats and bytes of a set of nodes.
+"""
+
+from hwsdk.ir.quant.account import weight_summary
+from hwsdk.ir.quant.config import SCHEMES, QuantConfig, quant_config
+from hwsdk.ir.quant.rtn import quantize_graph
+
+__all__ = ["QuantConfig", "SCHEMES", "quant_config", "quantize_graph", "weight_summary"]
