@@ -28,7 +28,12 @@ if TYPE_CHECKING:
 
     from hwsdk.capability import CapabilityTable, Verdict
 
+FALLBACK = "torch"
+"""The target every node a plan leaves unassigned, and every region that failed to compile,
+runs on: PyTorch (the built-in ``torch`` target). The one home of that name."""
+
 __all__ = [
+    "FALLBACK",
     "PLUGIN_API_VERSION", "SHIMMED_API_VERSIONS", "negotiate_api", "api_refusal", "hookimpl",
     "package_versions", "module_present", "from_hook", "TargetInfo", "Availability", "Region",
     "CompiledRegion", "Target", "COMPILE_ERROR_RULE", "CompileOptions",

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from hwsdk.contract import (
     COMPILE_ERROR_RULE,
+    FALLBACK,
     PLUGIN_API_VERSION,
     SHIMMED_API_VERSIONS,
     Availability,
@@ -68,6 +69,7 @@ __all__ = [
     # the contract
     "PLUGIN_API_VERSION", "SHIMMED_API_VERSIONS", "negotiate_api", "api_refusal", "hookimpl",
     "Target", "TargetInfo", "Availability", "Region", "CompiledRegion", "COMPILE_ERROR_RULE",
+    "FALLBACK",
     "CompileOptions",
     "from_hook", "package_versions", "module_present", "PackagedTables",
     # the IR a region is made of

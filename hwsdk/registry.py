@@ -33,6 +33,7 @@ import pluggy
 from hwsdk import hookspecs
 from hwsdk.contract import (
     COMPILE_ERROR_RULE,
+    FALLBACK,
     Availability,
     CompiledRegion,
     Region,
@@ -68,7 +69,6 @@ __all__ = ["PluginRecord", "Registry", "get_registry", "reset_registry", "ENTRY_
 
 ENTRY_POINT_GROUP = "hwsdk.plugins"
 BUILTIN_DISTRIBUTION = "hwsdk"
-FALLBACK_ENTRY_POINT = "torch"
 """The built-in entry point serving the fallback; no allowlist or blocklist removes it."""
 
 HOOK_NAMES = tuple(sorted(n for n in vars(hookspecs) if n.startswith("hwsdk_")))
@@ -259,7 +259,7 @@ class Registry:
         self._trace(f"  {record.name}: loaded, targets {record.targets}")
 
     def _disabled(self, record: PluginRecord) -> bool:
-        if record.distribution == BUILTIN_DISTRIBUTION and record.name == FALLBACK_ENTRY_POINT:
+        if record.distribution == BUILTIN_DISTRIBUTION and record.name == FALLBACK:
             return False
         names = {record.name, record.distribution}
         if self._allow is not None and not names & self._allow:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hwsdk.plugin import (
+    FALLBACK,
     OPSET_VERSION,
     Availability,
     CompiledRegion,
@@ -116,7 +117,7 @@ class FxRegion(CompiledRegion):
 class TorchTarget(Target):
     """PyTorch eager: every op, through its PyTorch reference."""
 
-    info = TargetInfo(name="torch", vendor="PyTorch", priority=0, engine="PyTorch eager",
+    info = TargetInfo(name=FALLBACK, vendor="PyTorch", priority=0, engine="PyTorch eager",
                       description="PyTorch itself: runs every op; the fallback of every target")
 
     def probe(self, deep: bool) -> Availability:

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hwsdk.contract import FALLBACK
 from hwsdk.errors import InvalidArgumentError
 
 __all__ = ["MANIFEST_SCHEMA", "MANIFEST_SCHEMA_VERSION", "save_artifacts", "model_writer",
@@ -156,7 +157,7 @@ def save_artifacts(compiled: Any, out: Path) -> list[str]:
         lines.append(f"saved ahead-of-time artifacts of {saved} of {len(accelerated)} "
                      f"compiled regions to {out}")
     else:
-        targets = sorted({r.target for r in accelerated}) or plan.targets[:-1] or ["torch"]
+        targets = sorted({r.target for r in accelerated}) or plan.targets[:-1] or [FALLBACK]
         lines.append(f"target {', '.join(targets)} has no ahead-of-time output; wrote the "
                      f"plan and manifest only")
     lines.append(f"wrote {out / 'plan.json'} and {out / 'manifest.json'}")

@@ -6,12 +6,12 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from hwsdk.capability import CapabilityTable, ReasonCode, Verdict, judge
+from hwsdk.contract import FALLBACK
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.partition.gcpause import gc_paused
 
 __all__ = ["Assignment", "assign", "FALLBACK"]
 
-FALLBACK = "torch"
 CheckHook = Callable[[str, Node, Graph], "Verdict | None"]
 
 
