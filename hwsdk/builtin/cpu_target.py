@@ -132,6 +132,15 @@ class CpuTarget(Target):
                                   "(onnxruntime.capi._pybind_state.get_all_opkernel_def), "
                                   "checked for every ONNX op each claim emits", version=version,
                            url_or_repo_path="tests/builtin/test_cpu_target.py"),
+                Provenance(source="ONNX Runtime OperatorKernels.md, CPU execution provider: "
+                                  "DequantizeLinear T1 int8 (ai.onnx), MatMulNBits B uint8 "
+                                  "(com.microsoft), the kernel the dequantize → linear pair "
+                                  "fuses into (the file is of 1.25.0 dev; "
+                                  "tests/engines/test_ort_quant.py checks the fusion in this "
+                                  "version)", version=version,
+                           url_or_repo_path="microsoft/onnxruntime:docs/OperatorKernels.md"
+                                            "@735e69a396afe7e1bdfbc6b38c1d43eeb68b8484",
+                           retrieved="2026 (see /work/shared/vendor-data/SOURCES.md)"),
             ],
             ops=ops,
             note="Dtypes not listed are unknown and stay in PyTorch. Some op forms have extra "

@@ -48,6 +48,7 @@ CLAIMS: dict[str, tuple[DType, ...]] = {
     "argmax": (DType.f32, DType.i32),
     "arange": (DType.f32, DType.i32),
     "full": (DType.f32, DType.i32, DType.bool),
+    "dequantize": (DType.i8, DType.u8, DType.f32),  # int8 data, packed int4 data, f32 scales
 }
 """Core op → the dtypes the lowering implements and the tests verify on the CPU device.
 
@@ -62,10 +63,11 @@ _NOTE_NOT_BOUND = ("i64 runs as i32 and f64 as f32 on OpenVINO CPU (values beyon
                    "change); bf16 tensors are not bound by this lowering (ask for "
                    "precision='bf16' instead); fp8 is not lowered.")
 
-FRONTEND_MISSING = frozenset({"layer_norm"})
+FRONTEND_MISSING = frozenset({"layer_norm", "dequantize"})
 """Claimed ops none of whose ATen overloads is in OpenVINO's own torch.export frontend table
 (``get_supported_ops_fx`` in op_table.cpp, see provenance); checked by the tests when the file
-is at hand. hwsdk lowers them anyway: the lowering does not go through that frontend."""
+is at hand. hwsdk lowers them anyway: the lowering does not go through that frontend
+(``dequantize`` has no ATen overload; the frontend skips torch's dequantize ops)."""
 
 _OP_CONSTRAINTS: dict[str, list[Constraint]] = {}
 
@@ -79,6 +81,11 @@ _PROVENANCE = [
                url_or_repo_path="openvinotoolkit/openvino:src/frontends/pytorch/src/op_table.cpp"
                                 "@8792f71e7eb75f7c81582f08e6d212582093806a",
                retrieved="2026 (see /work/shared/vendor-data/SOURCES.md)"),
+    Provenance(source="OpenVINO CPU runtime model of a dequantize -> linear region: "
+                      "FullyConnected with runtimePrecision i8 / u4 (weights kept compressed), "
+                      "checked by the tests",
+               version=f"OpenVINO {TESTED_OPENVINO}",
+               url_or_repo_path="plugins/intel/tests/test_intel_quant.py", retrieved="2026-12-01"),
 ]
 
 _VARIANT_NOTES = {
@@ -96,7 +103,7 @@ def _dtypes(op: str, variant: str) -> dict[DType, Support]:
     result: dict[DType, Support] = {}
     for dtype in DType:
         if dtype in claimed:
-            int_unknown = variant != "cpu" and dtype is DType.i32
+            int_unknown = variant != "cpu" and dtype in (DType.i32, DType.i8, DType.u8)
             result[dtype] = "unknown" if int_unknown else "yes"
         elif dtype in _NOT_BOUND:
             result[dtype] = "no"

@@ -62,7 +62,7 @@ def ov_type(dtype: DType) -> Any:
 
 
 def _ensure_converters() -> None:
-    from hwsdk_intel import ops_math, ops_nn  # noqa: F401  (importing registers converters)
+    from hwsdk_intel import ops_math, ops_nn, ops_quant  # noqa: F401  (registers converters)
 
 
 class Lowering:

@@ -177,6 +177,10 @@ def compile_region(region: Region, device: str, options: IntelOptions) -> OpenVI
         capabilities = ", ".join(core().get_property(device, "OPTIMIZATION_CAPABILITIES"))
         details["precision_note"] = (f"asked for {options.precision}, OpenVINO's {device} "
                                      f"device runs {actual} (its capabilities: {capabilities})")
+    if any(n.op == "dequantize" for n in region.nodes):
+        from hwsdk_intel.ops_quant import compressed_weights
+
+        details["compressed_weights"] = compressed_weights(compiled.get_runtime_model())
     sums = [n.id for n in region.nodes if n.op in _SUMMING]
     if sums and device.upper().startswith("CPU"):
         details["accumulation"] = {**ACCUMULATION, "nodes": sums}

@@ -90,8 +90,24 @@ def _shape(op: str, dt: DType) -> list[Case]:
     return table[op]
 
 
+def _dequantize(dt: DType) -> list[Case]:
+    """int8 per channel and per group, and packed int4 per group with zero points (3 x 5
+    of them: an odd count, so the u4 zero-point constant ends in a padding nibble); ``dt``
+    i8 or u8 picks the data dtype, f32 (the scales') gives both."""
+    int8 = [Case([torch.randint(-127, 128, (6, 8), dtype=torch.int8), torch.rand(6) + 0.5],
+                 {"bits": 8, "group_size": 0, "shape": [6, 8]}, {0, 1}, "int8"),
+            Case([torch.randint(-127, 128, (4, 8), dtype=torch.int8), torch.rand(4, 2) + 0.5],
+                 {"bits": 8, "group_size": 4, "shape": [4, 8]}, {0, 1}, "int8_group4")]
+    int4 = [Case([torch.randint(0, 256, (3, 10), dtype=torch.uint8), torch.rand(3, 5) + 0.5,
+                  torch.randint(0, 16, (3, 5), dtype=torch.uint8)],
+                 {"bits": 4, "group_size": 4, "shape": [3, 20]}, {0, 1, 2}, "int4_group4")]
+    return {DType.i8: int8, DType.u8: int4}.get(dt, int8 + int4)
+
+
 def _nn(op: str, dt: DType) -> list[Case]:
     f = dt
+    if op == "dequantize":
+        return _dequantize(dt)
     if op == "layer_norm":
         return [Case([rand((2, 3, 8), f), rand((8,), f), rand((8,), f)],
                      {"normalized_shape": [8], "eps": 1e-5}, {1, 2}),
