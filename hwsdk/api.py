@@ -28,6 +28,7 @@ from hwsdk.partition.planner import (
 from hwsdk.plugin import TargetInfo
 from hwsdk.registry import Registry, get_registry
 from hwsdk.runtime.build import build_compiled
+from hwsdk.tune.mode import PRIORITY_NOTE, resolve_mode
 
 __all__ = ["compile", "explain", "targets", "capabilities", "LazyCompiledModel", "MAX_CAPTURES",
            "OFFLINE_OPTIONS", "require_available"]
@@ -75,7 +76,13 @@ def explain(model: Any, example_inputs: Sequence[Any], target: str | Sequence[st
     captured = capture(model, example_inputs, dynamic_shapes=dynamic_shapes)
     return plan_graph(captured, target, min_block_size=min_block_size, fallback_ops=fallback_ops,
                       options=all_options, model_name=type(model).__name__,
-                      assume_unknown=assume_unknown)
+                      assume_unknown=assume_unknown, notes=_priority_note(target))
+
+
+def _priority_note(target: str | Sequence[str]) -> list[str]:
+    """``explain`` measures nothing: where ``auto`` is asked for, its plan says so."""
+    names = [target] if isinstance(target, str) else list(target)
+    return [PRIORITY_NOTE] if "auto" in names else []
 
 
 def compile(model: Any, example_inputs: Sequence[Any] | None = None,
@@ -83,7 +90,8 @@ def compile(model: Any, example_inputs: Sequence[Any] | None = None,
             fallback_ops: Collection[str] = (), require_full: bool = False,
             dynamic_shapes: Any = None, options: Mapping[str, Any] | None = None,
             quantize: str | None = None, group_size: int = 128,
-            quantize_exclude: Sequence[str] | None = None, **target_options: Any) -> Any:
+            quantize_exclude: Sequence[str] | None = None, tune: str | None = None,
+            **target_options: Any) -> Any:
     """Compile ``model`` for ``target``; the result is called like the model.
 
     :param model: a ``torch.nn.Module`` (call ``.eval()`` first for inference), or a
@@ -107,12 +115,18 @@ def compile(model: Any, example_inputs: Sequence[Any] | None = None,
     :param group_size: input channels per int4 scale.
     :param quantize_exclude: module names or patterns left in float (default: none for
         int8, ``["lm_head"]`` for int4).
+    :param tune: ``"measure"``: compile each candidate engine assignment, time it on the
+        example inputs and keep the fastest; ``"cached"``: reuse the decision stored for this
+        model and machine, measuring when there is none; ``"off"``: the targets' priority.
+        None: ``"cached"`` for ``auto``, else ``"off"``; ``HWSDK_TUNE`` overrides
+        (docs/tuning.md).
     :returns: a :class:`~hwsdk.runtime.CompiledModel`, or a :class:`LazyCompiledModel`.
     """
     settings = dict(target=target, min_block_size=min_block_size, fallback_ops=fallback_ops,
                     require_full=require_full, dynamic_shapes=dynamic_shapes,
                     options={**(options or {}), **target_options},
-                    quantize=quant_config(quantize, group_size, quantize_exclude))
+                    quantize=quant_config(quantize, group_size, quantize_exclude),
+                    tune=resolve_mode(tune, target))
     _check_settings(settings)  # before capture: fail fast on bad targets and options
     require_available(target, settings["options"], get_registry())
     if example_inputs is None and is_exported_program(model):
@@ -168,7 +182,8 @@ def require_available(target: str | Sequence[str], options: Mapping[str, Any],
 
 def _compile_now(model: Any, example_inputs: Sequence[Any], *, target: Any, min_block_size: int,
                  fallback_ops: Collection[str], require_full: bool, dynamic_shapes: Any,
-                 options: Mapping[str, Any], quantize: QuantConfig | None = None) -> Any:
+                 options: Mapping[str, Any], quantize: QuantConfig | None = None,
+                 tune: str = "off") -> Any:
     from hwsdk.ir.capture import capture
     from hwsdk.ir.inputs import warn_if_differentiated
     from hwsdk.ir.quant import quantize_graph
@@ -177,13 +192,22 @@ def _compile_now(model: Any, example_inputs: Sequence[Any], *, target: Any, min_
     registry = get_registry()
     captured = capture(model, example_inputs, dynamic_shapes=dynamic_shapes)
     notes = quantize_graph(captured.graph, quantize) if quantize else []
-    plan = plan_graph(captured, target, min_block_size=min_block_size, fallback_ops=fallback_ops,
-                      options=options, registry=registry, model_name=type(model).__name__,
-                      notes=notes)
-    if require_full:
-        raise_if_not_full(plan)
-    compiled = build_compiled(captured, plan, registry, options, require_full,
-                              home=_home_device(example_inputs))
+    if tune != "off":
+        from hwsdk.tune import tune_compile
+
+        compiled = tune_compile(captured, example_inputs, target, mode=tune,
+                                min_block_size=min_block_size, fallback_ops=fallback_ops,
+                                options=options, registry=registry, require_full=require_full,
+                                model_name=type(model).__name__, notes=notes,
+                                home=_home_device(example_inputs))
+    else:
+        plan = plan_graph(captured, target, min_block_size=min_block_size,
+                          fallback_ops=fallback_ops, options=options, registry=registry,
+                          model_name=type(model).__name__, notes=notes)
+        if require_full:
+            raise_if_not_full(plan)
+        compiled = build_compiled(captured, plan, registry, options, require_full,
+                                  home=_home_device(example_inputs))
     if quantize:
         compiled.plan = record_weights(compiled.plan)
     warn_if_differentiated(example_inputs, [r.target for r in compiled.plan.regions

@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("registry", ("hwsdk.registry", "hwsdk.target_rules", "hwsdk.capability_cache")),
     ("partition", ("hwsdk.partition",)),
     ("runtime", ("hwsdk.runtime",)),
+    ("tune", ("hwsdk.tune",)),
     ("report", ("hwsdk.report",)),
     ("facade", ("hwsdk", "hwsdk.api", "hwsdk.export", "hwsdk.llm", "hwsdk.dynamo",
                 "hwsdk.models")),

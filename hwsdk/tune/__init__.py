@@ -1,0 +1,14 @@
+"""``auto`` by measurement: plan and compile each candidate engine assignment, time them on
+the example inputs, keep the fastest, and remember the decision (docs/tuning.md).
+
+Stages: :mod:`~hwsdk.tune.candidates` → :mod:`~hwsdk.tune.measure` →
+:mod:`~hwsdk.tune.choose`, with :mod:`~hwsdk.tune.cache` for decisions and
+:mod:`~hwsdk.tune.tuner` composing them. Importing this package imports no torch.
+"""
+
+from __future__ import annotations
+
+from hwsdk.tune.mode import TUNE_MODES, resolve_mode
+from hwsdk.tune.tuner import tune_compile
+
+__all__ = ["TUNE_MODES", "resolve_mode", "tune_compile"]
