@@ -11,7 +11,7 @@ it writes bench/results/gpu.{md,json} after each model and skips the code-genera
 Per model, runners interleaved in one process (same thread count for all): torch eager,
 torch.compile (inductor), onnxruntime on torch.onnx.export(dynamo=True)'s model, raw OpenVINO
 (f32 hint), torch.compile(backend="openvino"), and hwsdk with every target that runs here
-(torch, cpu, intel, auto). A runner that fails is listed with its error.
+(torch, cpu, intel, auto by priority, auto measured). A runner that fails is listed with its error.
 
 The GPU section is not a timing: for nvidia and rocm archs it reports what can be measured
 without a GPU: kernels per model, ops fused per kernel and ahead-of-time compile time per arch.
@@ -42,6 +42,9 @@ from harness import (
 from models import MODELS
 
 ROUNDS = {"mlp": 300, "resnet18": 40}
+MEASURED = "hwsdk auto (measured)"
+"""auto choosing by measurement on this machine (docs/tuning.md); "hwsdk auto" is the
+priority rule (tune="off")."""
 GPU_ARCHS = ("nvidia:sm_80", "nvidia:sm_90", "rocm:gfx90a", "rocm:gfx942")
 
 
@@ -73,7 +76,9 @@ def runners_for(model: Any, inputs: tuple[Any, ...], threads: int, workdir: str)
         ours.append(hwsdk_runner(model, inputs, "cpu", num_threads=threads))
     if "intel" in known:
         ours.append(hwsdk_runner(model, inputs, "intel", num_threads=threads))
-    ours.append(hwsdk_runner(model, inputs, "auto"))
+    ours.append(hwsdk_runner(model, inputs, "auto", tune="off"))  # the priority rule
+    measured = hwsdk_runner(model, inputs, "auto", tune="measure", num_threads=threads)
+    ours.append(Runner(MEASURED, measured.setup, hwsdk=True))
     return peers + ours
 
 
@@ -189,6 +194,11 @@ def main() -> None:
             plan = getattr(auto.setup, "plan", None) if auto else None
             if plan is not None:
                 plans.append(f"- {name}: " + plan.summary().splitlines()[1])
+            tuned = next((r for r in runners if r.name == MEASURED), None)
+            tuned_plan = getattr(tuned.setup, "plan", None) if tuned else None
+            plans.extend(f"- {name} ({MEASURED}): {note}" for note in
+                         (tuned_plan.notes if tuned_plan is not None else ())
+                         if note.startswith("tune"))
             if on_gpu:  # a GPU run may be cut short by its time limit: keep each model
                 write_results("gpu", results, _gpu_info(args.threads),
                               _preface(command, args, plans))
