@@ -3,7 +3,8 @@
 Steps: check the inputs → ``torch.export.export`` → decompose to the core op set while keeping
 the composite ops vendors accelerate whole → translate every ATen call through the op set's
 ATen map (:mod:`hwsdk.ir.translate`; anything unmapped becomes an opaque ``torch_op``) → fold
-constant subgraphs (:mod:`hwsdk.ir.fold`).
+constant subgraphs (:mod:`hwsdk.ir.fold`) → torchao's quantized weights into ``dequantize``
+(:mod:`hwsdk.ir.quant.recognize`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from hwsdk.ir.graph import Graph, TensorType
 from hwsdk.ir.inputs import check_example_inputs, check_weights, diagnose_export_failure
 from hwsdk.ir.opdef import TORCH_OP, get_op
 from hwsdk.ir.outputs import OutputPlan
+from hwsdk.ir.quant import recognize_torchao
 from hwsdk.ir.saved import is_exported_program, unpack_program
 from hwsdk.ir.symbols import SymbolNamer, dim_names
 from hwsdk.ir.translate import Translator
@@ -233,6 +235,7 @@ def translate_program(program: Any, namer: SymbolNamer, *, in_spec: Any, out_spe
     translator = Translator(program, namer)
     graph = translator.translate()
     fold_constants(graph)
+    recognize_torchao(graph)
     graph.validate()
     for node in graph.nodes:  # consistency of the op set's attrs and the capture
         if node.op != TORCH_OP:
