@@ -3,8 +3,9 @@
 A plugin says which dtypes its arch has (from its vendor's documents); this module says which
 ops the generator emits and under what constraints, so both halves of each fact have one home.
 Compute ops are generated for f32/f16/bf16 (and i64/i32/bool for elementwise, comparison,
-shape, indexing and cat ops, i64/i32 for argmax, and i64/i32/bool for cumsum, which sums them in
-int64); fp8 values enter and leave through ``cast``, shape, indexing and cat ops only.
+shape, indexing (index_copy included) and cat ops, i64/i32 for argmax, and i64/i32/bool for
+cumsum, which sums them in int64); fp8 values enter and leave through ``cast``, shape, indexing
+and cat ops only.
 """
 
 from __future__ import annotations
@@ -94,6 +95,10 @@ def _entry(op: str, hw: Mapping[DType, Support]) -> OpSupport:
                 "reads 0 (PyTorch raises IndexError)")
     elif op == "cat":
         note = "one kernel: each output element loads from the input whose range holds it"
+    elif op == "index_copy":
+        note = ("one kernel: each position along dim loads from the last source slice whose "
+                "index names it, else from x (duplicate indices: the last write wins); an "
+                "index outside its dim writes nothing (PyTorch raises IndexError)")
     elif op in SCAN_OPS:
         note = (f"one-pass tl.cumsum per line; the scanned dim static, at most {MAX_ROW} "
                 "elements; floats sum in fp32, integers and bool in int64")

@@ -3,9 +3,10 @@
 Families: ``pointwise`` (an elementwise/broadcast chain), ``row`` (a chain around row ops:
 reductions over trailing dims, argmax over the last, softmax, log_softmax, layer_norm,
 rms_norm), ``matmul`` (a matmul/linear/addmm with its elementwise epilogue), and kernels of
-one op each: ``attention``, ``gather`` (embedding, index_select, gather), ``cat``, ``scan``
-(cumsum) and ``conv``. Shape ops run as torch views between kernels, except a reshape of a
-contiguous fused value, which a kernel absorbs (its flat index does not change).
+one op each: ``attention``, ``gather`` (embedding, index_select, gather), ``cat``,
+``index_copy``, ``scan`` (cumsum) and ``conv``. Shape ops run as torch views between
+kernels, except a reshape of a contiguous fused value, which a kernel absorbs (its flat index
+does not change).
 
 A group runs at the position of its last node. It stops accepting nodes as soon as a node
 outside it reads one of its values, which keeps that order valid.

@@ -1,10 +1,16 @@
-"""Emit the ops that move values: ``embedding``, ``index_select``, ``gather`` and ``cat``.
+"""Emit the ops that move values: ``embedding``, ``index_select``, ``gather``, ``cat`` and
+``index_copy``.
 
 Each is one kernel over the output's flat index, ``BLOCK`` elements per program: the output
 position is split into per-dim indices, an index tensor is read where the op has one, and each
 element is loaded from its source with the source's strides (views cost nothing). Values are
 moved in their own dtype, not computed on. An index outside its dim reads 0 instead of
 faulting; PyTorch raises ``IndexError`` there (the capability note says so).
+
+``index_copy`` writes nothing it does not own: each program holds one position ``j`` along
+``dim`` and a block of the other dims, finds the last ``k`` with ``index[k] == j`` and loads
+``source`` at ``k`` (or ``x`` where there is none), so the last of duplicate indices wins,
+deterministically, and an index outside the dim writes nothing (PyTorch raises ``IndexError``).
 """
 
 from __future__ import annotations
@@ -17,8 +23,9 @@ from hwsdk.lower.triton.arch import next_pow2
 from hwsdk.lower.triton.body import FP8, KernelBuilder
 from hwsdk.lower.triton.group import Group
 from hwsdk.lower.triton.kernels import KernelSpec, _numel, _spec
+from hwsdk.lower.triton.ops import INDEX_COPY_BLOCK
 
-__all__ = ["emit_gather", "emit_cat"]
+__all__ = ["emit_gather", "emit_cat", "emit_index_copy"]
 
 
 def _start(b: KernelBuilder, shape: tuple[Dim, ...]) -> list[str]:
@@ -116,3 +123,67 @@ def emit_cat(graph: Graph, group: Group, name: str, outputs: list[str]) -> Kerne
         lo = f"lo{k}"
     return _finish(b, group, var)
 
+
+INDEX_TILE = 128
+"""Index entries an ``index_copy`` program compares with its position per loop step."""
+
+
+def emit_index_copy(graph: Graph, group: Group, name: str, outputs: list[str]) -> KernelSpec:
+    """``index_copy``: ``x`` with the slices at ``index`` along ``dim`` taken from ``source``.
+
+    Grid: axis 0 is the position ``j`` along ``dim``, axis 1 blocks of the other dims (the
+    "rest"). Cost: per program, ``len(index) / INDEX_TILE`` vector compares, then one load and
+    one store per element.
+    """
+    node = group.nodes[0]
+    x, index, src = node.inputs[0], node.inputs[1], node.inputs[2]
+    b = KernelBuilder(graph, name)
+    shape = graph.types[x].shape
+    dim = int(node.attrs.get("dim", 0)) if shape else 0
+    rest = (*shape[:dim], *shape[dim + 1:])
+    along: list[Dim] = [shape[dim]] if shape else []
+    n_rest, n_dim = b.size(list(rest), "n_rest"), b.size(along, "n_dim")
+    n_inner = b.size(list(shape[dim + 1:]), "n_inner")
+    n_index = b.size(list(graph.types[index].shape), "n_index")
+    n = _numel(rest)
+    block = b.constexpr("BLOCK", min(INDEX_COPY_BLOCK, next_pow2(n)) if n else INDEX_COPY_BLOCK)
+    n_i = _numel(graph.types[index].shape)
+    tile = b.constexpr("BLOCK_I", min(INDEX_TILE, next_pow2(n_i)) if n_i else INDEX_TILE)
+    b.emit("j = tl.program_id(0)")
+    b.emit(f"r = tl.program_id(1) * {block} + tl.arange(0, {block})")
+    b.emit(f"mask = r < {n_rest}")
+    b.emit(f"flat = (r // {n_inner}) * ({n_dim} * {n_inner}) + j * {n_inner} + r % {n_inner}")
+    pi = b.pointer(index)
+    i_type = graph.types[index]
+    i_off = f" * {b.stride(index, pi, i_type.shape, 0)}" if i_type.rank else " * 0"
+    b.emit(f"# {node.id}: the last k with index[k] == j (duplicates: the last write wins)")
+    b.emit("last = j * 0 - 1")
+    b.emit(f"for k0 in range(0, {n_index}, {tile}):")
+    b.emit(f"    ks = k0 + tl.arange(0, {tile})")
+    b.emit(f"    kv = tl.load({pi} + ks{i_off}, mask=ks < {n_index}, other=-1)")
+    b.emit(f"    hit = (ks < {n_index}) & (kv == j)")
+    b.emit("    last = tl.maximum(last, tl.max(tl.where(hit, ks, -1), axis=0))")
+    b.emit("take = (r * 0 + last) >= 0  # a block, not a scalar: the interpreter's masks")
+    pos = [i if i != "0" else "" for i in b.indices("r", rest)]
+    px, ps = b.pointer(x), b.pointer(src)
+    x_off = _rest_terms(b, x, px, pos, dim)
+    s_off = _rest_terms(b, src, ps, pos, dim)
+    if shape:
+        x_off.append(f"j * {b.stride(x, px, shape, dim)}")
+        s_off.append(f"last * {b.stride(src, ps, graph.types[src].shape, dim)}")
+    b.emit(f"xv = {_load(b, x, px, x_off or ['r * 0'], 'mask & ~take')}  # {node.id}: x")
+    b.emit(f"sv = {_load(b, src, ps, s_off or ['r * 0'], 'mask & take')}  # {node.id}: source")
+    b.emit("v = tl.where(take, sv, xv)")
+    b.env[node.outputs[0]] = "v"
+    b.store_outputs(group.nodes, group.levels, list(node.outputs))
+    grid: list[dict[str, Any]] = [{"prod": along},
+                                  {"cdiv": [list(rest), b.constexprs["BLOCK"]]}]
+    return _spec(b, group.kind, group, grid, 4, 1)
+
+
+def _rest_terms(b: KernelBuilder, value: str, ptr: str, pos: list[str], dim: int) -> list[str]:
+    """``pos[k] * stride`` of ``value`` for the dims but ``dim`` (``pos``: their indices)."""
+    shape = b.graph.types[value].shape
+    dims = [d for d in range(len(shape)) if d != dim]
+    return [f"{i} * {b.stride(value, ptr, shape, d)}" for d, i in zip(dims, pos, strict=True)
+            if i]

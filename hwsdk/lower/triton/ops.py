@@ -16,6 +16,7 @@ __all__ = [
     "ELEMENTWISE", "VIEW_OPS", "ROW_OPS", "REDUCTIONS", "MATMUL_OPS", "ATTENTION_OPS",
     "GATHER_OPS", "MOVE_OPS", "SCAN_OPS", "CONV_OPS", "KERNEL_KINDS", "SUPPORTED_OPS",
     "TL_TYPES", "unsupported_reason", "elementwise_expr", "MAX_ROW", "MAX_HEAD_DIM",
+    "MAX_GRID_Y", "INDEX_COPY_BLOCK",
 ]
 
 _NAN = "propagate_nan=tl.PropagateNan.ALL"
@@ -49,11 +50,16 @@ ROW_LEVEL = frozenset({*REDUCTIONS, "argmax"})
 MATMUL_OPS = frozenset({"matmul", "linear", "addmm"})
 ATTENTION_OPS = frozenset({"scaled_dot_product_attention"})
 GATHER_OPS = frozenset({"embedding", "index_select", "gather"})
-MOVE_OPS = frozenset({*GATHER_OPS, "cat"})
+MOVE_OPS = frozenset({*GATHER_OPS, "cat", "index_copy"})
 """Ops that only move values (any dtype a view takes): one load per output element."""
+MAX_GRID_Y = 65535
+"""The most programs a launch grid's second axis holds (CUDA's limit)."""
+INDEX_COPY_BLOCK = 1024
+"""Most elements (outside ``dim``) an ``index_copy`` program moves."""
 SCAN_OPS = frozenset({"cumsum"})
 CONV_OPS = frozenset({"conv"})
 KERNEL_KINDS: dict[str, str] = {**dict.fromkeys(GATHER_OPS, "gather"), "cat": "cat",
+                                "index_copy": "index_copy",
                                 "cumsum": "scan", "conv": "conv",
                                 "scaled_dot_product_attention": "attention"}
 """Ops that are a kernel of their own (no fusion), by kernel family."""
@@ -141,6 +147,8 @@ def unsupported_reason(node: Node, graph: Graph) -> str | None:
         return _static_dim(node, graph, int(node.attrs.get("dim", 0)))
     if op == "cat" and any(t.dtype is not types[-1].dtype for t in types):
         return "cat of mixed dtypes is not generated (cast the inputs to one dtype)"
+    if op == "index_copy":
+        return _index_copy_reason(node, graph)
     if op in CONV_OPS:
         return _conv_reason(node, graph)
     return None
@@ -153,6 +161,22 @@ def _static_dim(node: Node, graph: Graph, dim: int) -> str | None:
         return f"the scanned dim ({size}) must be static for a one-pass scan kernel"
     if size > MAX_ROW:
         return f"a scan of {size} elements is longer than the one-pass limit {MAX_ROW}"
+    return None
+
+
+def _index_copy_reason(node: Node, graph: Graph) -> str | None:
+    x, src = graph.types[node.inputs[0]], graph.types[node.inputs[2]]
+    if x.dtype is not src.dtype:
+        return (f"index_copy of a {src.dtype.value} source into {x.dtype.value} is not "
+                "generated (cast the source to the destination's dtype)")
+    dim = int(node.attrs.get("dim", 0))
+    rest = [d for k, d in enumerate(x.shape) if k != dim]
+    n = 1
+    for d in rest:
+        n = n * d if isinstance(d, int) else n
+    if n > MAX_GRID_Y * INDEX_COPY_BLOCK:
+        return (f"index_copy over {n} elements outside dim {dim} needs more than {MAX_GRID_Y} "
+                "programs on the grid's second axis; it runs in PyTorch")
     return None
 
 

@@ -15,7 +15,7 @@ from hwsdk.ir.graph import Graph, Node
 from hwsdk.lower.triton.attention import emit_attention
 from hwsdk.lower.triton.conv import emit_conv
 from hwsdk.lower.triton.group import Group, group_nodes
-from hwsdk.lower.triton.indexing import emit_cat, emit_gather
+from hwsdk.lower.triton.indexing import emit_cat, emit_gather, emit_index_copy
 from hwsdk.lower.triton.kernels import KernelSpec, emit_matmul, emit_pointwise, emit_row
 from hwsdk.lower.triton.scan import emit_scan
 
@@ -23,7 +23,8 @@ __all__ = ["Program", "build_program", "drop_copies", "HEADER"]
 
 _Emit = Callable[[Graph, Group, str, list[str]], KernelSpec]
 _EMITTERS: dict[str, _Emit] = {"pointwise": emit_pointwise, "row": emit_row,
-                               "gather": emit_gather, "cat": emit_cat, "scan": emit_scan}
+                               "gather": emit_gather, "cat": emit_cat, "scan": emit_scan,
+                               "index_copy": emit_index_copy}
 """Kernel family → its emitter; those of :data:`_BY_ARCH` also take the arch (tiles)."""
 _BY_ARCH: dict[str, Callable[[Graph, Group, str, list[str], str], KernelSpec]] = {
     "matmul": emit_matmul, "attention": emit_attention, "conv": emit_conv}

@@ -149,3 +149,125 @@ def test_moving_kernels_compile_ahead_of_time(arch: str) -> None:
                                          dim=1),
             b.op("gather", x, j, dim=1), b.op("cat", x, b.input(torch.randn(3, 2)), dim=1)]
     assert len(compile_all(b.graph(outs), arch)) == 4
+
+
+# --- index_copy ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2])
+def test_index_copy_each_dim_of_strided_views(dim: int) -> None:
+    b = Build()
+    x = b.input(torch.randn(5, 4, 6).permute(2, 0, 1))  # shape (6, 5, 4), strided
+    n = b.types[x].shape[dim]
+    i = b.input(torch.tensor([n - 1, 0, 2]))
+    shape = [6, 5, 4]
+    shape[dim] = 3
+    src = torch.randn(*reversed(shape)).permute(2, 1, 0)  # non-contiguous source
+    s = b.input(src)
+    compiled = check(b, [b.op("index_copy", x, i, s, dim=dim)])
+    assert families(compiled) == ["index_copy"]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_index_copy_dtypes_with_nan_and_empty_index(dtype: torch.dtype) -> None:
+    b = Build()
+    data = _data((3, 5), dtype)
+    new = _data((3, 2), dtype)
+    if dtype.is_floating_point:
+        data[0, 0], new[1, 1] = float("nan"), float("nan")
+    x = b.input(data)
+    i = b.input(torch.tensor([4, 0]))
+    s = b.input(new)
+    none = b.input(torch.zeros(0, dtype=torch.int64))
+    nothing = b.input(_data((0, 5), dtype))
+    check(b, [b.op("index_copy", x, i, s, dim=1), b.op("index_copy", x, none, nothing, dim=0)])
+
+
+@pytest.mark.parametrize("dtype", [torch.float8_e4m3fn, torch.float8_e5m2])
+def test_index_copy_moves_fp8_bits(dtype: torch.dtype) -> None:
+    """PyTorch has no fp8 index_copy on CPU (the kit skips it): compare the bytes instead."""
+    from tests.lower.triton.conftest import lower_graph
+
+    b = Build()
+    base, source = torch.randn(4, 3).to(dtype), torch.randn(2, 3).to(dtype)
+    index = torch.tensor([3, 0])
+    x, i, s = b.input(base), b.input(index), b.input(source)
+    g = b.graph([b.op("index_copy", x, i, s, dim=0)])
+    (out,) = lower_graph(g).run([b.data[v] for v in g.inputs], {})
+    expected = base.view(torch.uint8).index_copy(0, index, source.view(torch.uint8))
+    assert out.dtype == dtype and torch.equal(out.view(torch.uint8), expected)
+
+
+def test_index_copy_0d_and_kv_cache_write_feeding_a_kernel() -> None:
+    b = Build()
+    one = b.input(torch.tensor(1.5))
+    zero = b.input(torch.tensor(0))
+    val = b.input(torch.tensor(-2.0))
+    cache = b.input(torch.zeros(1, 2, 6, 4))
+    slots = b.input(torch.tensor([3, 4]))
+    new = b.input(torch.randn(1, 2, 4, 2).transpose(2, 3))  # (1, 2, 2, 4), strided
+    written = b.op("index_copy", cache, slots, new, dim=2)
+    compiled = check(b, [b.op("index_copy", one, zero, val, dim=0),
+                         b.op("mul", written, scalar=2.0)])
+    assert sorted(families(compiled)) == ["index_copy", "index_copy", "pointwise"]
+
+
+def test_index_copy_duplicate_indices_last_write_wins() -> None:
+    """PyTorch leaves duplicates undefined; the kernel takes the last (stated in the note)."""
+    from tests.lower.triton.conftest import lower_graph
+
+    b = Build()
+    x = b.input(torch.zeros(4, 3))
+    index = torch.tensor([2, 0, 2, 2, 0])
+    source = torch.arange(15.0).reshape(5, 3)
+    i, s = b.input(index), b.input(source)
+    g = b.graph([b.op("index_copy", x, i, s, dim=0)])
+    (out,) = lower_graph(g).run([b.data[v] for v in g.inputs], {})
+    expected = torch.zeros(4, 3)
+    expected[0], expected[2] = source[4], source[3]
+    assert torch.equal(out, expected)
+
+
+def test_index_copy_out_of_range_index_writes_nothing() -> None:
+    """PyTorch raises IndexError; the kernel drops the slice (stated in the capability note)."""
+    from tests.lower.triton.conftest import lower_graph
+
+    b = Build()
+    base = torch.randn(4, 3)
+    source = torch.randn(3, 3)
+    x, i, s = b.input(base), b.input(torch.tensor([1, 4, -1])), b.input(source)
+    g = b.graph([b.op("index_copy", x, i, s, dim=0)])
+    (out,) = lower_graph(g).run([b.data[v] for v in g.inputs], {})
+    expected = base.clone()
+    expected[1] = source[0]
+    assert torch.equal(out, expected)
+
+
+def test_index_copy_refusals_say_what_to_do() -> None:
+    from hwsdk.lower.triton import unsupported_reason
+
+    b = Build()
+    x = b.input(torch.randn(4, 3))
+    half = b.input(torch.randn(2, 3).half())
+    i = b.input(torch.tensor([0, 1]))
+    big = b.input(torch.zeros(2, 1))
+    b.types[big] = b.TensorType(b.types[big].dtype, (2, 65535 * 1024 + 1))
+    src = b.input(torch.zeros(1, 1))
+    b.types[src] = b.TensorType(b.types[src].dtype, (1, 65535 * 1024 + 1))
+    one = b.input(torch.tensor([1]))
+    g = b.graph([b.op("index_copy", x, i, half, dim=0), b.op("index_copy", big, one, src, dim=0)])
+    assert "cast the source" in str(unsupported_reason(g.nodes[0], g))
+    assert "programs on the grid's second axis" in str(unsupported_reason(g.nodes[1], g))
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_index_copy_compiles_ahead_of_time(arch: str) -> None:
+    b = Build()
+    cache = b.input(torch.zeros(1, 2, 6, 4).half())
+    slots = b.input(torch.tensor([3, 4]))
+    new = b.input(torch.randn(1, 2, 2, 4).half())
+    flag = b.input(torch.rand(3, 5) > 0.5)
+    outs = [b.op("index_copy", cache, slots, new, dim=2),
+            b.op("index_copy", flag, b.input(torch.tensor([1])), b.input(torch.ones(3, 1) > 0),
+                 dim=1)]
+    assert len(compile_all(b.graph(outs), arch)) == 2
