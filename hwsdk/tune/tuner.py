@@ -107,10 +107,14 @@ def _measure(key: str, requested: Sequence[str], notes: Sequence[str], job: _Job
 
 def time_candidates(compiled_by: Mapping[str, Any], inputs: Sequence[Any]
                     ) -> dict[str, Timing]:
-    """Each compiled candidate's :class:`Timing` on ``inputs`` (no autograd)."""
+    """Each compiled candidate's :class:`Timing` on a copy of ``inputs`` (no autograd): a
+    model that updates an input in place must not change the caller's tensors dozens of
+    times."""
     import torch
+    from torch.utils._pytree import tree_map
 
-    calls = {name: (lambda m=model: m(*inputs)) for name, model in compiled_by.items()}
+    copies = tree_map(lambda v: v.clone() if isinstance(v, torch.Tensor) else v, tuple(inputs))
+    calls = {name: (lambda m=model: m(*copies)) for name, model in compiled_by.items()}
     with torch.inference_mode():
         return measure_all(calls)
 

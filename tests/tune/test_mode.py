@@ -37,3 +37,15 @@ def test_compile_refuses_a_bad_tune_before_capturing(monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("HWSDK_TUNE", raising=False)
     with pytest.raises(InvalidArgumentError, match="tune="):
         hwsdk.compile(object(), (), tune="fast")
+
+
+def test_importing_tune_and_resolving_a_mode_imports_no_engine() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, hwsdk.tune, hwsdk.api; hwsdk.tune.resolve_mode(None, 'auto'); "
+            "heavy = [m for m in ('torch', 'openvino', 'onnxruntime', 'triton') "
+            "if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

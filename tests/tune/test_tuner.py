@@ -146,3 +146,21 @@ def test_explain_keeps_the_priority_rule_and_says_so() -> None:
     plan = hwsdk.explain(model, inputs, target="auto")
     assert any("declared priority" in note for note in plan.notes)
     assert not any("declared priority" in n for n in hwsdk.explain(model, inputs, "cpu").notes)
+
+
+class AddsInPlace(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x.add_(1.0)
+        return torch.relu(x) * 2.0
+
+
+def test_timing_never_changes_the_callers_inputs(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HWSDK_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("HWSDK_TUNE", raising=False)
+    x = torch.zeros(2, 3)
+    compiled = hwsdk.compile(AddsInPlace(), (x,), target=["cpu"], tune="measure")
+    assert _tuned_notes(compiled)[0].startswith("tune (measured")  # really timed
+    assert torch.equal(x, torch.zeros(2, 3))
+    compiled(x)
+    assert torch.equal(x, torch.ones(2, 3))  # the model does update its input
