@@ -164,3 +164,12 @@ def test_timing_never_changes_the_callers_inputs(tmp_path: Path,
     assert torch.equal(x, torch.zeros(2, 3))
     compiled(x)
     assert torch.equal(x, torch.ones(2, 3))  # the model does update its input
+
+
+def test_a_model_compiled_on_first_call_is_tuned_then(timer: FakeTimer) -> None:
+    model, inputs = _model()
+    lazy = hwsdk.compile(model, None, target=["cpu"], tune="measure")
+    assert timer.calls == []
+    lazy(*inputs)
+    assert timer.calls == [["cpu", "torch"]]
+    assert "-> cpu" in _tuned_notes(lazy)[0]
