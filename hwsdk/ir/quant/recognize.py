@@ -10,6 +10,8 @@ int8 cast and a matmul on a decompressed weight.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hwsdk.ir.dtypes import DType
 from hwsdk.ir.graph import Graph, Node, TensorType
 
@@ -51,7 +53,7 @@ def recognize_torchao(graph: Graph) -> int:
     """Rewrite torchao's int8 weight-only chains into ``dequantize → linear`` in place; return
     how many were rewritten."""
     producers, consumers = graph.producers(), graph.consumers()
-    replace: dict[str, list[Node]] = {}  # id of the mul → the nodes standing for the chain
+    rewrites: dict[str, list[Node]] = {}  # id of the mul → the nodes standing for the chain
     drop: set[str] = set()
     for node in graph.nodes:
         if node.op != "matmul":
@@ -68,22 +70,23 @@ def recognize_torchao(graph: Graph) -> int:
         weight = f"{q}.dequantized"
         graph.types[weight] = TensorType(graph.types[scale].dtype, (n, k))
         dq = Node(f"{node.id}.dq", "dequantize", [q, flat],
-                  {"bits": 8, "group_size": 0, "shape": [n, k]}, [weight], source=node.source)
+                  {"bits": 8, "group_size": 0, "shape": [n, k]}, [weight],
+                  source=replace(node.source, aten=""))
         linear = Node(node.id, "linear", [node.inputs[0], weight, ""], {}, list(mul.outputs),
                       source=node.source)
-        replace[mul.id] = [dq, linear]
+        rewrites[mul.id] = [dq, linear]
         drop.update(r.id for r in removed)
-    if not replace:
+    if not rewrites:
         return 0
     nodes: list[Node] = []
     for node in graph.nodes:
         if node.id in drop:
             continue
-        nodes.extend(replace.get(node.id, [node]))
+        nodes.extend(rewrites.get(node.id, [node]))
     graph.nodes = nodes
     used = graph.values_used(nodes)
     for name in [p for p in graph.params if p not in used and p not in graph.outputs]:
         graph.params.remove(name)
         graph.param_data.pop(name, None)
         graph.types.pop(name, None)
-    return len(replace)
+    return len(rewrites)

@@ -8,6 +8,7 @@ keeps its float copy for them.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from hwsdk.ir.dtypes import from_torch
@@ -116,4 +117,5 @@ def _add_dequantize(graph: Graph, node: Node, config: QuantConfig) -> Node:
     graph.types[out] = graph.types[weight]
     attrs = {"bits": config.bits, "group_size": group,
              "shape": [int(d) for d in graph.types[weight].shape]}
-    return Node(f"{node.id}.dq", "dequantize", names, attrs, [out], source=node.source)
+    return Node(f"{node.id}.dq", "dequantize", names, attrs, [out],
+                source=replace(node.source, aten=""))
