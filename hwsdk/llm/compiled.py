@@ -252,9 +252,13 @@ def compile_lm(model: Any, target: Any = "auto", *, max_cache_len: int = 1024,
     :param target: anything :func:`hwsdk.compile` takes (``"auto"``, a name, a list).
     :param max_cache_len: the KV cache length: prompt plus new tokens must fit in it.
     :param compile_kwargs: passed to :func:`hwsdk.compile` (``min_block_size``,
-        ``fallback_ops``, ``require_full``, ``options`` and target options).
+        ``fallback_ops``, ``require_full``, ``quantize``, ``options`` and target options).
+        ``tune`` defaults to ``"off"`` here: ``auto`` keeps the priority rule, because
+        measuring would compile the whole step graph once per candidate engine on first use
+        of each batch size; pass ``tune="measure"`` (or ``"cached"``) to choose by timing.
     :raises LMModelError: for a model compile_lm cannot keep a static KV cache for.
     """
+    compile_kwargs.setdefault("tune", "off")
     lm = CompiledLM(model, target, max_cache_len, compile_kwargs)
     lm.compiled_step(1)  # compile now: errors surface here, not on the first generate
     return lm
