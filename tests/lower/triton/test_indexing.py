@@ -271,3 +271,23 @@ def test_index_copy_compiles_ahead_of_time(arch: str) -> None:
             b.op("index_copy", flag, b.input(torch.tensor([1])), b.input(torch.ones(3, 1) > 0),
                  dim=1)]
     assert len(compile_all(b.graph(outs), arch)) == 2
+
+
+def test_index_copy_with_symbolic_slots_and_tokens_serves_prefill_and_decode() -> None:
+    """compile_lm's step graph: cache [1, 2, kv, 4] and ``tokens`` new slots, both symbolic."""
+    from tests.lower.triton.conftest import lower_graph
+
+    b = Build()
+    cache = b.input(torch.zeros(1, 2, 3, 4))
+    slots = b.input(torch.tensor([0, 1]))
+    new = b.input(torch.zeros(1, 2, 2, 4))
+    b.types[cache] = b.TensorType(b.types[cache].dtype, (1, 2, "kv", 4))
+    b.types[slots] = b.TensorType(b.types[slots].dtype, ("tokens",))
+    b.types[new] = b.TensorType(b.types[new].dtype, (1, 2, "tokens", 4))
+    compiled = lower_graph(b.graph([b.op("index_copy", cache, slots, new, dim=2)]))
+    # more new tokens than one BLOCK_I step (128) takes the index scan round its loop
+    for kv, positions in ((7, [2, 3, 4, 5, 6]), (7, [6]), (160, list(range(1, 160)))):
+        feeds = [torch.randn(1, 2, kv, 4), torch.tensor(positions),
+                 torch.randn(1, len(positions), 2, 4).transpose(1, 2)]  # strided source
+        (out,) = compiled.run(feeds, {"kv": kv, "tokens": len(positions)})
+        assert torch.equal(out, feeds[0].index_copy(2, feeds[1], feeds[2]))
