@@ -266,6 +266,9 @@ def test_index_copy_compiles_ahead_of_time(arch: str) -> None:
     cache = b.input(torch.zeros(1, 2, 6, 4).half())
     slots = b.input(torch.tensor([3, 4]))
     new = b.input(torch.randn(1, 2, 2, 4).half())
+    b.types[cache] = b.TensorType(b.types[cache].dtype, (1, 2, "kv", 4))  # as compile_lm's
+    b.types[slots] = b.TensorType(b.types[slots].dtype, ("tokens",))
+    b.types[new] = b.TensorType(b.types[new].dtype, (1, 2, "tokens", 4))
     flag = b.input(torch.rand(3, 5) > 0.5)
     outs = [b.op("index_copy", cache, slots, new, dim=2),
             b.op("index_copy", flag, b.input(torch.tensor([1])), b.input(torch.ones(3, 1) > 0),
