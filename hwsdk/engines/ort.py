@@ -219,7 +219,8 @@ def compile_lowered(lowered: LoweredModel, providers: Sequence[str] | None = Non
         raise EngineError(f"execution provider(s) {absent} are not in this onnxruntime build "
                           f"(it has {', '.join(available)})")
     so = session_options(options)
-    optimized = ort_quant.prepare(so, lowered.model)
+    mode = options.get("quantized_matmul", "fused")
+    optimized = ort_quant.prepare(so, lowered.model, mode)
     keep = [ort.OrtValue.ortvalue_from_numpy(a) for a in lowered.external_data.values()]
     if keep:  # the session reads the weights in place: they must outlive it (OrtRegion._keep)
         so.add_external_initializers(list(lowered.external_data), keep)
@@ -246,7 +247,7 @@ def compile_lowered(lowered: LoweredModel, providers: Sequence[str] | None = Non
     if lowered.symbols:
         details["symbol_inputs"] = list(lowered.symbols)
     if optimized:
-        details["quantized_weights"] = ort_quant.fusion_details(optimized)
+        details["quantized_weights"] = ort_quant.fusion_details(optimized, mode)
     region.details.update(details)
     return region
 
