@@ -16,7 +16,6 @@ from hwsdk.capability import CapabilityTable
 from hwsdk.errors import CompileError, InvalidArgumentError, TargetUnavailableError
 from hwsdk.ir.quant import QuantConfig, quant_config
 from hwsdk.ir.saved import is_exported_program, saved_example_inputs
-from hwsdk.partition.assign import FALLBACK
 from hwsdk.partition.plan import PartitionPlan, RegionStatus
 from hwsdk.partition.planner import (
     check_options,
@@ -31,7 +30,7 @@ from hwsdk.runtime.build import build_compiled
 from hwsdk.tune.mode import PRIORITY_NOTE, resolve_mode
 
 __all__ = ["compile", "explain", "targets", "capabilities", "LazyCompiledModel", "MAX_CAPTURES",
-           "OFFLINE_OPTIONS", "require_available"]
+           "require_available"]
 
 MAX_CAPTURES = 8
 """How many input specs a model compiled without example inputs captures before refusing."""
@@ -147,37 +146,22 @@ def _check_settings(settings: Mapping[str, Any]) -> None:
     check_options(settings["options"], prefs, registry)
 
 
-OFFLINE_OPTIONS = {"emulate": "emulated", "aot": "an ahead-of-time build"}
-"""Compile options that let a target compile without its device or SDK (emulation, ahead-of-
-time builds): with one of them set and declared by the target, asking for an unavailable
-target is not refused."""
-
-
 def require_available(target: str | Sequence[str], options: Mapping[str, Any],
                       registry: Registry) -> None:
-    """Refuse, before anything is captured, a target asked for by name that its probe finds
-    unavailable here (``auto`` skips those instead), unless an :data:`OFFLINE_OPTIONS` option
-    it declares is set.
+    """Refuse, before anything is captured, a target asked for by name that may not compile
+    here (``auto`` skips unavailable targets instead): the registry's one rule,
+    :meth:`~hwsdk.registry.Registry.unavailable` (its deep probe failed and none of the
+    target's offline options, emulation or an ahead-of-time build, is set).
 
     :raises TargetUnavailableError: naming the target and what its probe found missing.
     """
-    requested, _, availability = resolve_targets(target, registry)
+    requested, _, _ = resolve_targets(target, registry)
     for ref in requested:
         if ref == "auto":
             continue
-        canonical = registry.canonical(ref)
-        found = availability.get(canonical)
-        if canonical == FALLBACK or found is None or found["available"]:
-            continue
-        info, _ = registry.resolve(canonical)
-        offline = [name for name in OFFLINE_OPTIONS if name in info.options]
-        if any(options.get(name) for name in offline):
-            continue
-        instead = " or ".join(f"{name}=True ({OFFLINE_OPTIONS[name]})" for name in offline)
-        raise TargetUnavailableError(
-            f"target {canonical} is unavailable here: {found['reason'] or 'its probe says so'}. "
-            "`hwsdk targets` shows what each target needs; target='auto' uses the available "
-            "ones" + (f"; {instead} compiles for it without the device" if instead else ""))
+        why = registry.unavailable(ref, options)
+        if why:
+            raise TargetUnavailableError(why)
 
 
 def _compile_now(model: Any, example_inputs: Sequence[Any], *, target: Any, min_block_size: int,
