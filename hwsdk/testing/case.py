@@ -7,7 +7,7 @@ from typing import Any
 
 __all__ = ["Case", "Input", "d", "p", "index", "slots", "QUANT_ROLES"]
 
-QUANT_ROLES = ("qint8", "quint4", "zp4")
+QUANT_ROLES = ("qint8", "quint4", "zp4", "qscale")
 """Roles of a quantized weight's integer params (see :attr:`Input.role`)."""
 
 
@@ -21,7 +21,9 @@ class Input:
         ``index`` (int64 indices in ``[0, high)``), ``slots`` (distinct int64 indices in
         ``[0, high)``: where an op writes, so no two writes collide), ``qint8`` (an int8
         param in [-127, 127]), ``quint4`` (a uint8 param of two packed 4-bit values) or
-        ``zp4`` (a uint8 param in [0, 15]): a quantized weight's data and zero point.
+        ``zp4`` (a uint8 param in [0, 15]): a quantized weight's data and zero point;
+        ``qscale`` (its positive scales, in the dtype under test; float32 when that is i8 or
+        u8, the data's dtype).
     :param high: exclusive upper bound of an ``index`` input.
     """
 

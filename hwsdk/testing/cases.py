@@ -204,6 +204,9 @@ def make_inputs(case: Case, dtype: DType, seed: int = 0) -> list[Any]:
         elif spec.role in _QUANT_RANGES:
             low, high, dt = _QUANT_RANGES[spec.role]
             out.append(torch.randint(low, high, spec.shape, generator=gen).to(getattr(torch, dt)))
+        elif spec.role == "qscale":  # scales: float32 when the dtype is the data's (i8, u8)
+            scale_dt = DType.f32 if dtype in (DType.i8, DType.u8) else dtype
+            out.append(encode((torch.rand(spec.shape, generator=gen) + 0.5).double(), scale_dt))
         elif spec.role == "variance":
             out.append(encode((torch.rand(spec.shape, generator=gen) + 0.5).double(), dtype))
         else:

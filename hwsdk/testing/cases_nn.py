@@ -105,14 +105,13 @@ def _attention(op: str, dt: DType) -> list[Case]:
 
 
 def _dequantize(op: str, dt: DType) -> list[Case]:
-    scale = Input((6,), "variance")
-    return _with_zeros([
-        Case(op, "int8[6,8]per_channel", (Input((6, 8), "qint8"), scale),
-             {"bits": 8, "group_size": 0, "shape": [6, 8]}),
-        Case(op, "int4[6,8]group4", (Input((6, 4), "quint4"), Input((6, 2), "variance"),
-                                     Input((6, 2), "zp4")),
-             {"bits": 4, "group_size": 4, "shape": [6, 8]}),
-    ])
+    """int8 per channel and int4 per group; an i8 or u8 ``dt`` (the data's) picks one."""
+    int8 = Case(op, "int8[6,8]per_channel", (Input((6, 8), "qint8"), Input((6,), "qscale")),
+                {"bits": 8, "group_size": 0, "shape": [6, 8]})
+    int4 = Case(op, "int4[6,8]group4", (Input((6, 4), "quint4"), Input((6, 2), "qscale"),
+                                        Input((6, 2), "zp4")),
+                {"bits": 4, "group_size": 4, "shape": [6, 8]})
+    return _with_zeros({DType.i8: [int8], DType.u8: [int4]}.get(dt, [int8, int4]))
 
 
 NN_GENERATORS: dict[str, _Gen] = {
