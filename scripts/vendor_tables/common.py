@@ -11,7 +11,7 @@ from typing import Any
 
 from hwsdk.capability import CapabilityTable, Provenance
 from hwsdk.ir.dtypes import DType
-from hwsdk.ir.opdef import aten_map
+from hwsdk.ir.opdef import all_ops, aten_map
 
 SCHEMA_VERSION = 1
 ALL_DTYPES: list[DType] = list(DType)
@@ -68,8 +68,12 @@ def read_sources(vendor_data: Path) -> dict[str, Source]:
 
 
 def overloads_by_op() -> dict[str, list[str]]:
-    """Core op → the ATen overloads that map to it (hwsdk.ir.opdef.aten_map, sorted)."""
+    """Core op → the ATen overloads that map to it (hwsdk.ir.opdef.aten_map, sorted); every
+    core op is present, one no ATen overload maps to (``dequantize``, which capture builds
+    from a pattern) with none, so vendor sources can only be silent on it."""
     result: dict[str, list[str]] = defaultdict(list)
+    for core in all_ops():
+        result[core.name] = []
     for overload, op in aten_map().items():
         result[op].append(overload)
     return {op: sorted(v) for op, v in sorted(result.items())}
