@@ -57,7 +57,7 @@ if TYPE_CHECKING:
         UnhandledInputs,
         Verdict,
     )
-    from hwsdk.ir.dims import DimExpr, DimVisitor, UnsupportedDim, attr_dim_reason
+    from hwsdk.ir.dims import DimExpr, DimVisitor, IntegerDimCheck, UnsupportedDim, attr_dim_reason
     from hwsdk.ir.dtypes import to_torch
     from hwsdk.ir.opdef import OPSET_VERSION, OpDef, all_ops, aten_map, get_op
     from hwsdk.ir.symbolic import evaluate_shape
@@ -75,7 +75,7 @@ __all__ = [
     # the IR a region is made of
     "Graph", "Node", "TensorType", "DType", "to_torch", "OpDef", "get_op", "all_ops",
     "aten_map", "OPSET_VERSION", "resolve_attrs", "evaluate_shape", "to_fx",
-    "DimVisitor", "DimExpr", "UnsupportedDim", "attr_dim_reason",
+    "DimVisitor", "DimExpr", "IntegerDimCheck", "UnsupportedDim", "attr_dim_reason",
     # capability tables
     "CapabilityTable", "OpSupport", "Provenance", "Verdict", "ReasonCode", "Support", "MaxRank",
     "Constraint", "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize", "ConstantInput",
@@ -94,7 +94,8 @@ _LAZY: dict[str, str] = {
                     "hwsdk.ir.opdef"),
     "resolve_attrs": "hwsdk.lower.eager",
     "evaluate_shape": "hwsdk.ir.symbolic",
-    **dict.fromkeys(("DimVisitor", "DimExpr", "UnsupportedDim", "attr_dim_reason"),
+    **dict.fromkeys(("DimVisitor", "DimExpr", "IntegerDimCheck", "UnsupportedDim",
+                    "attr_dim_reason"),
                     "hwsdk.ir.dims"),
     "TritonTarget": "hwsdk.lower.triton.plugin",
     "FxTarget": "hwsdk.lower.fx_target",

@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Generic, TypeVar, Union
 
 from hwsdk.errors import IRError
 
-__all__ = ["Bin", "Call", "Const", "DimExpr", "DimVisitor", "FUNCTIONS", "MAX_DEPTH",
+__all__ = ["Bin", "Call", "Const", "DimExpr", "DimVisitor", "FUNCTIONS", "IntegerDimCheck",
+           "MAX_DEPTH",
            "MAX_EXPR_CHARS", "MAX_INT_BITS", "MAX_NODES", "Neg", "Sym", "UnsupportedDim",
            "attr_dim_reason", "evaluate", "parse", "symbols", "unsupported"]
 
@@ -273,6 +274,39 @@ def symbols(dim: int | str | DimExpr) -> frozenset[str]:
     if isinstance(tree, Call):
         return frozenset().union(*(symbols(a) for a in tree.args))
     return frozenset()
+
+
+class IntegerDimCheck(DimVisitor[None]):
+    """A backend's planning-time dim check: accepts integer constants, symbols, negation, the
+    ``binary`` operators and the ``functions`` (name → the argument count it takes, or None
+    for any); raises :class:`UnsupportedDim` naming the first other form."""
+
+    def __init__(self, binary: Collection[str], functions: Mapping[str, int | None]) -> None:
+        self.binary_ops = frozenset(binary)
+        self.functions = dict(functions)
+
+    def const(self, value: int | float) -> None:
+        if not isinstance(value, int):
+            raise UnsupportedDim(f"the float constant {value!r}")
+
+    def symbol(self, name: str) -> None:
+        return None
+
+    def neg(self, operand: DimExpr) -> None:
+        self.visit(operand)
+
+    def binary(self, op: str, left: DimExpr, right: DimExpr) -> None:
+        if op not in self.binary_ops:
+            raise UnsupportedDim(f"the operator {op}")
+        self.visit(left)
+        self.visit(right)
+
+    def call(self, func: str, args: tuple[DimExpr, ...]) -> None:
+        arity = self.functions.get(func, -1)
+        if arity == -1 or (arity is not None and len(args) != arity):
+            raise UnsupportedDim(f"the function {func} of {len(args)} argument(s)")
+        for a in args:
+            self.visit(a)
 
 
 def unsupported(dim: int | str, visitor: DimVisitor[Any]) -> str | None:

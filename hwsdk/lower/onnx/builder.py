@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hwsdk.errors import HwsdkError, IRError
-from hwsdk.ir.dims import DimExpr, DimVisitor, UnsupportedDim, parse
+from hwsdk.ir.dims import DimExpr, DimVisitor, IntegerDimCheck, UnsupportedDim, parse
 from hwsdk.ir.dtypes import DType
 from hwsdk.ir.graph import Graph, TensorType
 from hwsdk.ir.symbolic import Dim
@@ -209,31 +209,12 @@ _INT_OPS = {"+": "Add", "-": "Sub", "*": "Mul", "%": "Mod", "**": "Pow"}
 _INT_FUNCS = {"Max": "Max", "Min": "Min"}
 
 
-class DimCheck(DimVisitor[None]):
+class DimCheck(IntegerDimCheck):
     """Accepts the dim forms :class:`_OnnxDim` writes (integer arithmetic, ``Max``, ``Min``);
     refuses the rest with the form's name, at planning time."""
 
-    def const(self, value: int | float) -> None:
-        if not isinstance(value, int):
-            raise UnsupportedDim(f"the float constant {value!r}")
-
-    def symbol(self, name: str) -> None:
-        return None
-
-    def neg(self, operand: DimExpr) -> None:
-        self.visit(operand)
-
-    def binary(self, op: str, left: DimExpr, right: DimExpr) -> None:
-        if op not in _INT_OPS and op != "//":
-            raise UnsupportedDim(f"the operator {op}")
-        self.visit(left)
-        self.visit(right)
-
-    def call(self, func: str, args: tuple[DimExpr, ...]) -> None:
-        if func not in _INT_FUNCS:
-            raise UnsupportedDim(f"the function {func}")
-        for a in args:
-            self.visit(a)
+    def __init__(self) -> None:
+        super().__init__({*_INT_OPS, "//"}, dict.fromkeys(_INT_FUNCS))
 
 
 class _OnnxDim(DimVisitor[str]):

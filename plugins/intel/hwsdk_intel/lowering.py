@@ -12,7 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from hwsdk.plugin import DimExpr, DimVisitor, DType, Node, Region, TensorType, UnsupportedDim
+from hwsdk.plugin import (
+    DimExpr,
+    DimVisitor,
+    DType,
+    IntegerDimCheck,
+    Node,
+    Region,
+    TensorType,
+    UnsupportedDim,
+)
 
 __all__ = ["Lowering", "Converter", "CONVERTERS", "lower_region", "opset", "ov_type",
            "OPSET_NAMES"]
@@ -249,31 +258,12 @@ _OV_BINARY = {"+": "add", "-": "subtract", "*": "multiply", "//": "divide",  # i
               "%": "floor_mod", "**": "power"}
 
 
-class DimCheck(DimVisitor[None]):
+class DimCheck(IntegerDimCheck):
     """Accepts the dim forms :class:`_OvDim` writes (integer arithmetic, two-argument Max and
     Min); refuses the rest with the form's name, at planning time."""
 
-    def const(self, value: int | float) -> None:
-        if not isinstance(value, int):
-            raise UnsupportedDim(f"the float constant {value!r}")
-
-    def symbol(self, name: str) -> None:
-        return None
-
-    def neg(self, operand: DimExpr) -> None:
-        self.visit(operand)
-
-    def binary(self, op: str, left: DimExpr, right: DimExpr) -> None:
-        if op not in _OV_BINARY:
-            raise UnsupportedDim(f"the operator {op}")
-        self.visit(left)
-        self.visit(right)
-
-    def call(self, func: str, args: tuple[DimExpr, ...]) -> None:
-        if func not in ("Max", "Min") or len(args) != 2:
-            raise UnsupportedDim(f"the function {func} of {len(args)} argument(s)")
-        for a in args:
-            self.visit(a)
+    def __init__(self) -> None:
+        super().__init__(_OV_BINARY, {"Max": 2, "Min": 2})
 
 
 class _OvDim(DimVisitor[Any]):
