@@ -21,11 +21,11 @@ import platform
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from hwsdk.cache import cache_dir, write_atomically
+from hwsdk.contract import package_versions
 from hwsdk.partition.plan import canonical_details
 
 __all__ = ["Decision", "decision_key", "read_decision", "write_decision", "engine_versions",
@@ -49,13 +49,8 @@ class Decision:
 def engine_versions() -> dict[str, str]:
     """The installed version of each engine distribution (``absent`` when not installed);
     read from metadata, so nothing is imported."""
-    found = {}
-    for name in ENGINES:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = "absent"
-    return found
+    installed = package_versions(ENGINES)
+    return {name: installed.get(name, "absent") for name in ENGINES}
 
 
 def thread_settings() -> dict[str, Any]:
