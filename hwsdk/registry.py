@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
@@ -393,17 +393,22 @@ class Registry:
         if impl is None:
             return None
         fn, argnames = impl
+        args = [kwargs[a] for a in argnames]
         if not self.tracing:
-            return fn(*[kwargs[a] for a in argnames])
-        args = ", ".join(f"{k}={_brief(kwargs[k])}" for k in argnames)
+            return fn(*args)
+        shown = ", ".join(f"{k}={_brief(kwargs[k])}" for k in argnames)
+        return self._traced(f"{record.name}.{hook}({shown})", fn, args)
+
+    def _traced(self, where: str, fn: Any, args: Sequence[Any]) -> Any:
+        """``fn(*args)``, with its result or exception and its time written to the trace."""
         start = time.perf_counter()
         try:
-            result = fn(*[kwargs[a] for a in argnames])
+            result = fn(*args)
         except BaseException as exc:
-            self._trace(f"{record.name}.{hook}({args}) raised {type(exc).__name__}: {exc}")
+            self._trace(f"{where} raised {type(exc).__name__}: {exc}")
             raise
         ms = (time.perf_counter() - start) * 1e3
-        self._trace(f"{record.name}.{hook}({args}) -> {_brief(result)} [{ms:.2f} ms]")
+        self._trace(f"{where} -> {_brief(result)} [{ms:.2f} ms]")
         return result
 
     # -- target resolution ----------------------------------------------------------------------
@@ -496,15 +501,7 @@ class Registry:
         if not self.tracing:
             return fn(*args)
         where = f"{record.name}: {target.ref}.{method}({', '.join(_brief(a) for a in args)})"
-        start = time.perf_counter()
-        try:
-            result = fn(*args)
-        except BaseException as exc:
-            self._trace(f"{where} raised {type(exc).__name__}: {exc}")
-            raise
-        ms = (time.perf_counter() - start) * 1e3
-        self._trace(f"{where} -> {_brief(result)} [{ms:.2f} ms]")
-        return result
+        return self._traced(where, fn, args)
 
     def capabilities(self, ref: str) -> CapabilityTable:
         """The validated capability table of a target reference (cached).
