@@ -5,6 +5,12 @@ the current region's target and only switches target when none is ready. Every r
 contiguous run of one topological order, so every edge between regions points forward and the
 region graph cannot have a cycle. Each node and edge is handled a constant number of times:
 O(nodes + edges) per sweep.
+
+A node kept from constant folding on purpose (``OpDef.foldable=False``: ``dequantize``) reads
+only params, so it is ready from the start and a sweep would drain it into the first region of
+its target, however far from its reader: the float weight would then cross regions (and be
+stored decompressed). When it has one reader, it waits for that reader's other inputs instead,
+so the sweep places it right before its reader, in the same region when both have one target.
 """
 
 from __future__ import annotations
@@ -48,14 +54,33 @@ def topology(graph: Graph) -> Topology:
     for index, node in enumerate(graph.nodes):
         for out in node.outputs:
             producer[out] = index
+    deps = [{producer[name] for name in node.inputs if name in producer}
+            for node in graph.nodes]
+    _keep_with_reader(graph, deps)
     consumers: list[list[int]] = [[] for _ in graph.nodes]
     indegree = [0] * len(graph.nodes)
-    for index, node in enumerate(graph.nodes):
-        deps = {producer[name] for name in node.inputs if name in producer}
-        indegree[index] = len(deps)
-        for dep in deps:
+    for index, found in enumerate(deps):
+        indegree[index] = len(found)
+        for dep in sorted(found):
             consumers[dep].append(index)
     return Topology([node.id for node in graph.nodes], consumers, indegree)
+
+
+def _keep_with_reader(graph: Graph, deps: list[set[int]]) -> None:
+    """Give each unfoldable param-only node with one reader that reader's other dependencies,
+    those of its kind left out (no cycle: nothing else the reader depends on can depend on a
+    node only the reader reads)."""
+    from hwsdk.ir.opdef import TORCH_OP, get_op
+
+    readers: list[list[int]] = [[] for _ in graph.nodes]
+    for index, found in enumerate(deps):
+        for dep in found:
+            readers[dep].append(index)
+    waiting = {index for index, node in enumerate(graph.nodes)
+               if not deps[index] and len(readers[index]) == 1 and node.op != TORCH_OP
+               and not get_op(node.op).foldable}
+    for index in waiting:
+        deps[index] = deps[readers[index][0]] - waiting
 
 
 def _queue_length(ready: dict[str, deque[int]]) -> Any:

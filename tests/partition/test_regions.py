@@ -68,3 +68,30 @@ def test_fallback_work_runs_first_so_accelerator_regions_grow() -> None:
     cuts, _ = cut_regions(graph, dict(placement), "torch")
     assert [(c.target, c.node_ids) for c in cuts] == [("torch", ["n0"]),
                                                       ("A", ["n1", "n2", "n3"])]
+
+
+def quantized_layers() -> tuple[Graph, dict[str, str]]:
+    """Two ``dequantize -> linear`` layers on A with a torch node between them: every
+    dequantize is ready at the start (it reads only params)."""
+    f, i8, s = TensorType(DType.f32, (4, 4)), TensorType(DType.i8, (4, 4)), \
+        TensorType(DType.f32, (4,))
+    dq = {"bits": 8, "group_size": 0, "shape": [4, 4]}
+    nodes = [Node("d0", "dequantize", ["q0", "s0"], dq, ["w0"]),
+             Node("l0", "linear", ["x", "w0", ""], {}, ["h0"]),
+             Node("t", "tanh", ["h0"], {}, ["h1"]),
+             Node("d1", "dequantize", ["q1", "s1"], dq, ["w1"]),
+             Node("l1", "linear", ["h1", "w1", ""], {}, ["y"])]
+    types = {**{v: f for v in ("x", "w0", "h0", "h1", "w1", "y")}, "q0": i8, "q1": i8,
+             "s0": s, "s1": s}
+    graph = Graph(["x"], ["y"], nodes, types, ["q0", "s0", "q1", "s1"])
+    return graph, {"d0": "A", "l0": "A", "t": "torch", "d1": "A", "l1": "A"}
+
+
+def test_a_dequantize_stays_in_the_region_of_its_linear() -> None:
+    graph, placement = quantized_layers()
+    cuts, _ = cut_regions(graph, dict(placement), "torch")
+    # d1 waits for what l1 waits for (h1), so its float weight never crosses regions
+    assert [(c.target, c.node_ids) for c in cuts] == [
+        ("A", ["d0", "l0"]), ("torch", ["t"]), ("A", ["d1", "l1"])]
+    assert all(not ({"w0", "w1"} & set(c.inputs)) for c in cuts)
+    check_partition(graph, placement, placement, cuts, set(), 1)

@@ -4,7 +4,9 @@ Families: ``pointwise`` (an elementwise/broadcast chain), ``row`` (a chain aroun
 reductions over trailing dims, argmax over the last, softmax, log_softmax, layer_norm,
 rms_norm), ``matmul`` (a matmul/linear/addmm with its elementwise epilogue), and kernels of
 one op each: ``attention``, ``gather`` (embedding, index_select, gather), ``cat``,
-``index_copy``, ``scan`` (cumsum) and ``conv``. Shape ops run as torch views between
+``index_copy``, ``scan`` (cumsum), ``conv`` and ``dequantize``. A ``dequantize`` whose one
+reader is a ``linear`` taking it as its weight joins that linear's matmul kernel instead, which
+then loads the quantized weight (no float weight is written). Shape ops run as torch views between
 kernels, except a reshape of a contiguous fused value, which a kernel absorbs (its flat index
 does not change).
 
@@ -14,6 +16,7 @@ outside it reads one of its values, which keeps that order valid.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from hwsdk.ir.graph import Graph, Node
@@ -22,6 +25,7 @@ from hwsdk.lower.triton.ops import (
     ELEMENTWISE,
     KERNEL_KINDS,
     MATMUL_OPS,
+    QUANT_OPS,
     REDUCTIONS,
     ROW_LEVEL,
     ROW_OPS,
@@ -163,7 +167,25 @@ def _candidates(node: Node, groups_of: dict[str, Group]) -> list[Group]:
     return seen
 
 
-def _place(node: Node, graph: Graph, groups_of: dict[str, Group], order: list[Group]) -> Group:
+def fused_weights(nodes: list[Node], outputs: Collection[str] = ()) -> set[str]:
+    """Ids of the ``dequantize`` nodes among ``nodes`` whose value only one ``linear`` reads,
+    as its weight (and which is no region output): those join that linear's kernel."""
+    readers: dict[str, list[tuple[Node, int]]] = {}
+    for node in nodes:
+        for i, v in enumerate(node.inputs):
+            if v:
+                readers.setdefault(v, []).append((node, i))
+    fused = set()
+    for node in nodes:
+        if node.op in QUANT_OPS and node.outputs[0] not in outputs:
+            uses = readers.get(node.outputs[0], [])
+            if len(uses) == 1 and uses[0][0].op == "linear" and uses[0][1] == 1:
+                fused.add(node.id)
+    return fused
+
+
+def _place(node: Node, graph: Graph, groups_of: dict[str, Group], order: list[Group],
+           fused: Collection[str] = ()) -> Group:
     cands = _candidates(node, groups_of)
     if node.op in ELEMENTWISE or node.op in ROW_OPS:
         # Any open group of the same shape can take a node that reads none of its values.
@@ -200,8 +222,16 @@ def _place(node: Node, graph: Graph, groups_of: dict[str, Group], order: list[Gr
             if _reshape_joins(g, node, graph):
                 _join(g, node, "full", groups_of)
                 return g
+    if node.op in QUANT_OPS and node.id in fused:  # open: its linear absorbs it
+        g = Group("dequantize", shape=out_shape)
+        _join(g, node, "full", groups_of)
+        return g
     if node.op in MATMUL_OPS:
-        g = Group("matmul", shape=out_shape)
+        src = groups_of.get(node.inputs[1]) if node.op == "linear" else None
+        if src is not None and src.kind == "dequantize" and not src.closed:
+            g, g.kind, g.shape = src, "matmul", out_shape
+        else:
+            g = Group("matmul", shape=out_shape)
         _join(g, node, "full", groups_of)
         return g
     kind = KERNEL_KINDS.get(node.op, "view")
@@ -210,13 +240,17 @@ def _place(node: Node, graph: Graph, groups_of: dict[str, Group], order: list[Gr
     return g
 
 
-def group_nodes(graph: Graph, nodes: list[Node]) -> list[Group]:
-    """Group ``nodes`` (topologically ordered) into kernels, in a valid execution order."""
+def group_nodes(graph: Graph, nodes: list[Node], outputs: Collection[str] = ()) -> list[Group]:
+    """Group ``nodes`` (topologically ordered) into kernels, in a valid execution order.
+
+    :param outputs: the region's outputs (a dequantized weight among them is written out).
+    """
     groups_of: dict[str, Group] = {}
     last: dict[int, int] = {}
     order: list[Group] = []
+    fused = fused_weights(nodes, outputs)
     for pos, node in enumerate(nodes):
-        group = _place(node, graph, groups_of, order)
+        group = _place(node, graph, groups_of, order, fused)
         for v in node.inputs:
             src = groups_of.get(v)
             if src is not None and src is not group:

@@ -16,7 +16,7 @@ __all__ = [
     "ELEMENTWISE", "VIEW_OPS", "ROW_OPS", "REDUCTIONS", "MATMUL_OPS", "ATTENTION_OPS",
     "GATHER_OPS", "MOVE_OPS", "SCAN_OPS", "CONV_OPS", "KERNEL_KINDS", "SUPPORTED_OPS",
     "TL_TYPES", "unsupported_reason", "elementwise_expr", "MAX_ROW", "MAX_HEAD_DIM",
-    "MAX_GRID_Y", "INDEX_COPY_BLOCK",
+    "MAX_GRID_Y", "INDEX_COPY_BLOCK", "QUANT_OPS",
 ]
 
 _NAN = "propagate_nan=tl.PropagateNan.ALL"
@@ -58,13 +58,16 @@ INDEX_COPY_BLOCK = 1024
 """Most elements (outside ``dim``) an ``index_copy`` program moves."""
 SCAN_OPS = frozenset({"cumsum"})
 CONV_OPS = frozenset({"conv"})
+QUANT_OPS = frozenset({"dequantize"})
+"""Weight dequantization: fused into the load of the ``linear`` that reads it as its weight,
+else a kernel of its own that writes the float weight (:mod:`hwsdk.lower.triton.quant`)."""
 KERNEL_KINDS: dict[str, str] = {**dict.fromkeys(GATHER_OPS, "gather"), "cat": "cat",
-                                "index_copy": "index_copy",
+                                "index_copy": "index_copy", "dequantize": "dequantize",
                                 "cumsum": "scan", "conv": "conv",
                                 "scaled_dot_product_attention": "attention"}
 """Ops that are a kernel of their own (no fusion), by kernel family."""
 SUPPORTED_OPS = frozenset({*ELEMENTWISE, *VIEW_OPS, *ROW_OPS, *MATMUL_OPS, *ATTENTION_OPS,
-                           *MOVE_OPS, *SCAN_OPS, *CONV_OPS})
+                           *MOVE_OPS, *SCAN_OPS, *CONV_OPS, *QUANT_OPS})
 
 MAX_ROW = 16384
 """Longest row (product of the reduced dims) a one-pass row kernel holds in one block."""
@@ -151,7 +154,13 @@ def unsupported_reason(node: Node, graph: Graph) -> str | None:
         return _index_copy_reason(node, graph)
     if op in CONV_OPS:
         return _conv_reason(node, graph)
+    if op in QUANT_OPS and graph.types[node.outputs[0]].dtype not in _FLOAT_WEIGHTS:
+        return (f"dequantize to {graph.types[node.outputs[0]].dtype} is not generated (scales "
+                "in f32, f16 or bf16)")
     return None
+
+
+_FLOAT_WEIGHTS = (DType.f32, DType.f16, DType.bf16)
 
 
 def _static_dim(node: Node, graph: Graph, dim: int) -> str | None:

@@ -16,7 +16,13 @@ from hwsdk.lower.triton.attention import emit_attention
 from hwsdk.lower.triton.conv import emit_conv
 from hwsdk.lower.triton.group import Group, group_nodes
 from hwsdk.lower.triton.indexing import emit_cat, emit_gather, emit_index_copy
-from hwsdk.lower.triton.kernels import KernelSpec, emit_matmul, emit_pointwise, emit_row
+from hwsdk.lower.triton.kernels import (
+    KernelSpec,
+    emit_dequantize,
+    emit_matmul,
+    emit_pointwise,
+    emit_row,
+)
 from hwsdk.lower.triton.scan import emit_scan
 
 __all__ = ["Program", "build_program", "drop_copies", "HEADER"]
@@ -24,7 +30,7 @@ __all__ = ["Program", "build_program", "drop_copies", "HEADER"]
 _Emit = Callable[[Graph, Group, str, list[str]], KernelSpec]
 _EMITTERS: dict[str, _Emit] = {"pointwise": emit_pointwise, "row": emit_row,
                                "gather": emit_gather, "cat": emit_cat, "scan": emit_scan,
-                               "index_copy": emit_index_copy}
+                               "index_copy": emit_index_copy, "dequantize": emit_dequantize}
 """Kernel family → its emitter; those of :data:`_BY_ARCH` also take the arch (tiles)."""
 _BY_ARCH: dict[str, Callable[[Graph, Group, str, list[str], str], KernelSpec]] = {
     "matmul": emit_matmul, "attention": emit_attention, "conv": emit_conv}
@@ -121,7 +127,7 @@ def build_program(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str],
     steps: list[dict[str, Any]] = []
     kernels: list[KernelSpec] = []
     views: dict[str, Node] = {}
-    for group in group_nodes(graph, list(nodes)):
+    for group in group_nodes(graph, list(nodes), outputs):
         if group.kind == "view":
             node = group.nodes[0]
             views[node.id] = node
