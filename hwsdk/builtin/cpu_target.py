@@ -54,7 +54,8 @@ _CLAIMS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("logical_and", "logical_or", "logical_not"), ("bool",)),
     "arange": ("i64", "f32"),
     "cumsum": ("f32", "i64", "i32", "bool"),
-    "dequantize": ("i8", "f32"),  # 8-bit per channel: int8 data, float32 scales
+    # int8 per channel (i8 data) and 4-bit per group (u8: two per byte), float32 scales
+    "dequantize": ("i8", "u8", "f32"),
 }
 """Core op → dtypes claimed ``yes``; every pair is run by tests/builtin/test_cpu_target.py."""
 
@@ -66,10 +67,7 @@ _UNHANDLED: dict[str, tuple[tuple[str, ...], str]] = {
 }
 """Op → (input classes the conformance kit found differing from PyTorch, why)."""
 
-_REFUSED: dict[str, tuple[tuple[str, ...], str]] = {
-    "dequantize": (("u8",), "4-bit weights (packed in uint8) need DequantizeLinear's block_size "
-                            "(ONNX opset 21); the lowering emits opset 18"),
-}
+_REFUSED: dict[str, tuple[tuple[str, ...], str]] = {}
 """Op → (dtypes stated ``no``, why): kept in PyTorch with reason DTYPE."""
 
 OPTIONS: dict[str, str] = {}

@@ -267,14 +267,16 @@ def compile_region(region: Region, providers: Sequence[str] | None = None,
     """
     options = dict(options or {})
     dump = options.get("dump_onnx")
+    level = ort_quant.accuracy_level(options)
     lowered = lower(region.graph, region.nodes, region.inputs, region.outputs,
-                    name=f"hwsdk_{region.id}", external_weights=not dump)
+                    name=f"hwsdk_{region.id}", external_weights=not dump, matmul_nbits=level)
     if dump:
         os.makedirs(dump, exist_ok=True)
         with open(os.path.join(str(dump), f"{region.id}.onnx"), "wb") as fh:
             fh.write(lowered.serialize())
     compiled = compile_lowered(lowered, providers, options, label=region.id)
     compiled.io_binding = bool(options.get("io_binding", False))
+    ort_quant.record_unfused(compiled.details, region, level)
     sums = [n.id for n in region.nodes if n.op in _SUMMING]
     if sums:
         compiled.details["accumulation"] = {**ACCUMULATION, "nodes": sums}

@@ -20,12 +20,15 @@ from hwsdk.ir.graph import Graph, TensorType
 from hwsdk.ir.symbolic import Dim
 
 __all__ = ["Builder", "DimCheck", "LoweringError", "onnx_dtype", "numpy_dtype", "SYM_PREFIX",
-           "OPSET"]
+           "OPSET", "MS_DOMAIN"]
 
 OPSET = 18
 """The ONNX opset the lowering emits (the opset ``torch.onnx`` emits by default too)."""
 
 SYM_PREFIX = "sym::"
+
+MS_DOMAIN = "com.microsoft"
+"""The domain of ONNX Runtime's contrib ops (``MatMulNBits``), imported at version 1."""
 
 _ONNX_DTYPE = {
     DType.f64: "DOUBLE", DType.f32: "FLOAT", DType.f16: "FLOAT16", DType.bf16: "BFLOAT16",
@@ -73,9 +76,14 @@ class Builder:
     :param inputs: the region's input value names (graph inputs of the ONNX model).
     """
 
-    def __init__(self, graph: Graph, inputs: Sequence[str], external: bool = False) -> None:
+    def __init__(self, graph: Graph, inputs: Sequence[str], external: bool = False,
+                 matmul_nbits: int | None = None) -> None:
         self.graph = graph
         self.external = external
+        # MatMulNBits accuracy_level for linears reading a dequantized weight (None: MatMul on
+        # the float weight), and those weights' dequantize nodes by ONNX name (ops_quant).
+        self.matmul_nbits = matmul_nbits
+        self.dequantized: dict[str, Any] = {}
         self.external_data: dict[str, Any] = {}  # param initializer name → numpy array
         self.nodes: list[Any] = []
         self.initializers: dict[str, Any] = {}
@@ -149,6 +157,17 @@ class Builder:
             self.external_data[key] = arr
         else:
             self._add_initializer(key, arr)
+        return key
+
+    def derived(self, key: str, arr: Any) -> str:
+        """An initializer named ``key`` for an array derived from params (a repacked weight),
+        stored as params are: external when the builder is, so the model holds no copy."""
+        if key not in self.initializers:
+            if self.external:
+                self.initializers[key] = _external_placeholder(key, arr)
+                self.external_data[key] = arr
+            else:
+                self._add_initializer(key, arr)
         return key
 
     def _add_initializer(self, name: str, arr: Any) -> None:

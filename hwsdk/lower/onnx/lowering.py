@@ -11,6 +11,7 @@ from hwsdk.ir.graph import Graph, Node, TensorType
 from hwsdk.ir.opdef import TORCH_OP
 from hwsdk.lower.onnx.builder import (
     _NUMPY_DTYPE,
+    MS_DOMAIN,
     OPSET,
     SYM_PREFIX,
     Builder,
@@ -133,8 +134,21 @@ def _rename(builder: Builder, old: str, new: str, produced: dict[str, Any]) -> N
                 consumer.input[i] = new
 
 
+def _live(nodes: Sequence[Any], outputs: Sequence[str]) -> list[Any]:
+    """``nodes`` less those no output depends on (a weight's float form that every reader
+    replaced by a MatMulNBits): one sweep from the last node back."""
+    needed = set(outputs)
+    kept = []
+    for node in reversed(nodes):
+        if any(out in needed for out in node.output):
+            needed.update(node.input)
+            kept.append(node)
+    return kept[::-1]
+
+
 def lower(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str], outputs: Sequence[str],
-          name: str = "hwsdk_region", external_weights: bool = False) -> LoweredModel:
+          name: str = "hwsdk_region", external_weights: bool = False,
+          matmul_nbits: int | None = None) -> LoweredModel:
     """Lower ``nodes`` (topological) computing ``outputs`` from ``inputs`` to one ONNX model.
 
     :param graph: the whole IR graph (types, params).
@@ -144,6 +158,9 @@ def lower(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str], outputs: S
     :param name: the ONNX graph name.
     :param external_weights: leave param data out of the model (placeholders with external
         data) and return it in ``external_data``: no copy of the weights into the protobuf.
+    :param matmul_nbits: a ``linear`` reading a ``dequantize``d weight becomes ONNX Runtime's
+        ``com.microsoft.MatMulNBits`` with this ``accuracy_level`` (1: float32 compute, 4: int8
+        activations); None: the weight is dequantized to float (standard ONNX) and multiplied.
     :raises LoweringError: naming every node that cannot be lowered and why.
     """
     from onnx import helper
@@ -152,7 +169,7 @@ def lower(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str], outputs: S
     if problems:
         raise LoweringError("cannot lower to ONNX: " + "; ".join(
             f"{n.id} ({n.op}): {r}" for n, r in problems))
-    builder = Builder(graph, inputs, external=external_weights)
+    builder = Builder(graph, inputs, external=external_weights, matmul_nbits=matmul_nbits)
     names: dict[str, str] = {v: v for v in inputs}
     params = set(graph.params)
     for node in nodes:
@@ -174,6 +191,7 @@ def lower(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str], outputs: S
         for ir_name, onnx_name in zip(node.outputs, result, strict=False):
             names[ir_name] = onnx_name
     out_names = _name_outputs(builder, outputs, names, inputs, params)
+    builder.nodes = _live(builder.nodes, out_names)
     used = {name for n in builder.nodes for name in n.input}
     initializers = [t for name, t in builder.initializers.items() if name in used]
     external = {k: v for k, v in builder.external_data.items() if k in used}
@@ -184,8 +202,11 @@ def lower(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str], outputs: S
                                                                      strict=True)]
     onnx_graph = helper.make_graph(builder.nodes, name, graph_inputs, graph_outputs,
                                    initializer=initializers)
-    model = helper.make_model(onnx_graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                              producer_name="hwsdk", ir_version=IR_VERSION)
+    opsets = [helper.make_opsetid("", OPSET)]
+    if any(n.domain == MS_DOMAIN for n in builder.nodes):
+        opsets.append(helper.make_opsetid(MS_DOMAIN, 1))
+    model = helper.make_model(onnx_graph, opset_imports=opsets, producer_name="hwsdk",
+                              ir_version=IR_VERSION)
     return LoweredModel(model=model,
                         inputs=[*inputs, *(SYM_PREFIX + s for s in builder.extra_inputs)],
                         outputs=out_names, output_types=[graph.types[v] for v in outputs],

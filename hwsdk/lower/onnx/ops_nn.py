@@ -8,6 +8,7 @@ from hwsdk.ir.dtypes import DType
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.lower.onnx.builder import Builder
 from hwsdk.lower.onnx.ops_elementwise import out_dtype
+from hwsdk.lower.onnx.ops_quant import quantized_linear
 from hwsdk.lower.onnx.registry import converter
 
 # torch.finfo(dtype).eps: rms_norm's epsilon when the model gives none.
@@ -80,6 +81,9 @@ def _linear_check(node: Node, graph: Graph) -> str | None:
 
 @converter("linear", check=_linear_check)
 def _linear(b: Builder, node: Node, ins: list[str]) -> Sequence[str]:
+    quantized = quantized_linear(b, node, ins)  # a dequantized weight: MatMulNBits
+    if quantized is not None:
+        return quantized
     x_rank = b.type_of(node.inputs[0]).rank
     weight = node.inputs[1]
     has_bias = len(ins) > 2 and bool(ins[2])
