@@ -21,7 +21,7 @@ from hwsdk.report._html_assets import CSS, JS
 from hwsdk.report.advice import display_op
 from hwsdk.report.layout import BLOCK_H, BLOCK_W, INPUTS, OUTPUTS, Layout, layout_plan
 from hwsdk.report.style import FALLBACK_COLOR, HATCH_CSS, UNKNOWN_COLOR, target_colors
-from hwsdk.report.text import format_bytes
+from hwsdk.report.text import format_bytes, tuning_lines
 
 if TYPE_CHECKING:
     from hwsdk.partition.plan import PartitionPlan, RegionInfo
@@ -156,11 +156,21 @@ def _header(plan: PartitionPlan, colors: dict[str, str]) -> str:
             f'crossings · <b>{format_bytes(s["boundary_bytes"])}</b> across boundaries'
             f"{failures}"
             f'</div><div class="covbar" id="coverage">{bar}</div>{support}'
-            f'<div id="legend">{legend}</div>'
+            f'<div id="legend">{legend}</div>{_tuning(plan)}'
             '<div class="tools"><input id="search" type="search" placeholder="search op, module, '
             'file:line, reason…"> <span id="search-count"></span> '
             '<button id="zoom-out" title="zoom out">-</button><button id="zoom-in" '
             'title="zoom in">+</button><button id="zoom-fit">fit</button></div></header>')
+
+
+def _tuning(plan: PartitionPlan) -> str:
+    """What measured tuning recorded (:func:`~hwsdk.report.text.tuning_lines`), if any."""
+    lines = tuning_lines(plan)
+    if not lines:
+        return ""
+    items = "".join(f"<li>{_e(line)}</li>" for line in lines)
+    return (f'<details class="facts" id="tuning"><summary>tuning: measured on this machine '
+            f"({_e(lines[0].split(': ', 1)[0])})</summary><ul>{items}</ul></details>")
 
 
 def _support_bar(plan: PartitionPlan) -> str:

@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from hwsdk.cache import cache_dir, write_atomically
 from hwsdk.contract import package_versions
@@ -31,19 +31,24 @@ from hwsdk.partition.plan import canonical_details
 __all__ = ["Decision", "decision_key", "read_decision", "write_decision", "engine_versions",
            "thread_settings", "machine", "DECISION_FORMAT"]
 
-DECISION_FORMAT = 1
+DECISION_FORMAT = 2
 ENGINES = ("hwsdk", "torch", "onnxruntime", "openvino", "triton")
 THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OV_NUM_THREADS")
 
 
 @dataclass(frozen=True)
 class Decision:
-    """What a measurement decided: the winner and every candidate's median in seconds
-    (None: dropped, with its reason in ``dropped``)."""
+    """What a measurement decided: the winner, every candidate's median in seconds and the
+    candidates dropped with their reason; with per-region measurement also the engine chosen
+    per segment, each segment's medians per engine and the crossing costs per boundary
+    (``"a>b"`` → seconds)."""
 
     winner: str
     medians: Mapping[str, float]
     dropped: Mapping[str, str]
+    engines: tuple[str, ...] = ()
+    segments: tuple[Mapping[str, float], ...] = ()
+    crossings: tuple[Mapping[str, float], ...] = ()
 
 
 def engine_versions() -> dict[str, str]:
@@ -92,19 +97,34 @@ def _path(key: str) -> Path | None:
     return None if directory is None else directory / f"{key}.json"
 
 
+def _seconds(table: Any) -> TypeGuard[dict[str, float]]:
+    return isinstance(table, dict) and all(
+        isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
+        for k, v in table.items())
+
+
+def _tables(value: Any) -> bool:
+    return isinstance(value, list) and all(_seconds(t) for t in value)
+
+
 def _valid(data: Any, candidates: Sequence[str]) -> Decision | None:
     if not isinstance(data, dict) or data.get("format") != DECISION_FORMAT:
         return None
     winner, medians, dropped = data.get("winner"), data.get("medians"), data.get("dropped")
-    if not (isinstance(winner, str) and winner in candidates and isinstance(medians, dict)
+    engines = data.get("engines", [])
+    segments, crossings = data.get("segments", []), data.get("crossings", [])
+    if not (isinstance(winner, str) and winner in candidates and _seconds(medians)
             and isinstance(dropped, dict) and winner in medians):
-        return None
-    if not all(isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
-               for k, v in medians.items()):
         return None
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in dropped.items()):
         return None
-    return Decision(winner, {k: float(v) for k, v in medians.items()}, dict(dropped))
+    if not (isinstance(engines, list) and all(isinstance(e, str) for e in engines)
+            and _tables(segments) and _tables(crossings)
+            and len(segments) == len(engines) and len(crossings) == max(len(engines) - 1, 0)):
+        return None
+    return Decision(winner, {k: float(v) for k, v in medians.items()}, dict(dropped),
+                    tuple(engines), tuple({k: float(v) for k, v in t.items()} for t in segments),
+                    tuple({k: float(v) for k, v in t.items()} for t in crossings))
 
 
 def read_decision(key: str, candidates: Sequence[str]) -> Decision | None:
@@ -138,7 +158,9 @@ def write_decision(key: str, decision: Decision) -> None:
     if path is None:
         return
     text = json.dumps({"format": DECISION_FORMAT, "winner": decision.winner,
-                       "medians": dict(decision.medians), "dropped": dict(decision.dropped)},
-                      sort_keys=True)
+                       "medians": dict(decision.medians), "dropped": dict(decision.dropped),
+                       "engines": list(decision.engines),
+                       "segments": [dict(t) for t in decision.segments],
+                       "crossings": [dict(t) for t in decision.crossings]}, sort_keys=True)
     with contextlib.suppress(OSError):  # the decision stands; the next compile measures
         write_atomically(path, text)

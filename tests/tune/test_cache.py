@@ -53,15 +53,27 @@ def test_a_decision_round_trips() -> None:
     assert read_decision("k2", ["cpu", "torch"]) is None
 
 
+def test_a_per_region_decision_round_trips() -> None:
+    decision = Decision("per-region", {"per-region": 0.001, "cpu": 0.002}, {},
+                        ("intel:cpu", "cpu"), ({"intel:cpu": 0.0005, "cpu": 0.001},
+                                               {"cpu": 0.0002, "intel:cpu": 0.001}),
+                        ({"intel:cpu>cpu": 0.00001, "cpu>intel:cpu": 0.0},))
+    write_decision("k1", decision)
+    assert read_decision("k1", ["cpu", "per-region"]) == decision
+
+
 def test_a_winner_that_is_no_longer_a_candidate_is_not_used(tmp_path: Path) -> None:
     write_decision("k1", Decision("intel:cpu", {"intel:cpu": 0.001}, {}))
     with pytest.warns(UserWarning, match="measuring again"):
         assert read_decision("k1", ["cpu", "torch"]) is None
 
 
-@pytest.mark.parametrize("text", ["not json", '{"format": 1, "winner": "cpu"}',
-                                  '{"format": 1, "winner": "cpu", "medians": {"cpu": "fast"},'
-                                  ' "dropped": {}}'])
+@pytest.mark.parametrize("text", ["not json", '{"format": 2, "winner": "cpu"}',
+                                  '{"format": 2, "winner": "cpu", "medians": {"cpu": "fast"},'
+                                  ' "dropped": {}}',
+                                  '{"format": 2, "winner": "cpu", "medians": {"cpu": 0.1},'
+                                  ' "dropped": {}, "engines": ["cpu", "torch"],'
+                                  ' "segments": [{"cpu": 0.1}], "crossings": []}'])
 def test_an_untrusted_file_is_ignored_with_a_warning(tmp_path: Path, text: str) -> None:
     (tmp_path / "tune").mkdir(exist_ok=True)
     (tmp_path / "tune" / "k1.json").write_text(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from hwsdk.tune.measure import measure_all
@@ -44,3 +46,22 @@ def test_the_budget_stops_after_the_minimum_rounds() -> None:
     timings = measure_all({"slow": slow}, rounds=50, min_rounds=3, budget_s=0.5, settle=0,
                           timed=1, clock=clock)
     assert timings["slow"].runs == 3
+
+
+def test_a_candidate_far_slower_than_the_best_of_its_group_stops_early() -> None:
+    clock = FakeClock()
+    costs = {"fast": 0.001, "slow": 0.010, "other|x": 0.050, "other|y": 0.060}
+
+    def make(name: str) -> Callable[[], None]:
+        def call() -> None:
+            clock.now += costs[name]
+        return call
+
+    timings = measure_all({n: make(n) for n in costs}, rounds=5, min_rounds=5, budget_s=99.0,
+                          settle=0, timed=1, prune=2.0,
+                          group=lambda n: n.split("|")[0] if "|" in n else "", clock=clock)
+    assert timings["slow"].runs == 1  # retired after the first round
+    assert timings["fast"].runs == 5
+    # 0.060 is within 2x of 0.050 in its own group, though 60x the fastest overall
+    assert timings["other|y"].runs == 5
+    assert timings["slow"].median_s == pytest.approx(0.010)

@@ -35,18 +35,53 @@ class FakeTimer:
         self.medians = dict(medians)
         self.calls: list[list[str]] = []
 
-    def __call__(self, compiled_by: Mapping[str, Any], inputs: Sequence[Any]
-                 ) -> dict[str, Timing]:
+    def __call__(self, compiled_by: Mapping[str, Any], inputs: Sequence[Any],
+                 budget_s: float = 0.0) -> dict[str, Timing]:
         self.calls.append(sorted(compiled_by))
         for model in compiled_by.values():
             model(*inputs)  # every candidate really runs
         return {name: Timing(self.medians[name], 5) for name in compiled_by}
 
 
+class FakeSegmentTimer:
+    """Stands in for :func:`hwsdk.tune.tuner.time_segments`: a segment's median is
+    ``per_engine[engine]`` (``per_segment[(index, engine)]`` where given), a pair costs the two
+    plus ``crossing``; every call really runs once."""
+
+    def __init__(self, per_engine: Mapping[str, float]) -> None:
+        self.per_engine = dict(per_engine)
+        self.per_segment: dict[tuple[int, str], float] = {}
+        self.crossing = 0.0
+        self.calls: list[list[str]] = []
+
+    def _one(self, index: int, engine: str) -> float:
+        return self.per_segment.get((index, engine), self.per_engine[engine])
+
+    def __call__(self, calls: Mapping[str, Any], budget_s: float = 0.0) -> dict[str, Timing]:
+        self.calls.append(sorted(calls))
+        found = {}
+        for name, call in calls.items():
+            call()
+            index, _, engines = name.partition("|")
+            parts = engines.split(">")
+            cost = sum(self._one(int(index) + i, e) for i, e in enumerate(parts))
+            found[name] = Timing(cost + (self.crossing if len(parts) == 2 else 0.0), 5)
+        return found
+
+
 @pytest.fixture
-def timer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeTimer:
+def segments_timer(monkeypatch: pytest.MonkeyPatch) -> FakeSegmentTimer:
+    fake = FakeSegmentTimer({"cpu": 0.0003, "intel:cpu": 0.0004, "torch": 0.001})
+    monkeypatch.setattr(tuner, "time_segments", fake)
+    return fake
+
+
+@pytest.fixture
+def timer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+          segments_timer: FakeSegmentTimer) -> FakeTimer:
     monkeypatch.setenv("HWSDK_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("HWSDK_TUNE", raising=False)
+    monkeypatch.setenv("HWSDK_TUNE_BUDGET", "inf")
     fake = FakeTimer(MEDIANS)
     monkeypatch.setattr(tuner, "time_candidates", fake)
     return fake
@@ -61,7 +96,7 @@ def test_the_fastest_candidate_wins_and_the_plan_says_why(timer: FakeTimer) -> N
     compiled = hwsdk.compile(model, inputs, target=["cpu"], tune="measure")
     assert timer.calls == [["cpu", "torch"]]
     assert [r.target for r in compiled.plan.regions] == ["cpu"]
-    (note,) = _tuned_notes(compiled)
+    note = _tuned_notes(compiled)[0]
     assert "tune (measured" in note and "cpu 1.00 ms, torch 3.00 ms -> cpu" in note
     assert compiled.plan.requested == ("cpu",)
     assert "cpu 1.00 ms, torch 3.00 ms -> cpu" in compiled.plan.summary()
@@ -82,7 +117,7 @@ def test_the_second_compile_reuses_the_decision(timer: FakeTimer) -> None:
     hwsdk.compile(model, inputs, target=["cpu"], tune="cached")
     second = hwsdk.compile(model, inputs, target=["cpu"], tune="cached")
     assert len(timer.calls) == 1  # measured once
-    (note,) = _tuned_notes(second)
+    note = _tuned_notes(second)[0]
     assert note.startswith("tune (cached decision") and "-> cpu" in note
     assert [r.target for r in second.plan.regions] == ["cpu"]
     hwsdk.compile(model, inputs, target=["cpu"], tune="measure")
@@ -131,8 +166,11 @@ def test_a_candidate_that_fails_to_compile_is_dropped_with_its_reason(
     assert timer.calls == [["torch"]]
     notes = _tuned_notes(compiled)
     assert "-> torch" in notes[0]
-    assert notes[1] == ("tune: candidate cpu dropped: CompileError: region r0 (3 nodes) failed "
-                        "to compile for cpu: RuntimeError: the engine refused this region")
+    assert ("tune: candidate cpu dropped: CompileError: region r0 (3 nodes) failed to compile "
+            "for cpu: RuntimeError: the engine refused this region") in notes
+    # per segment too: each segment's cpu engine is dropped with the same reason
+    assert ("tune: not measured (RuntimeError: the engine refused this region): s0 cpu, s1 cpu, "
+            "s2 cpu") in notes
 
 
 def test_tune_off_plans_by_priority(timer: FakeTimer) -> None:
@@ -173,3 +211,101 @@ def test_a_model_compiled_on_first_call_is_tuned_then(timer: FakeTimer) -> None:
     lazy(*inputs)
     assert timer.calls == [["cpu", "torch"]]
     assert "-> cpu" in _tuned_notes(lazy)[0]
+
+
+def test_per_region_choice_mixes_engines_and_the_plan_records_every_median(
+        timer: FakeTimer, segments_timer: FakeSegmentTimer) -> None:
+    segments_timer.per_segment[(0, "torch")] = 0.0001  # s0 is fastest in PyTorch
+    timer.medians = {"cpu": 0.001, "torch": 0.003, "per-region": 0.0008}
+    model, inputs = _model()
+    compiled = hwsdk.compile(model, inputs, target=["cpu"], tune="measure")
+    assert timer.calls == [["cpu", "per-region", "torch"]]
+    assert [r.target for r in compiled.plan.regions] == ["torch", "cpu", "cpu"]
+    notes = _tuned_notes(compiled)
+    assert "per-region 0.80 ms, cpu 1.00 ms, torch 3.00 ms -> per-region" in notes[0]
+    assert "tune s0 (1 nodes, module 0): torch 0.10 ms, cpu 0.30 ms -> torch" in notes
+    assert any(n.startswith("tune crossings s0->s1: cpu>torch 0.000 ms") for n in notes)
+    first = compiled.plan.regions[0]
+    assert first.details["tune"]["medians_ms"] == {"cpu": 0.3, "torch": 0.1}
+    assert compiled.plan.regions[1].details["tune"]["crossing_in_ms"]["torch>cpu"] == 0.0
+    node = compiled.plan.nodes[first.node_ids[0]]
+    assert node.target == "torch" and "measured faster in PyTorch" in node.reason
+    torch.testing.assert_close(compiled(*inputs), model(*inputs), rtol=1e-4, atol=1e-4)
+    from hwsdk.report.html import render_html
+    from hwsdk.report.text import render_report
+
+    assert "r0: torch 0.10 ms, cpu 0.30 ms -> torch" in render_report(compiled.plan)
+    assert "measured: cpu 0.30 ms, intel" not in render_report(compiled.plan)
+    assert "<li>r1: cpu 0.30 ms, torch 1.00 ms -&gt; cpu</li>" in render_html(compiled.plan)
+
+    again = hwsdk.compile(model, inputs, target=["cpu"], tune="cached")
+    assert len(timer.calls) == 1 and len(segments_timer.calls) == 1  # nothing measured again
+    assert [r.target for r in again.plan.regions] == ["torch", "cpu", "cpu"]
+    assert _tuned_notes(again)[0].startswith("tune (cached decision")
+    assert "tune s0 (1 nodes, module 0): torch 0.10 ms, cpu 0.30 ms -> torch" in \
+        _tuned_notes(again)
+    torch.testing.assert_close(again(*inputs), model(*inputs), rtol=1e-4, atol=1e-4)
+
+
+def test_the_dynamic_program_loses_to_a_whole_model_candidate_that_is_faster_in_fact(
+        timer: FakeTimer, segments_timer: FakeSegmentTimer) -> None:
+    segments_timer.per_segment[(0, "torch")] = 0.0001
+    timer.medians = {"cpu": 0.001, "torch": 0.003, "per-region": 0.0012}
+    model, inputs = _model()
+    compiled = hwsdk.compile(model, inputs, target=["cpu"], tune="measure")
+    assert [r.target for r in compiled.plan.regions] == ["cpu"]
+    assert "cpu 1.00 ms, per-region 1.20 ms, torch 3.00 ms -> cpu" in \
+        _tuned_notes(compiled)[0]
+
+
+class SlowRegion:
+    """A compiled region that is correct but slow: a test double for a slow engine."""
+
+    def __init__(self, inner: Any, delay_s: float) -> None:
+        self.inner = inner
+        self.delay_s = delay_s
+        self.details = {"engine": "slow double"}
+
+    def __call__(self, inputs: Sequence[Any], env: Mapping[str, int]) -> Sequence[Any]:
+        import time
+
+        time.sleep(self.delay_s)
+        return self.inner(inputs, env)
+
+
+def test_pytorch_wins_against_a_slow_target_double_timed_for_real(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HWSDK_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("HWSDK_TUNE", raising=False)
+    monkeypatch.setenv("HWSDK_TUNE_BUDGET", "inf")
+    registry = get_registry()
+    real = registry.compile
+
+    def slow(ref: str, region: Any, options: Mapping[str, Any]) -> Any:
+        compiled = real(ref, region, options)
+        return SlowRegion(compiled, 0.1) if ref == "cpu" else compiled
+
+    monkeypatch.setattr(registry, "compile", slow)
+    model, inputs = _model()
+    compiled = hwsdk.compile(model, inputs, target=["cpu"], tune="measure")
+    assert {r.target for r in compiled.plan.regions} == {"torch"}
+    notes = _tuned_notes(compiled)
+    assert notes[0].startswith("tune (measured") and "-> torch" in notes[0]
+    assert all(line.endswith("-> torch") for line in notes if line.startswith("tune s"))
+
+
+def test_inductor_is_a_candidate_engine_of_cpu_only_when_asked_for(
+        timer: FakeTimer, segments_timer: FakeSegmentTimer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    model, inputs = _model()
+    hwsdk.compile(model, inputs, target=["cpu"], tune="measure")
+    assert not any("cpu/inductor" in name for name in segments_timer.calls[-1])
+    pytest.importorskip("torch._inductor")
+    monkeypatch.setenv("HWSDK_TUNE_INDUCTOR", "1")
+    segments_timer.per_engine["cpu/inductor"] = 0.0001
+    timer.medians["per-region"] = 0.0005
+    compiled = hwsdk.compile(model, inputs, target=["cpu"], tune="measure")
+    assert "0|cpu/inductor" in segments_timer.calls[-1]
+    assert [r.target for r in compiled.plan.regions] == ["cpu", "cpu", "cpu"]
+    assert all("inductor" in r.details["engine"] for r in compiled.plan.regions)
+    torch.testing.assert_close(compiled(*inputs), model(*inputs), rtol=1e-4, atol=1e-4)
