@@ -2,8 +2,8 @@
 within 1e-4 relative of the eager-dequantized reference (the torch target runs the same
 quantized weights eagerly), and the gap to the float model reported (printed with ``-s``).
 
-int4 (group 32 here: the small models' widths are 32 and 64) runs on torch and intel; cpu keeps
-its dequantize in PyTorch (DTYPE), so it is the reference there too; same tolerance.
+int4 (group 32 here: the small models' widths are 32 and 64) likewise, same tolerance. On cpu
+every quantized linear is one MatMulNBits (float32 compute): no dequantize is left to PyTorch.
 """
 
 from __future__ import annotations
@@ -62,3 +62,8 @@ def test_quantized_logits_match_the_eager_dequantized_reference(family: str,
         print(f"  {target}: {runs_there}/{len(quantized)} dequantize on the target, "
               f"max rel vs reference {got:.2e}")
         assert got <= TOL, (target, got)
+        if target == "cpu":
+            assert runs_there == len(quantized)
+            for region in cm.plan.regions:
+                if "quantized_weights" in region.details:
+                    assert region.details["quantized_weights"]["weights_stay_compressed"]
