@@ -132,9 +132,9 @@ class CpuTarget(Target):
                            url_or_repo_path="tests/builtin/test_cpu_target.py"),
                 Provenance(source="ONNX Runtime OperatorKernels.md, CPU execution provider: "
                                   "DequantizeLinear T1 int8 (ai.onnx), MatMulNBits B uint8 "
-                                  "(com.microsoft), the kernel the dequantize → linear pair "
-                                  "fuses into (the file is of 1.25.0 dev; "
-                                  "tests/engines/test_ort_quant.py checks the fusion in this "
+                                  "(com.microsoft), the kernel each dequantize → linear pair "
+                                  "is lowered to, bits 8 and 4 (the file is of 1.25.0 dev; "
+                                  "tests/engines/test_ort_quant.py runs both in this "
                                   "version)", version=version,
                            url_or_repo_path="microsoft/onnxruntime:docs/OperatorKernels.md"
                                             "@735e69a396afe7e1bdfbc6b38c1d43eeb68b8484",

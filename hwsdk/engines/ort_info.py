@@ -20,10 +20,11 @@ OPTIONS: dict[str, str] = {
     "validate": "run each static-shaped region once on zeros at compile time (default True), "
                 "so run failures fall back at compile time",
     "dump_onnx": "directory to write each region's ONNX model into (<region id>.onnx)",
-    "quantized_matmul": "how int8 weights run (hwsdk.engines.ort_quant.MODES): fused "
-                        "(default; MatMulNBits, weights stay 8-bit, float32 compute), "
-                        "int8_compute (MatMulNBits quantizing activations too) or decompress "
-                        "(float32 weights from session start)",
+    "quantized_matmul": "how int8/int4 weights run (hwsdk.engines.ort_quant.MODES): fused "
+                        "(default; MatMulNBits, weights stay compressed, float32 compute), "
+                        "int8_compute (MatMulNBits quantizing activations to int8 too: faster, "
+                        "~1e-2 relative error, recorded in the plan) or decompress (float32 "
+                        "weights from session start)",
 }
 """Compile options this engine reads; targets using it declare them in ``TargetInfo.options``."""
 
