@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,7 +23,7 @@ __all__ = [
     "Support", "Provenance", "MaxRank", "StaticShape", "AttrIn", "LastDimMultiple",
     "MaxDimSize", "ConstantInput", "UnhandledInputs", "InputClass", "INPUT_CLASSES",
     "Constraint", "OpSupport", "CapabilityTable", "ReasonCode",
-    "Verdict", "judge", "node_dtypes",
+    "Verdict", "judge", "node_dtypes", "quantized_weight_verdict",
 ]
 
 Support = Literal["yes", "no", "unknown"]
@@ -336,3 +336,27 @@ def judge(table: CapabilityTable, node: Node, graph: Graph) -> Verdict:
                                   f"{problem}")
     return Verdict(target=target, node_id=node.id, ok=True, code=ReasonCode.SUPPORTED,
                    reason=f"{target} supports {node.op}")
+
+
+def quantized_weight_verdict(table: CapabilityTable, node: Node, graph: Graph,
+                             producers: Mapping[str, Node]) -> Verdict | None:
+    """A node reading a weight that a ``dequantize`` computes runs only where that dequantize
+    runs: a quantized linear is the pair (else its float weight would be written out and
+    cross engines). The dequantize's refusal on ``table``'s target, as ``node``'s; None when
+    ``node`` reads no dequantized weight or the target runs the dequantize.
+
+    :param producers: value → the node computing it (:meth:`Graph.producers`).
+    """
+    from hwsdk.ir.ops.quant import weight_format
+
+    for value in node.inputs:
+        source = producers.get(value) if value else None
+        if source is None or source.op != "dequantize":
+            continue
+        verdict = judge(table, source, graph)
+        if not verdict.ok:
+            return Verdict(target=table.target, node_id=node.id, ok=False, code=verdict.code,
+                           reason=f"its weight is {weight_format(source)} ({source.id}), "
+                                  f"which {table.target} does not run: {verdict.reason}; "
+                                  "quantize_fallback='dequantize' gives it a float weight")
+    return None

@@ -246,3 +246,31 @@ def test_check_hook_vetoes_a_node(tmp_path: Path) -> None:
     assert result["n1"].reason == "relu after add is not fused on this test device"
     assert result["n1"].verdicts[0].target == "veto" and result["n1"].verdicts[0].node_id == "n1"
     assert ("hwsdk_check", ("veto", "n1")) in calls
+
+
+def test_a_linear_reading_a_dequantized_weight_runs_only_where_its_dequantize_does() -> None:
+    from hwsdk.capability import ReasonCode, quantized_weight_verdict
+
+    dq = Node("w.dq", "dequantize", ["q", "s"], {"bits": 8, "group_size": 0, "shape": [4, 6]},
+              ["w"])
+    lin = Node("l", "linear", ["x", "w", ""], {}, ["y"])
+    types = {"q": TensorType(DType.i8, (4, 6)), "s": TensorType(F32, (4,)),
+             "w": TensorType(F32, (4, 6)), "x": TensorType(F32, (2, 6)),
+             "y": TensorType(F32, (2, 4))}
+    graph = _graph([dq, lin], types, params=("q", "s"))
+    producers = graph.producers()
+    linear = OpSupport(dtypes={F32: "yes"})
+    for int8, code in (("no", ReasonCode.DTYPE), ("unknown", ReasonCode.UNKNOWN)):
+        table = _table({"linear": linear,
+                        "dequantize": OpSupport(dtypes={DType.i8: int8, F32: "yes"})})
+        verdict = quantized_weight_verdict(table, lin, graph, producers)
+        assert verdict is not None and not verdict.ok and verdict.code is code
+        assert verdict.reason.startswith("its weight is int8 per channel (w.dq), which dev")
+        assert "quantize_fallback='dequantize'" in verdict.reason
+    table = _table({"linear": linear, "dequantize": OpSupport(dtypes={DType.i8: "yes",
+                                                                      F32: "yes"})})
+    assert quantized_weight_verdict(table, lin, graph, producers) is None
+    assert quantized_weight_verdict(table, dq, graph, producers) is None  # reads params only
+    no_dq = _table({"linear": linear})
+    verdict = quantized_weight_verdict(no_dq, lin, graph, producers)
+    assert verdict is not None and verdict.code is ReasonCode.NO_KERNEL

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from hwsdk.capability import CapabilityTable, ReasonCode, Verdict, judge
+from hwsdk.capability import (
+    CapabilityTable,
+    ReasonCode,
+    Verdict,
+    judge,
+    quantized_weight_verdict,
+)
 from hwsdk.contract import FALLBACK
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.partition.gcpause import gc_paused
@@ -51,6 +57,7 @@ def assign(graph: Graph, targets: Sequence[str], tables: dict[str, CapabilityTab
 def _assign(graph: Graph, targets: Sequence[str], tables: dict[str, CapabilityTable],
             check: CheckHook | None, fallback_ops: Collection[str]) -> dict[str, Assignment]:
     result: dict[str, Assignment] = {}
+    producers = graph.producers()
     for node in graph.nodes:
         verdicts: list[Verdict] = []
         chosen: Verdict | None = None
@@ -61,6 +68,9 @@ def _assign(graph: Graph, targets: Sequence[str], tables: dict[str, CapabilityTa
             continue
         for target in targets:
             verdict = judge(tables[target], node, graph)
+            if verdict.ok:
+                verdict = quantized_weight_verdict(tables[target], node, graph,
+                                                   producers) or verdict
             if verdict.ok and check is not None:
                 verdict = check(target, node, graph) or verdict
             verdicts.append(verdict)

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hwsdk.capability import CapabilityTable, Provenance
+from hwsdk.capability import CapabilityTable, OpSupport, Provenance, Support
 from hwsdk.ir.dtypes import DType
 from hwsdk.ir.opdef import all_ops, aten_map
+from hwsdk.ir.ops.quant import FORMAT_DTYPES
 
 SCHEMA_VERSION = 1
 ALL_DTYPES: list[DType] = list(DType)
@@ -96,3 +97,28 @@ def render(target: str, version: str, provenance: list[Provenance], ops: dict[st
     document = {"schema": SCHEMA_VERSION, "generator": GENERATOR,
                 "table": table.model_dump(mode="json"), "entries": entries}
     return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def quant_entry(entry: OpSupport, facts: dict[str, tuple[Support, str]], source: str,
+                more: str = "") -> tuple[OpSupport, dict[str, str]]:
+    """``dequantize``'s entry with each weight format's fact (``"int8"`` / ``"int4"`` →
+    (support, the raw line it rests on), :data:`~hwsdk.ir.ops.quant.FORMAT_DTYPES` keys the
+    data dtype), and the basis of each stated cell. No ATen overload maps to dequantize, so
+    the op rules leave it silent; these facts are about the weight formats themselves.
+
+    :param source: the short citation of the document the facts rest on.
+    :param more: a remark for the note.
+    """
+    dtypes = dict(entry.dtypes)
+    basis: dict[str, str] = {}
+    said = []
+    for fmt, dtype in FORMAT_DTYPES.items():
+        support, line = facts.get(fmt, ("unknown", ""))
+        dtypes[dtype] = support
+        if support != "unknown":
+            basis[str(dtype)] = line
+        said.append(f"{fmt} weights ({dtype} data): {support}"
+                    + (f" ({line})" if line else ""))
+    note = f"{entry.note}; quantized weight formats: " + "; ".join(said) + (
+        f"; {more}" if more else "")
+    return entry.model_copy(update={"dtypes": dtypes, "note": note, "source": source}), basis

@@ -24,12 +24,23 @@ from typing import Any
 
 from hwsdk._lazy import torch
 from hwsdk.errors import IRError
-from hwsdk.ir.graph import TensorType
+from hwsdk.ir.dtypes import DType
+from hwsdk.ir.graph import Node, TensorType
 from hwsdk.ir.opdef import OpDef, register
 
-__all__ = ["unpack_int4", "pack_int4", "dequantize_reference"]
+__all__ = ["unpack_int4", "pack_int4", "dequantize_reference", "FORMAT_DTYPES",
+           "weight_format"]
 
 QUANT_BITS = (8, 4)
+FORMAT_DTYPES: dict[str, DType] = {"int8": DType.i8, "int4": DType.u8}
+"""Weight format → the dtype of its ``data``, the key capability tables state it under
+(``dequantize`` in ``i8``: int8 weights; in ``u8``: int4 weights, two per byte)."""
+
+
+def weight_format(node: Node) -> str:
+    """``"int8 per channel"``, ``"int4 per group of 128"`` …: a dequantize node's format."""
+    group = node.attrs["group_size"]
+    return f"int{node.attrs['bits']} " + (f"per group of {group}" if group else "per channel")
 
 
 def pack_int4(values: Any) -> Any:

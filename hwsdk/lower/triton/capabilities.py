@@ -5,7 +5,9 @@ ops the generator emits and under what constraints, so both halves of each fact 
 Compute ops are generated for f32/f16/bf16 (and i64/i32/bool for elementwise, comparison,
 shape, indexing (index_copy included) and cat ops, i64/i32 for argmax, and i64/i32/bool for
 cumsum, which sums them in int64); fp8 values enter and leave through ``cast``, shape, indexing
-and cat ops only.
+and cat ops only. ``dequantize`` runs for the weight formats the plugin's vendor documents
+(``quant``: int8 and int4 weight-only, each with the line it rests on), fused into the load of
+the ``linear`` that reads it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from hwsdk.capability import (
 )
 from hwsdk.ir.dtypes import DType
 from hwsdk.ir.graph import Graph, Node
+from hwsdk.ir.ops.quant import FORMAT_DTYPES
 from hwsdk.lower.triton.ops import (
     ATTENTION_OPS,
     CONV_OPS,
@@ -32,13 +35,15 @@ from hwsdk.lower.triton.ops import (
     MAX_HEAD_DIM,
     MAX_ROW,
     MOVE_OPS,
+    QUANT_OPS,
     ROW_OPS,
     SCAN_OPS,
     VIEW_OPS,
     unsupported_reason,
 )
 
-__all__ = ["op_table", "check_node", "FLOAT_COMPUTE", "INT_COMPUTE", "FP8"]
+__all__ = ["op_table", "check_node", "FLOAT_COMPUTE", "INT_COMPUTE", "FP8", "QuantFacts",
+           "quant_entry"]
 
 FLOAT_COMPUTE = (DType.f32, DType.f16, DType.bf16)
 INT_COMPUTE = (DType.i64, DType.i32, DType.bool)
@@ -111,15 +116,46 @@ def _entry(op: str, hw: Mapping[DType, Support]) -> OpSupport:
 
 _FNUZ = (DType.f8e4m3fnuz, DType.f8e5m2fnuz)
 
+QuantFacts = Mapping[str, tuple[Support, str]]
+"""Weight format (``"int8"``, ``"int4"``: :data:`~hwsdk.ir.ops.quant.FORMAT_DTYPES`) → its
+support on an arch and the vendor's line it rests on (empty: the vendor is silent)."""
 
-def op_table(hw: Mapping[DType, Support]) -> dict[str, OpSupport]:
+
+def quant_entry(hw: Mapping[DType, Support], quant: QuantFacts, source: str) -> OpSupport:
+    """``dequantize``: each weight format as its vendor states it, scales in the arch's float
+    dtypes.
+
+    :param source: the vendor document the formats' facts come from.
+    """
+    dtypes: dict[DType, Support] = dict.fromkeys(DType, "no")
+    basis = []
+    for fmt, dt in FORMAT_DTYPES.items():
+        support, line = quant.get(fmt, ("unknown", ""))
+        dtypes[dt] = support
+        basis.append(f"{fmt} weights ({dt} data): {support}"
+                     + (f", {line}" if line else ", the vendor's sources are silent"))
+    for dt in FLOAT_COMPUTE:
+        dtypes[dt] = hw.get(dt, "unknown")
+    note = ("fused into the weight load of the linear reading it (one matmul kernel, no float "
+            "weight stored), else a kernel writing the float weight; " + "; ".join(basis))
+    return OpSupport(dtypes=dtypes, note=note,
+                     source=f"{source}; hwsdk.lower.triton (tests/lower/triton/test_quant.py)")
+
+
+def op_table(hw: Mapping[DType, Support], quant: QuantFacts | None = None,
+             quant_source: str = "") -> dict[str, OpSupport]:
     """The ``ops`` of a capability table for an arch whose float dtypes are ``hw``.
 
     :param hw: arch facts for f32/f16/bf16 and the fp8 types (missing: unknown / no).
+    :param quant: arch facts for the quantized weight formats (missing: unknown).
+    :param quant_source: the document ``quant`` comes from.
     """
     ops = sorted({*ELEMENTWISE, *VIEW_OPS, *ROW_OPS, *MATMUL_OPS, *ATTENTION_OPS, *MOVE_OPS,
                   *SCAN_OPS, *CONV_OPS})
-    return {op: _entry(op, hw) for op in ops}
+    table = {op: _entry(op, hw) for op in ops}
+    for op in sorted(QUANT_OPS):
+        table[op] = quant_entry(hw, quant or {}, quant_source or "no vendor source given")
+    return table
 
 
 def check_node(target: str, node: Node, graph: Graph) -> Verdict | None:

@@ -47,6 +47,9 @@ class TritonTarget(Target):
     :param provenance: sources of the dtype facts, each a mapping of
         :class:`~hwsdk.capability.Provenance` fields.
     :param dtype_facts: arch → float dtype support.
+    :param quant_facts: arch → support of the quantized weight formats (``"int8"``,
+        ``"int4"``), each with the vendor's line it rests on; formats left out are unknown.
+    :param quant_source: the vendor document ``quant_facts`` reads.
     :param torch_devices: the deep look through torch (what the kernels run on): the GPUs
         torch sees, or ``([], why not)``; may import torch.
     :param smi_devices: the deep look through the vendor's management library: the GPUs it
@@ -70,6 +73,8 @@ class TritonTarget(Target):
     device_nodes: str
     dists: tuple[str, ...] = ("torch", "triton")
     priority: int = 30
+    quant_facts: Callable[[str], Mapping[str, tuple[Support, str]]] | None = None
+    quant_source: str = ""
 
     offline_options: ClassVar[Mapping[str, str]] = {
         "emulate": "emulated", "aot": "an ahead-of-time build"}
@@ -144,7 +149,9 @@ class TritonTarget(Target):
             target=f"{self.name}:{arch}", version=f"hwsdk.lower.triton opset {OPSET_VERSION}",
             opset_version=OPSET_VERSION,
             provenance=[Provenance(**dict(p)) for p in self.provenance],
-            ops=op_table(self.dtype_facts(arch)),
+            ops=op_table(self.dtype_facts(arch),
+                         self.quant_facts(arch) if self.quant_facts else None,
+                         self.quant_source),
             note=f"Generated Triton kernels for {arch}. Ops outside the kernel families "
                  "(pooling, index_copy, creation ops …) run in PyTorch.")
 

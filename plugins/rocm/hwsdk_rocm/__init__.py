@@ -9,7 +9,14 @@ artifacts with no GPU present. Importing this module imports neither torch nor t
 from __future__ import annotations
 
 from hwsdk.plugin import Target, TritonTarget, hookimpl
-from hwsdk_rocm.archs import ARCHS, DEFAULT_ARCH, PROVENANCE, dtype_facts
+from hwsdk_rocm.archs import (
+    ARCHS,
+    DEFAULT_ARCH,
+    PRECISION_SOURCE,
+    PROVENANCE,
+    dtype_facts,
+    quant_facts,
+)
 from hwsdk_rocm.probe import DISTS, smi_devices, torch_devices
 
 HWSDK_PLUGIN_API = ">=2,<3"
@@ -18,7 +25,7 @@ TARGET = TritonTarget(name="rocm", vendor="AMD", backend="hip", binary="hsaco",
                       archs=ARCHS, default_arch=DEFAULT_ARCH, provenance=PROVENANCE,
                       dtype_facts=dtype_facts, torch_devices=torch_devices,
                       smi_devices=smi_devices, smi_name="amdsmi", device_nodes="/dev/kfd",
-                      dists=DISTS)
+                      dists=DISTS, quant_facts=quant_facts, quant_source=PRECISION_SOURCE)
 NAME = TARGET.name
 OPTIONS = TARGET.options()
 

@@ -6,6 +6,11 @@ cores, as the HIP types ``__hip_fp8_e4m3_fnuz`` / ``__hip_fp8_e5m2_fnuz`` — i.
 variants (f8e4m3fnuz, f8e5m2fnuz), not the OCP ones. gpu-arch-specs.rst maps products to
 LLVM targets (MI300X → gfx942, MI210/MI250 → gfx90a, Radeon RX 7900 → gfx1100). The Radeon
 gfx1100 is not in the precision tables: its bf16 and fp8 stay "unknown".
+
+Quantized weights (:func:`quant_facts`): int8 is ✅ for MI200 and MI300 on both the compute
+units and the matrix cores (the "Integral types" tabs, :data:`INT8_ROWS`), so int8 weight-only
+is ``yes`` there. The page has no 4-bit type at all, so int4 weight-only is ``unknown`` on
+every arch (the kernel exists and is compiled for gfx942; the vendor is silent).
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from hwsdk.plugin import DType
 if TYPE_CHECKING:
     from hwsdk.plugin import Support
 
-__all__ = ["ARCHS", "DEFAULT_ARCH", "dtype_facts", "PROVENANCE", "warp_size"]
+__all__ = ["ARCHS", "DEFAULT_ARCH", "dtype_facts", "quant_facts", "PROVENANCE",
+           "PRECISION_SOURCE", "INT8_ROWS", "warp_size"]
 
 ARCHS = ["gfx90a", "gfx942", "gfx950", "gfx1100", "gfx1200"]
 DEFAULT_ARCH = "gfx942"
@@ -38,6 +44,11 @@ PROVENANCE: list[dict[str, str]] = [
 
 _INSTINCT = {"gfx90a": "MI200", "gfx942": "MI300"}
 
+PRECISION_SOURCE = "ROCm precision-support.rst (vendor-data/rocm)"
+INT8_ROWS: dict[str, tuple[int, int]] = {"MI200": (199, 280), "MI300": (205, 286)}
+"""Series → lines of its row in the Integral types tab of "Compute units support" and of
+"Matrix core support"; the next line of each (the int8 column) is ✅ (checked by a test)."""
+
 
 def warp_size(arch: str) -> int:
     """Wavefront size Triton compiles for: 64 on CDNA (gfx9*), 32 on RDNA (gfx1*)."""
@@ -57,3 +68,14 @@ def dtype_facts(arch: str) -> dict[DType, Support]:
         facts.update(dict.fromkeys((DType.f8e4m3fnuz, DType.f8e5m2fnuz, DType.f8e4m3fn,
                                     DType.f8e5m2), "unknown"))
     return facts
+
+
+def quant_facts(arch: str) -> dict[str, tuple[Support, str]]:
+    """int8 and int4 weight-only on the arch, each with the lines it rests on."""
+    series = _INSTINCT.get(arch)
+    if series is None:
+        return {}  # not in the precision tables: both unknown
+    cu, mc = INT8_ROWS[series]
+    int8 = (f"{PRECISION_SOURCE}:{cu + 1},{mc + 1}: {series} series int8 ✅ on compute units "
+            "and matrix cores")
+    return {"int8": ("yes", int8), "int4": ("unknown", "")}
