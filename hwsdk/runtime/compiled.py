@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
+from types import MappingProxyType
 from typing import Any
 
-from hwsdk.errors import InputMismatchError
+from hwsdk.errors import InputMismatchError, PluginContractError
 from hwsdk.ir.capture import Captured
 from hwsdk.partition.plan import PartitionPlan, RegionResult, Transfer
 from hwsdk.runtime.guards import InputGuard
@@ -43,13 +45,41 @@ class _Program:
     transfers: tuple[Transfer, ...]
 
 
+_NO_SYMBOLS: Mapping[str, int] = MappingProxyType({})
+"""The symbol values of a call whose inputs are all static (shared: runners only read it)."""
+
+
+@dataclass(frozen=True)
+class _Direct:
+    """The whole call as one region's run: for a model of one step on CPU with all-static
+    inputs passed as plain positional tensors, plain outputs and no input updated in place.
+
+    A call takes it when every input is a plain CPU ``torch.Tensor`` of exactly the captured
+    dtype and shape (:attr:`InputGuard.fixed`), the one case in which the guard binds nothing
+    and rejects nothing; any other call takes the full path, whose guard says what differs.
+    """
+
+    runner: Runner
+    signature: tuple[tuple[Any, Any], ...]
+    """(torch dtype, torch.Size) per input, in call order."""
+    order: tuple[int, ...] | None
+    """The call's inputs the runner reads, in its order; None: all of them, in call order."""
+    n_results: int
+    pick: Callable[[Sequence[Any]], Any]
+    """The model's output from the runner's results: one value, or a tuple."""
+    wrap: bool
+    """True for a model returning a one-tuple (``pick`` gives its one value)."""
+
+
 class CompiledModel:
     """A model compiled by :func:`hwsdk.compile`. Call it like the original model.
 
     Each call checks its inputs, binds dynamic dims, runs every step in order over a fresh slot
     list (so concurrent calls share nothing mutable), moving values between devices where a
     step's device differs from where a value lives (:mod:`hwsdk.runtime.transfers`), and
-    rebuilds the model's output structure on the device the inputs came on.
+    rebuilds the model's output structure on the device the inputs came on. A model of one
+    step on CPU called with exactly its captured static inputs runs that step directly: the
+    guard would accept such a call and bind nothing, and nothing else would be done.
     """
 
     def __init__(self, captured: Captured, plan: PartitionPlan, steps: list[Step],
@@ -70,6 +100,11 @@ class CompiledModel:
         self._n_in, self._out_kind = _fast_paths(captured.in_spec, captured.out_spec)
         self._output_plan = captured.output_plan
         self._sizes = has_size(captured.out_spec)
+        self._direct = _direct(self._cpu, self.guard, self._n_in, self._out_kind,
+                               self._output_plan is None)
+        import torch
+
+        self._tensor = torch.Tensor
 
     def _program(self, home: str) -> _Program:
         """The ops for calls whose inputs are on ``home`` (built once per device)."""
@@ -152,6 +187,8 @@ class CompiledModel:
         slots = [*flat, *program.tail]  # the guard checked there is one value per input
         for runner, ins, outs in program.ops:
             results = runner([slots[i] for i in ins], env)
+            if len(results) != len(outs):
+                raise _result_count(len(results), len(outs))
             for slot, value in zip(outs, results, strict=True):
                 slots[slot] = value
         outputs = [slots[i] for i in program.outputs]
@@ -166,6 +203,22 @@ class CompiledModel:
         return program
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # Per-call cost is most of a small model's time (a decode step): a one-region model
+        # whose call matches the captured signature runs its region directly (see _Direct).
+        direct = self._direct
+        if direct is not None and not kwargs and len(args) == len(direct.signature):
+            tensor = self._tensor
+            for value, (dtype, shape) in zip(args, direct.signature, strict=True):
+                if (type(value) is not tensor or value.dtype is not dtype
+                        or not value.is_cpu or value.shape != shape):
+                    break
+            else:
+                order = direct.order
+                results = direct.runner(list(args) if order is None else
+                                        [args[i] for i in order], _NO_SYMBOLS)
+                if len(results) != direct.n_results:
+                    raise _result_count(len(results), direct.n_results)
+                return (direct.pick(results),) if direct.wrap else direct.pick(results)
         # Fast paths skip pytree for the common plain-tensors-in, tensor-or-tuple-out case.
         if not kwargs and len(args) == self._n_in:
             outputs = self.run_flat(args)
@@ -187,6 +240,33 @@ class CompiledModel:
     def __repr__(self) -> str:
         targets = sorted({s.target for s in self.steps})
         return f"<hwsdk.CompiledModel {len(self.steps)} steps on {', '.join(targets)}>"
+
+
+def _direct(program: _Program, guard: InputGuard, n_in: int, out_kind: str,
+            plain_outputs: bool) -> _Direct | None:
+    """The direct path for ``program`` (the CPU one), or None where a call needs more than
+    one runner's call: moves, several steps, symbols to bind, Python numbers or in-place
+    updates to make, an output that is not the step's, or inputs or outputs in a tree."""
+    fixed = guard.fixed
+    if (fixed is None or n_in != len(fixed) or out_kind == "tree" or not plain_outputs
+            or len(program.ops) != 1):
+        return None
+    runner, ins, outs = program.ops[0]
+    if not all(i < n_in for i in ins) or not set(program.outputs) <= set(outs):
+        return None
+    order = None if ins == tuple(range(n_in)) else ins
+    pick = [outs.index(slot) for slot in program.outputs]
+    if out_kind == "leaf" or len(pick) == 1:
+        return _Direct(runner, fixed, order, len(outs), itemgetter(pick[0]),
+                       out_kind == "tuple")
+    return _Direct(runner, fixed, order, len(outs), itemgetter(*pick), False)
+
+
+def _result_count(got: int, expected: int) -> PluginContractError:
+    return PluginContractError(
+        f"a compiled region returned {got} value(s) where its region has {expected} "
+        "output(s); a plugin's compiled region must return one value per region output, in "
+        "the region's order")
 
 
 def _move_runner(fn: Callable[[Any], Any]) -> Runner:

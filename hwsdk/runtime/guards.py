@@ -51,9 +51,16 @@ class InputGuard:
         self._tensor = torch.Tensor
         # every dim static: one comparison per input accepts a call (a mismatch takes the
         # checks below, which say what differs)
-        self._fixed = None if self.bindings or self.derived else [
+        self._fixed = None if self.bindings or self.derived else tuple(
             (dtype, torch.Size([int(d) for d in t.shape]))
-            for dtype, t in zip(self.torch_dtypes, self.types, strict=True)]
+            for dtype, t in zip(self.torch_dtypes, self.types, strict=True))
+
+    @property
+    def fixed(self) -> tuple[tuple[Any, Any], ...] | None:
+        """(torch dtype, torch.Size) per input when every dim is static, else None: a tensor of
+        exactly these is accepted and binds nothing (a runtime may compare against it to skip
+        :meth:`check`; anything else must go through :meth:`check`)."""
+        return self._fixed
 
     def describe(self, index: int) -> str:
         return f"input {index} ({self.names[index]}: {self.types[index]})"

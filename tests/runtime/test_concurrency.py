@@ -48,3 +48,16 @@ def test_threads_share_a_lazily_compiled_model() -> None:
     inputs = [(torch.randn(4, 32),) for _ in range(6)]
     _hammer(lazy, model, inputs)
     assert len(lazy.compiled) == 1  # concurrent first calls capture once
+
+
+def test_threads_share_a_directly_run_model() -> None:
+    import torch
+
+    import hwsdk
+    from tests import models
+
+    model, example = models.mlp()
+    compiled = hwsdk.compile(model, example, target="cpu")
+    assert compiled._direct is not None  # one region, static inputs: the direct path
+    inputs = [(torch.randn(*example[0].shape),) for _ in range(6)]
+    _hammer(compiled, model, inputs)
