@@ -180,11 +180,20 @@ class LoadedKernel:
 
 @dataclass
 class LoadedRegion:
+    """One region of a loaded artifact. Its kernels read their inputs and write their outputs
+    on :attr:`device`, as a compiled region declares it (:mod:`hwsdk.runtime.transfers`)."""
+
     id: str
     inputs: list[str]
     outputs: list[str]
     steps: list[dict[str, Any]]
+    device: str
+    """The torch device every value of the region lives on (``cuda:0``; ROCm's too)."""
     kernels: dict[str, LoadedKernel] = field(default_factory=dict)
+
+    def from_torch(self, tensor: Any) -> Any:
+        """``tensor`` on :attr:`device` (no copy when it is there already)."""
+        return tensor.to(self.device) if hasattr(tensor, "to") else tensor
 
 
 def _spec(data: Mapping[str, Any]) -> KernelSpec:
@@ -224,11 +233,14 @@ class LoadedArtifact:
 
     def run_region(self, rid: str, values: dict[str, Any], env: Mapping[str, int] | None = None,
                    launcher: Launcher | None = None) -> list[Any]:
-        """Run region ``rid`` on ``values`` (its inputs and params, as device tensors).
+        """Run region ``rid`` on ``values`` (its inputs and params, by name). Values not on
+        the region's :attr:`~LoadedRegion.device` are moved there first; its outputs are
+        allocated there and returned there.
 
         :param launcher: called as ``launcher(kernel, grid, args)`` instead of launching on
             the device (tests use it to stop right before the launch).
-        :raises TargetUnavailableError: launching without a GPU of the artifact's backend.
+        :raises TargetUnavailableError: launching without a GPU of the artifact's backend, or
+            on a region loaded for a device that is not a GPU.
         """
         from hwsdk.ir.dtypes import DType, to_torch
         from hwsdk.ir.eager import run_node
@@ -244,7 +256,12 @@ class LoadedArtifact:
 
         env = dict(env or {})
         region = self.regions[rid]
-        device = next((v.device for v in values.values() if hasattr(v, "device")), "cpu")
+        if launcher is default_launcher and not region.device.startswith("cuda"):
+            raise TargetUnavailableError(
+                f"artifact {self.root}: region {rid} was loaded for device {region.device!r}, "
+                "but its kernels launch on a GPU; load it with device='cuda:N' (the default)")
+        device = region.device
+        values = {name: region.from_torch(v) for name, v in values.items()}
         for step in region.steps:
             if step["kind"] == "view":
                 node = Node.from_json(step["node"])
@@ -316,7 +333,8 @@ def _check_region(root: Path, manifest: Any, entry: Any) -> _CheckedRegion:
     return _CheckedRegion(entry.id, rdir, source, program, program.steps)
 
 
-def load_artifact(root: str | Path, *, arch: str | None = None) -> LoadedArtifact:
+def load_artifact(root: str | Path, *, arch: str | None = None,
+                  device: str | None = None) -> LoadedArtifact:
     """Verify an artifact and load its kernels for launching.
 
     Every file is read, hashed and validated (:func:`verify_artifact`, then each region's
@@ -324,10 +342,14 @@ def load_artifact(root: str | Path, *, arch: str | None = None) -> LoadedArtifac
     check integrity, not authenticity: an artifact is code; load only artifacts you trust.
 
     :param arch: the arch to run on; default: GPU 0's arch, or no arch check without a GPU.
+    :param device: the torch device the regions declare and their values live on; default:
+        the GPU the kernels launch on (torch's current ``cuda`` device; ``cuda:0`` when none
+        is visible), as :class:`~hwsdk.lower.triton.region.TritonRegion` declares it.
     :raises ArtifactError: tampered, malformed or unlisted files, paths leading out of
         ``root``, another Triton, or another arch.
     """
     from hwsdk.lower.triton.loader import load_module
+    from hwsdk.lower.triton.region import _gpu_device
 
     root = Path(root)
     raw = verify_artifact(root)
@@ -343,7 +365,8 @@ def load_artifact(root: str | Path, *, arch: str | None = None) -> LoadedArtifac
     for region in checked:
         module = load_module(region.source, emulate=False)
         loaded = LoadedRegion(region.id, list(region.program.inputs),
-                              list(region.program.outputs), region.steps)
+                              list(region.program.outputs), region.steps,
+                              device or _gpu_device())
         for launch in region.program.kernels:
             spec = _spec(launch.model_dump())
             loaded.kernels[spec.name] = LoadedKernel(

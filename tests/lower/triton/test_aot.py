@@ -72,12 +72,15 @@ def test_artifact_layout_and_manifest(artifacts: dict[str, Path], target: str) -
     assert all(len(h) == 64 for h in manifest["files"].values())
 
 
-def _launches(root: Path, arch: str) -> list[tuple[Any, tuple[int, ...], list[Any]]]:
+def _launches(root: Path, arch: str, device: str = "cpu"
+              ) -> list[tuple[Any, tuple[int, ...], list[Any]]]:
+    """The launches of every region on random CPU inputs, for regions loaded on ``device``
+    (no GPU here: the launcher stops right before the launch)."""
     import torch
 
     from hwsdk.ir.dtypes import DType, to_torch
 
-    loaded = load_artifact(root, arch=arch)
+    loaded = load_artifact(root, arch=arch, device=device)
     model, _ = tiny()
     state = {f"p_{k.replace('.', '_')}": v for k, v in model.state_dict().items()}
     calls: list[tuple[Any, tuple[int, ...], list[Any]]] = []
@@ -88,7 +91,31 @@ def _launches(root: Path, arch: str) -> list[tuple[Any, tuple[int, ...], list[An
         values.update({p: state[p] for p in program["params"] if p in state})
         outs = loaded.run_region(rid, values, launcher=lambda k, g, a: calls.append((k, g, a)))
         assert [tuple(o.shape) for o in outs] == [(3, 5, 24)]
+        assert {str(o.device) for o in outs} == {device}
     return calls
+
+
+def test_loaded_regions_declare_their_device(artifacts: dict[str, Path]) -> None:
+    from hwsdk.lower.triton.region import _gpu_device
+
+    loaded = load_artifact(artifacts["nvidia:sm_90"], arch="sm_90")
+    assert {r.device for r in loaded.regions.values()} == {_gpu_device()}  # as TritonRegion
+    # the declared device, not the first value's, is where inputs go and outputs are made:
+    # CPU inputs reach the kernels on "meta", and the outputs come back there
+    calls = _launches(artifacts["nvidia:sm_90"], "sm_90", device="meta")
+    tensors = [a for _, _, args in calls for a in args if hasattr(a, "device")]
+    assert tensors and {str(t.device) for t in tensors} == {"meta"}
+
+
+def test_a_region_loaded_off_the_gpu_is_not_launched(artifacts: dict[str, Path],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import hwsdk.lower.triton.aot_load as aot_load
+
+    monkeypatch.setattr(aot_load, "device_arch", lambda backend: "sm_90")  # as if a GPU were
+    loaded = load_artifact(artifacts["nvidia:sm_90"], arch="sm_90", device="cpu")
+    rid = next(iter(loaded.regions))
+    with pytest.raises(TargetUnavailableError, match="launch on a GPU; load it with device="):
+        loaded.run_region(rid, {})
 
 
 @pytest.mark.parametrize("target", ["nvidia:sm_90", "rocm:gfx942"])
