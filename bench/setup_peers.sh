@@ -30,11 +30,11 @@ quiet_pip() {  # pip, without the warnings this machine's pip config adds for ab
 
 OV_REQS=("transformers>=4.51,<5.6" "optimum~=2.3.0" "huggingface-hub>=0.23.2,<1.22"
          "openvino==$OPENVINO" "openvino-tokenizers==$OPENVINO.*" "openvino-genai==$OPENVINO.*"
-         "requests>=2.33,<3" setuptools)
+         "requests>=2.33,<3" setuptools "nncf==3.4.*")  # nncf: OVWeightQuantizationConfig
 OV_NODEPS=("optimum-intel==2.2.0")
 OV_CHECK="from optimum.intel import OVModelForCausalLM; import openvino_genai, openvino"
 ORT_REQS=("optimum-onnx==0.1.0" "optimum~=2.1.0" "transformers>=4.36,<4.58" onnx
-          "onnxruntime==1.32.*")
+          "onnxruntime==1.32.*" "onnx-ir==1.1.*")  # onnx-ir: MatMulNBitsQuantizer
 ORT_NODEPS=()
 ORT_CHECK="from optimum.onnxruntime import ORTModelForCausalLM; import onnxruntime"
 

@@ -45,6 +45,67 @@ def _ov_config(spec: Spec) -> dict[str, Any]:
     return {**OV_CONFIG, "INFERENCE_NUM_THREADS": spec.threads}
 
 
+def rss_mb() -> float:
+    """This process's resident set size, MiB (Linux /proc)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _ov_weight_config(bits: int, group_size: int) -> Any:
+    """optimum-intel's weight compression: 8 bits per channel (its default, asymmetric), or
+    4 bits asymmetric in groups of ``group_size`` on every layer (ratio 1)."""
+    from optimum.intel import OVWeightQuantizationConfig
+
+    if bits == 8:
+        return OVWeightQuantizationConfig(bits=8)
+    return OVWeightQuantizationConfig(bits=bits, group_size=group_size, sym=False, ratio=1.0)
+
+
+def _ort_quantized(spec: Spec, nbits: dict[str, Any]) -> str:
+    """Export the model with optimum-onnx, quantize its MatMul weights with ONNX Runtime's
+    ``MatMulNBitsQuantizer`` (``nbits``: bits, block_size, is_symmetric, accuracy_level,
+    nodes_to_exclude) and save it beside; return that directory."""
+    import shutil
+
+    import onnx
+    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+    from optimum.onnxruntime import ORTModelForCausalLM
+
+    work = Path(spec.workdir)
+    exported, out = work / "ort-f32", work / f"ort-nbits-{abs(hash(str(nbits)))}"
+    if not (exported / "model.onnx").exists():
+        ORTModelForCausalLM.from_pretrained(spec.model_dir, export=True).save_pretrained(
+            exported)
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(exported, out, ignore=shutil.ignore_patterns("model.onnx*"))
+    quantizer = MatMulNBitsQuantizer(onnx.load(str(exported / "model.onnx")), **nbits)
+    quantizer.process()
+    quantizer.model.save_model_to_file(str(out / "model.onnx"), use_external_data_format=True)
+    return str(out)
+
+
+def _hwsdk_weights(lm: Any) -> dict[str, Any]:
+    """Weight bytes of the step graph for batch 1: the plan's float and stored (data, scales,
+    zero points) bytes of quantized linears, and those ONNX Runtime's optimized graph holds
+    for them (``bytes_in_engine``, cpu) or OpenVINO's compressed FullyConnected count."""
+    regions = lm.compiled_step(1).plan.regions
+    totals: dict[str, Any] = {"bytes_float": 0, "bytes_stored": 0, "bytes_in_engine": 0}
+    for region in regions:
+        weights = region.details.get("weights", {})
+        totals["bytes_float"] += weights.get("bytes_float", 0)
+        totals["bytes_stored"] += weights.get("bytes_stored", 0)
+        totals["bytes_in_engine"] += region.details.get("quantized_weights", {}).get(
+            "bytes_in_engine", 0)
+        for key in ("quantized_weights", "compressed_weights"):
+            if key in region.details:
+                totals.setdefault(key, []).append(region.details[key])
+    return totals
+
+
 class FakeRunner:
     """No model: sleeps ``first_ms`` then ``token_ms`` per token; ids are the prompt's first
     tokens shifted by ``offset``. ``fail`` ("load" or "run") raises there, ``exit`` ("run")
@@ -146,8 +207,12 @@ class OptimumOVRunner:
         torch.set_num_threads(spec.threads)
         self.spec = spec
         config = _ov_config(spec)
+        bits = spec.options.get("bits")
+        quantization = _ov_weight_config(int(bits), int(spec.options.get("group_size", 128))) \
+            if bits else None
         self.model = OVModelForCausalLM.from_pretrained(
-            spec.model_dir, export=True, load_in_8bit=False, ov_config=config, compile=True)
+            spec.model_dir, export=True, load_in_8bit=False, ov_config=config, compile=True,
+            **({"quantization_config": quantization} if quantization else {}))
         save = spec.options.get("save")
         if save:
             self.model.save_pretrained(Path(spec.workdir) / save)
@@ -156,8 +221,11 @@ class OptimumOVRunner:
         return {"versions": _versions("optimum-intel", "optimum", "openvino", "transformers",
                                       "torch"),
                 "settings": {"ov_config": config, "compiled model reports": effective,
-                             "export": "stateful, no weight compression",
-                             "torch.set_num_threads": spec.threads}}
+                             "export": "stateful, " + (
+                                 f"OVWeightQuantizationConfig({quantization.to_dict()})"
+                                 if quantization else "no weight compression"),
+                             "torch.set_num_threads": spec.threads},
+                "rss_mb": rss_mb()}
 
     def generate(self, clock: TokenClock) -> list[int]:
         return _hf_generate(self.model, self.spec, clock)
@@ -177,11 +245,15 @@ class OptimumORTRunner:
         options = ort.SessionOptions()
         options.intra_op_num_threads = spec.threads
         options.inter_op_num_threads = 1
+        nbits = spec.options.get("matmul_nbits")
+        source = _ort_quantized(spec, nbits) if nbits else spec.model_dir
         self.model = ORTModelForCausalLM.from_pretrained(
-            spec.model_dir, export=True, session_options=options,
+            source, export=not nbits, session_options=options,
             provider="CPUExecutionProvider")
         return {"versions": _versions("optimum-onnx", "optimum", "onnxruntime", "transformers",
                                       "torch"),
+                "rss_mb": rss_mb(),
+                **({"matmul_nbits_quantizer": nbits} if nbits else {}),
                 "settings": {"intra_op_num_threads": spec.threads, "inter_op_num_threads": 1,
                              "provider": "CPUExecutionProvider",
                              "use_io_binding": bool(getattr(self.model, "use_io_binding",
@@ -247,15 +319,20 @@ class HwsdkRunner:
         self.spec = spec
         model = AutoModelForCausalLM.from_pretrained(spec.model_dir, dtype=torch.float32).eval()
         target = spec.options.get("target", "auto")
+        quant = {k: spec.options[k] for k in ("quantize", "group_size", "quantized_matmul")
+                 if k in spec.options}
+        before = rss_mb()
         self.lm = hwsdk.compile_lm(model, target=target,
                                    max_cache_len=len(spec.prompt) + spec.new_tokens,
-                                   num_threads=spec.threads)
+                                   num_threads=spec.threads, **quant)
         summary = self.lm.plan.plan.summary().splitlines()
         return {"versions": _versions("hwsdk", "torch", "transformers", "onnxruntime",
                                       "openvino"),
                 "settings": {"target": target, "num_threads": spec.threads,
-                             "torch.set_num_threads": spec.threads, "dtype": "float32"},
-                "plan": summary[:2]}
+                             "torch.set_num_threads": spec.threads, "dtype": "float32",
+                             **quant},
+                "plan": summary[:2], "rss_mb": rss_mb(), "compile_rss_mb": rss_mb() - before,
+                "weights": _hwsdk_weights(self.lm)}
 
     def generate(self, clock: TokenClock) -> list[int]:
         ids, _ = _prompt_tensors(self.spec)
