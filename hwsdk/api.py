@@ -15,6 +15,7 @@ from typing import Any
 from hwsdk.capability import CapabilityTable
 from hwsdk.errors import CompileError, InvalidArgumentError, TargetUnavailableError
 from hwsdk.ir.quant import QuantConfig, quant_config
+from hwsdk.ir.quant import quantize_fallback as check_quantize_fallback
 from hwsdk.ir.saved import is_exported_program, saved_example_inputs
 from hwsdk.partition.plan import PartitionPlan, RegionStatus
 from hwsdk.partition.planner import (
@@ -49,7 +50,9 @@ def capabilities(target: str, registry: Registry | None = None) -> CapabilityTab
 def explain(model: Any, example_inputs: Sequence[Any], target: str | Sequence[str] = "auto", *,
             min_block_size: int = 1, fallback_ops: Collection[str] = (),
             dynamic_shapes: Any = None, options: Mapping[str, Any] | None = None,
-            assume_unknown: str = "fallback", **target_options: Any) -> PartitionPlan:
+            assume_unknown: str = "fallback", quantize: str | None = None,
+            group_size: int = 128, quantize_exclude: Sequence[str] | None = None,
+            quantize_fallback: str = "torch", **target_options: Any) -> PartitionPlan:
     """Capture ``model`` and plan it for ``target`` without compiling anything.
 
     Works for any registered target whether or not its hardware or SDK is present.
@@ -60,6 +63,8 @@ def explain(model: Any, example_inputs: Sequence[Any], target: str | Sequence[st
     :param assume_unknown: ``"fallback"`` (default) reports what is certain; ``"runs"`` adds
         the labelled optimistic bound "up to N % if the undocumented ops work" to every
         report. Placement is the same either way (``compile`` never runs an unknown op).
+    :param quantize: as :func:`compile` (with ``group_size``, ``quantize_exclude`` and
+        ``quantize_fallback``): plan the quantized model.
     :returns: the :class:`PartitionPlan` (``plan.summary()``, ``plan.to_json()``).
     :raises InvalidArgumentError: for another ``assume_unknown``.
     """
@@ -70,12 +75,23 @@ def explain(model: Any, example_inputs: Sequence[Any], target: str | Sequence[st
         raise InvalidArgumentError(
             f"assume_unknown={assume_unknown!r} is not one of {list(ASSUME_UNKNOWN)}; pass "
             "'runs' for the optimistic bound or leave the default 'fallback'")
+    from hwsdk.ir.quant import quantize_graph
+    from hwsdk.partition.weights import dequantize_refused, record_weights
+
     all_options = {**(options or {}), **target_options}
     _check_settings({"target": target, "min_block_size": min_block_size, "options": all_options})
+    config = quant_config(quantize, group_size, quantize_exclude)
+    fallback = check_quantize_fallback(quantize_fallback)
     captured = capture(model, example_inputs, dynamic_shapes=dynamic_shapes)
-    return plan_graph(captured, target, min_block_size=min_block_size, fallback_ops=fallback_ops,
+    notes = [*_priority_note(target), *(quantize_graph(captured.graph, config) if config else [])]
+    dequantized: list[str] = []
+    if fallback == "dequantize":
+        more, dequantized = dequantize_refused(captured.graph, target, get_registry())
+        notes += more
+    plan = plan_graph(captured, target, min_block_size=min_block_size, fallback_ops=fallback_ops,
                       options=all_options, model_name=type(model).__name__,
-                      assume_unknown=assume_unknown, notes=_priority_note(target))
+                      assume_unknown=assume_unknown, notes=notes)
+    return record_weights(plan, dequantized)
 
 
 def _priority_note(target: str | Sequence[str]) -> list[str]:
@@ -89,8 +105,8 @@ def compile(model: Any, example_inputs: Sequence[Any] | None = None,
             fallback_ops: Collection[str] = (), require_full: bool = False,
             dynamic_shapes: Any = None, options: Mapping[str, Any] | None = None,
             quantize: str | None = None, group_size: int = 128,
-            quantize_exclude: Sequence[str] | None = None, tune: str | None = None,
-            **target_options: Any) -> Any:
+            quantize_exclude: Sequence[str] | None = None, quantize_fallback: str = "torch",
+            tune: str | None = None, **target_options: Any) -> Any:
     """Compile ``model`` for ``target``; the result is called like the model.
 
     :param model: a ``torch.nn.Module`` (call ``.eval()`` first for inference), or a
@@ -114,6 +130,10 @@ def compile(model: Any, example_inputs: Sequence[Any] | None = None,
     :param group_size: input channels per int4 scale.
     :param quantize_exclude: module names or patterns left in float (default: none for
         int8, ``["lm_head"]`` for int4).
+    :param quantize_fallback: for quantized weights no requested target runs (hwsdk's or
+        torchao's): ``"torch"`` keeps each such linear in PyTorch with its dequantize (reason
+        DTYPE); ``"dequantize"`` dequantizes the weight to float up front so the target runs
+        the linear, and the plan names each such weight and why.
     :param tune: ``"measure"``: compile each candidate engine assignment, time it on the
         example inputs and keep the fastest; ``"cached"``: reuse the decision stored for this
         model and machine, measuring when there is none; ``"off"``: the targets' priority.
@@ -125,6 +145,7 @@ def compile(model: Any, example_inputs: Sequence[Any] | None = None,
                     require_full=require_full, dynamic_shapes=dynamic_shapes,
                     options={**(options or {}), **target_options},
                     quantize=quant_config(quantize, group_size, quantize_exclude),
+                    quantize_fallback=check_quantize_fallback(quantize_fallback),
                     tune=resolve_mode(tune, target))
     _check_settings(settings)  # before capture: fail fast on bad targets and options
     require_available(target, settings["options"], get_registry())
@@ -167,15 +188,19 @@ def require_available(target: str | Sequence[str], options: Mapping[str, Any],
 def _compile_now(model: Any, example_inputs: Sequence[Any], *, target: Any, min_block_size: int,
                  fallback_ops: Collection[str], require_full: bool, dynamic_shapes: Any,
                  options: Mapping[str, Any], quantize: QuantConfig | None = None,
-                 tune: str = "off") -> Any:
+                 quantize_fallback: str = "torch", tune: str = "off") -> Any:
     from hwsdk.ir.capture import capture
     from hwsdk.ir.inputs import warn_if_differentiated
     from hwsdk.ir.quant import quantize_graph
-    from hwsdk.partition.weights import record_weights
+    from hwsdk.partition.weights import dequantize_refused, record_weights
 
     registry = get_registry()
     captured = capture(model, example_inputs, dynamic_shapes=dynamic_shapes)
     notes = quantize_graph(captured.graph, quantize) if quantize else []
+    dequantized: list[str] = []
+    if quantize_fallback == "dequantize":
+        more, dequantized = dequantize_refused(captured.graph, target, registry)
+        notes += more
     if tune != "off":
         from hwsdk.tune import tune_compile
 
@@ -192,8 +217,8 @@ def _compile_now(model: Any, example_inputs: Sequence[Any], *, target: Any, min_
             raise_if_not_full(plan)
         compiled = build_compiled(captured, plan, registry, options, require_full,
                                   home=_home_device(example_inputs))
-    if quantize:
-        compiled.plan = record_weights(compiled.plan)
+    if quantize or dequantized:
+        compiled.plan = record_weights(compiled.plan, dequantized)
     warn_if_differentiated(example_inputs, [r.target for r in compiled.plan.regions
                                             if r.status is RegionStatus.COMPILED])
     return compiled

@@ -33,3 +33,18 @@ def test_int8_generation_matches_the_torch_reference(target: str,
     plan = lm.compiled_step(1).plan
     assert any("int8_weight_only" in note for note in plan.notes)
     assert any("weights" in r.details for r in plan.regions)
+
+
+def test_quantize_fallback_passes_through_compile_lm() -> None:
+    """compile_lm hands it to hwsdk.compile: a bad value is refused before the step graph is
+    captured, a good one is taken (the torch target runs every format: nothing to do)."""
+    from hwsdk.errors import InvalidArgumentError
+
+    llama = build_family("llama")
+    with pytest.raises(InvalidArgumentError, match="quantize_fallback='float'"):
+        hwsdk.compile_lm(llama, target="torch", max_cache_len=16, quantize_fallback="float")
+    lm = hwsdk.compile_lm(llama, target="torch", max_cache_len=16, quantize="int8_weight_only",
+                          quantize_fallback="dequantize")
+    plan = lm.compiled_step(1).plan
+    assert len([n for n in plan.graph.nodes if n.op == "dequantize"]) > 0
+    assert not any(note.startswith("quantize_fallback=") for note in plan.notes)

@@ -7,9 +7,15 @@ eligible ``linear`` weight into ``dequantize → linear`` (see :mod:`hwsdk.ir.op
 """
 
 from hwsdk.ir.quant.account import weight_summary
-from hwsdk.ir.quant.config import SCHEMES, QuantConfig, quant_config
+from hwsdk.ir.quant.config import (
+    QUANTIZE_FALLBACKS,
+    SCHEMES,
+    QuantConfig,
+    quant_config,
+    quantize_fallback,
+)
 from hwsdk.ir.quant.recognize import recognize_torchao
-from hwsdk.ir.quant.rtn import quantize_graph
+from hwsdk.ir.quant.rtn import dequantize_weights, quantize_graph
 
 __all__ = ["QuantConfig", "SCHEMES", "quant_config", "quantize_graph", "recognize_torchao",
-           "weight_summary"]
+           "weight_summary", "QUANTIZE_FALLBACKS", "quantize_fallback", "dequantize_weights"]

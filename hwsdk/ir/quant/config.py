@@ -8,7 +8,8 @@ from fnmatch import fnmatchcase
 
 from hwsdk.errors import InvalidArgumentError
 
-__all__ = ["QuantConfig", "SCHEMES", "DEFAULT_EXCLUDE", "quant_config"]
+__all__ = ["QuantConfig", "SCHEMES", "DEFAULT_EXCLUDE", "quant_config", "QUANTIZE_FALLBACKS",
+           "quantize_fallback"]
 
 SCHEMES = {"int8_weight_only": 8, "int4_weight_only": 4}
 """Scheme name → bits: int8 per output channel, symmetric; int4 per group, asymmetric."""
@@ -16,6 +17,30 @@ SCHEMES = {"int8_weight_only": 8, "int4_weight_only": 4}
 DEFAULT_EXCLUDE = {"int8_weight_only": (), "int4_weight_only": ("lm_head",)}
 """Modules kept in float when ``quantize_exclude`` is not given: 4 bits cost an LLM's output
 projection the most accuracy (the logits), and it is one layer of many."""
+
+
+QUANTIZE_FALLBACKS = {
+    "torch": "a quantized linear no requested target runs stays in PyTorch with its dequantize "
+             "(reason DTYPE, or UNKNOWN where the vendor is silent); the weight stays small",
+    "dequantize": "its weight is dequantized to float up front, so the target runs the linear "
+                  "on a float weight (the plan names each such weight and why; its bytes are "
+                  "the float size)",
+}
+"""``quantize_fallback`` → what it does (the first is the default)."""
+
+
+def quantize_fallback(value: object) -> str:
+    """Check ``hwsdk.compile``'s ``quantize_fallback``.
+
+    :raises InvalidArgumentError: for anything but one of :data:`QUANTIZE_FALLBACKS`.
+    """
+    if not isinstance(value, str) or value not in QUANTIZE_FALLBACKS:
+        choices = " or ".join(repr(c) for c in QUANTIZE_FALLBACKS)
+        raise InvalidArgumentError(
+            f"quantize_fallback={value!r} is not one of {list(QUANTIZE_FALLBACKS)}; pass "
+            f"{choices} ('torch', the default, keeps quantized linears a target cannot run in "
+            "PyTorch; 'dequantize' gives them float weights the target runs)")
+    return value
 
 
 @dataclass(frozen=True)

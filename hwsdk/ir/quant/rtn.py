@@ -8,6 +8,7 @@ keeps its float copy for them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -15,7 +16,7 @@ from hwsdk.ir.dtypes import from_torch
 from hwsdk.ir.graph import Graph, Node, TensorType
 from hwsdk.ir.quant.config import QuantConfig
 
-__all__ = ["quantize_graph", "quantize_int8", "quantize_int4"]
+__all__ = ["quantize_graph", "quantize_int8", "quantize_int4", "dequantize_weights"]
 
 
 def quantize_int8(weight: Any) -> tuple[Any, Any]:
@@ -119,3 +120,36 @@ def _add_dequantize(graph: Graph, node: Node, config: QuantConfig) -> Node:
              "shape": [int(d) for d in graph.types[weight].shape]}
     return Node(f"{node.id}.dq", "dequantize", names, attrs, [out],
                 source=replace(node.source, aten=""))
+
+
+def dequantize_weights(graph: Graph, reasons: Mapping[str, str]) -> list[str]:
+    """Replace each ``dequantize`` node named in ``reasons`` (node id → why) by its float
+    weight, computed now with the reference and stored as a param (``quantize_fallback=
+    "dequantize"``); return the plan notes naming each weight, its format and why."""
+    from hwsdk.ir.ops.quant import dequantize_reference, weight_format
+
+    done: list[str] = []
+    kept: list[Node] = []
+    dropped: set[str] = set()
+    for node in graph.nodes:
+        if node.op != "dequantize" or node.id not in reasons:
+            kept.append(node)
+            continue
+        dropped.update(v for v in node.inputs if v)
+        data, scale, *zero = [graph.param_data[v] if v else None for v in node.inputs]
+        out = node.outputs[0]
+        graph.params.append(out)
+        graph.param_data[out] = dequantize_reference(
+            data, scale, zero[0] if zero else None, bits=node.attrs["bits"],
+            group_size=node.attrs["group_size"], shape=node.attrs["shape"])
+        done.append(f"{out} (was {weight_format(node)}: {reasons[node.id]})")
+    graph.nodes = kept
+    used = graph.values_used(kept) | set(graph.outputs)
+    for name in [p for p in graph.params if p in dropped and p not in used]:
+        graph.params.remove(name)
+        del graph.param_data[name]
+        del graph.types[name]
+    if not done:
+        return []
+    return [f"quantize_fallback='dequantize': {len(done)} weight(s) dequantized to float up "
+            f"front, as no requested target runs them quantized: {'; '.join(done)}"]

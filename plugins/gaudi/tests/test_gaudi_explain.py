@@ -141,3 +141,57 @@ def test_half_precision_mean_is_a_dtype_fallback_on_first_generation_gaudi_only(
     assert "not f16" in first.reason and "bf16, f32" in first.reason
     (second,) = hwsdk.explain(Mean().eval(), (x,), target="gaudi:gaudi2").nodes.values()
     assert second.target == "gaudi:gaudi2"
+
+
+def _three_linears() -> tuple[Any, tuple[Any, ...]]:
+    import torch
+
+    class Net(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.up = torch.nn.Linear(64, 64)
+            self.lm_head = torch.nn.Linear(64, 16)
+
+        def forward(self, x: Any) -> Any:
+            return self.lm_head(torch.relu(self.up(x)))
+
+    return Net().eval(), (torch.randn(2, 64),)
+
+
+@pytest.mark.parametrize(("scheme", "code"), [("int8_weight_only", ReasonCode.DTYPE),
+                                              ("int4_weight_only", ReasonCode.UNKNOWN)])
+def test_explain_says_offline_which_quantized_linears_stay_in_pytorch(
+        scheme: str, code: ReasonCode) -> None:
+    """int8: Pytorch_Operators.rst's linear row says INT8 No, so the quantized linear stays in
+    PyTorch with its dequantize (DTYPE); int4: no source has a 4-bit type (UNKNOWN). The
+    float lm_head (int4's default exclusion) runs on Gaudi."""
+    model, inputs = _three_linears()
+    plan = hwsdk.explain(model, inputs, target=TARGET, quantize=scheme, group_size=32)
+    placed = {n.id: (n.op, plan.nodes[n.id]) for n in plan.graph.nodes
+              if n.op in ("linear", "dequantize")}
+    quantized = [i for i, (op, _) in placed.items() if op == "dequantize"]
+    assert len(quantized) == (2 if scheme.startswith("int8") else 1)
+    for node_id, (op, info) in placed.items():
+        reads_quantized = op == "dequantize" or f"{node_id}.dq" in quantized
+        if reads_quantized:
+            assert info.target == "torch" and info.code is code, (node_id, info)
+        else:
+            assert info.target == TARGET, (node_id, info)
+    linear = placed[quantized[0].removesuffix(".dq")][1]
+    assert "its weight is int" in linear.reason and "quantize_fallback" in linear.reason
+    if code is ReasonCode.DTYPE:
+        assert "Pytorch_Operators.rst [linear:58]" in placed[quantized[0]][1].reason
+
+
+def test_quantize_fallback_dequantize_gives_gaudi_float_weights() -> None:
+    model, inputs = _three_linears()
+    plan = hwsdk.explain(model, inputs, target=TARGET, quantize="int8_weight_only",
+                         quantize_fallback="dequantize")
+    assert not [n for n in plan.graph.nodes if n.op == "dequantize"]
+    assert all(plan.nodes[n.id].target == TARGET for n in plan.graph.nodes if n.op == "linear")
+    note = next(n for n in plan.notes if n.startswith("quantize_fallback='dequantize'"))
+    assert "2 weight(s)" in note and "was int8 per channel: DTYPE" in note
+    (region,) = [r for r in plan.regions if r.target == TARGET]
+    weights = region.details["weights"]
+    assert weights["formats"] == {"float (dequantized up front)": 2}
+    assert weights["bytes_stored"] == weights["bytes_float"] == 4 * (64 * 64 + 16 * 64)

@@ -109,3 +109,23 @@ def test_dynamic_dims_fall_back_with_the_bucketing_reason() -> None:
     assert info.code is ReasonCode.DYNAMIC_SHAPE and "bucketing" in info.reason
     static = hwsdk.explain(Scale().eval(), (x,), target=TARGET)
     assert {i.target for i in static.nodes.values()} == {TARGET}
+
+
+@pytest.mark.parametrize("scheme", ["int8_weight_only", "int4_weight_only"])
+def test_explain_keeps_quantized_linears_in_pytorch_offline(scheme: str) -> None:
+    """data-types.rst lists the NeuronCore's integer types (UINT8, INT32, UINT32): no INT8 and
+    no 4-bit type, so every quantized weight's dequantize stays in PyTorch with DTYPE, and its
+    linear with it."""
+    import torch
+
+    model = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(),
+                                torch.nn.Linear(64, 8)).eval()
+    plan = hwsdk.explain(model, (torch.randn(2, 64),), target="inferentia:inf2",
+                         quantize=scheme, group_size=32)
+    dq = [n for n in plan.graph.nodes if n.op == "dequantize"]
+    assert len(dq) == 2
+    for node in dq:
+        info = plan.nodes[node.id]
+        assert info.target == "torch" and info.code is ReasonCode.DTYPE, info
+        assert "data-types.rst" in info.reason
+        assert plan.nodes[node.id.removesuffix(".dq")].target == "torch"

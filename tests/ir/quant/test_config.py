@@ -39,3 +39,21 @@ def test_none_is_no_quantization() -> None:
 def test_bad_arguments_say_what_to_pass(args: tuple[object, ...], message: str) -> None:
     with pytest.raises(InvalidArgumentError, match=message):
         quant_config(*args)  # type: ignore[arg-type]
+
+
+def test_quantize_fallback_takes_its_two_choices_and_names_them_otherwise() -> None:
+    from hwsdk.ir.quant import QUANTIZE_FALLBACKS, quantize_fallback
+
+    assert list(QUANTIZE_FALLBACKS) == ["torch", "dequantize"]
+    assert quantize_fallback("dequantize") == "dequantize"
+    for bad in ("float", None, "Dequantize", 1):
+        with pytest.raises(InvalidArgumentError, match="'torch' or 'dequantize'"):
+            quantize_fallback(bad)
+
+
+def test_compile_and_explain_refuse_a_bad_quantize_fallback_before_capture() -> None:
+    import hwsdk
+
+    for entry in (hwsdk.compile, hwsdk.explain):
+        with pytest.raises(InvalidArgumentError, match="quantize_fallback='float'"):
+            entry(object(), (), target="torch", quantize_fallback="float")

@@ -75,3 +75,30 @@ def test_int4_keeps_lm_head_and_layers_whose_width_is_not_a_group_multiple() -> 
     assert [n.op for n in graph.nodes].count("dequantize") == 0
     assert "lm_head (excluded by quantize_exclude)" in notes[1]
     assert "64 input channels are not a multiple of group_size=128" in notes[1]
+
+
+def test_dequantize_weights_stores_the_reference_float_weight_and_drops_the_quantized() -> None:
+    import torch
+
+    from hwsdk.ir.eager import run_node
+    from hwsdk.ir.quant import dequantize_weights, quant_config, quantize_graph
+    from tests.lower.triton.conftest import Build
+
+    b = Build()
+    x = b.input(torch.randn(3, 16))
+    y = b.op("linear", x, b.input(torch.randn(8, 16), param=True), "")
+    graph = b.graph([y])
+    config = quant_config("int4_weight_only", group_size=8, exclude=[])
+    assert config is not None
+    quantize_graph(graph, config)
+    (dq,) = [n for n in graph.nodes if n.op == "dequantize"]
+    expected = run_node(dq, [graph.param_data[v] for v in dq.inputs], {})[0]
+    notes = dequantize_weights(graph, {dq.id: "DTYPE: no int4 here"})
+    assert [n.op for n in graph.nodes] == ["linear"]
+    out = dq.outputs[0]
+    assert graph.params == [out] and torch.equal(graph.param_data[out], expected)
+    assert set(graph.types) >= {out} and not any(".q" in v for v in graph.types)
+    assert notes == [f"quantize_fallback='dequantize': 1 weight(s) dequantized to float up "
+                     f"front, as no requested target runs them quantized: {out} (was int4 "
+                     "per group of 8: DTYPE: no int4 here)"]
+    assert dequantize_weights(graph, {}) == []
