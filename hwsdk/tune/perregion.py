@@ -91,7 +91,10 @@ def compile_segments(segments: Sequence[Segment], compile_one: Callable[[str, Se
 
 
 def _to_device(value: Any, device: str, runner: Any) -> Any:
-    return value if device == "cpu" else mover("cpu", device, None, runner)(value)
+    """``value`` (a reference value: a torch tensor where PyTorch left it) on ``device``, the
+    way the runtime would move it there for ``runner``."""
+    where = str(getattr(value, "device", device))
+    return value if where == device else mover(where, device, None, runner)(value)
 
 
 def segment_values(segments: Sequence[Segment], torch_runners: Sequence[Any],
@@ -134,13 +137,16 @@ def _chain(first: tuple[Any, list[Any]], second: tuple[Any, list[Any]],
 
 
 def measure_segments(segments: Sequence[Segment], table: SegmentTable, values: Mapping[str, Any],
-                     env: Mapping[str, int], timer: Timer) -> Measured:
+                     env: Mapping[str, int], timer: Timer, home: str = "cpu") -> Measured:
     """Time every compiled segment and every pair of consecutive segments on different
-    engines in one interleaved measurement, then choose by :func:`best_assignment`."""
+    engines in one interleaved measurement, then choose by :func:`best_assignment`.
+
+    :param home: the device PyTorch segments run on (the example inputs').
+    """
     bound: dict[tuple[int, str], tuple[Any, list[Any], str]] = {}
     calls: dict[str, Call] = {}
     for (index, engine), runner in table.runners.items():
-        device = getattr(runner, "device", "cpu") or "cpu"
+        device = home if engine == FALLBACK else region_device(runner, f"r{index}")
         inputs = [_to_device(values[v], device, runner) for v in segments[index].inputs]
         bound[(index, engine)] = (runner, inputs, device)
         calls[f"{index}|{engine}"] = _single(runner, inputs, env)

@@ -161,7 +161,7 @@ def measure_regional(setup: Setup, timer: Timer, skip: Callable[[], bool]) -> Re
     if any(not any((s.index, e) in table.runners for e in s.engines) for s in segments):
         return Regional(why="a segment has no engine that compiled",
                         lines=segment_lines(segments, None, table.dropped))
-    measured = measure_segments(segments, table, values, env, timer)
+    measured = measure_segments(segments, table, values, env, timer, setup.home)
     regional = _stored(segments, measured)
     regional.lines = segment_lines(segments, measured, table.dropped)
     engines = measured.choice.engines
