@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -292,6 +293,7 @@ def main() -> None:
     import hwsdk
 
     torch.set_num_threads(2)
+    load_before = os.getloadavg()[0]
     known = {t.name for t in hwsdk.targets()}
     targets = [t for t in args.targets.split(",") if t in known]
     overhead = [per_call_overhead(t) for t in targets]
@@ -299,11 +301,15 @@ def main() -> None:
     engines = [versus_raw(n, *f(), threads=t) for t in (1, 2) for n, f in (
         ("gated MLP 4x7x64", gated_mlp), ("decode step", decode_step))] if "cpu" in targets else []
     info = machine_info(threads=2)
+    load = (load_before, os.getloadavg()[0])
+    command = " ".join(["python bench/overheads.py", *sys.argv[1:]])
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "overheads.json").write_text(json.dumps(
-        {"machine": info, "per_call": overhead, "boundaries": boundaries,
-         "versus_raw_ort": engines}, indent=2) + "\n")
-    lines = ["# hwsdk overheads", "", "Command: `python bench/overheads.py`", "",
+        {"machine": info, "command": command, "load_average_1min": load, "per_call": overhead,
+         "boundaries": boundaries, "versus_raw_ort": engines}, indent=2) + "\n")
+    lines = ["# hwsdk overheads", "", f"Command: `{command}` (1-minute load average "
+             f"{load[0]:.1f} at the start, {load[1]:.1f} at the end, on "
+             f"{os.cpu_count()} cores)", "",
              "Machine: " + ", ".join(f"{k}={v}" for k, v in info.items() if k != "versions"), "",
              "## Per-call overhead on a one-op model (x + 1, 8x16 f32), medians",
              "", "| target | engine direct µs | CompiledModel µs | hwsdk overhead µs | eager µs |",
