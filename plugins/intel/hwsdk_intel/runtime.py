@@ -43,6 +43,22 @@ def core() -> Any:
         return _core()
 
 
+FUSED_LAYER_TYPES = ("RoPE", "ScaledDotProductAttention", "RMS", "LLMMLP", "QKVProjection")
+"""Runtime layers OpenVINO's CPU plugin builds by fusing a pattern of ops (rotary embedding,
+attention, RMS norm, MLP): whether a lowering's form let them match shows in the plan."""
+
+
+def fused_layers(runtime_model: Any) -> dict[str, int]:
+    """How many layers of each :data:`FUSED_LAYER_TYPES` a compiled model runs."""
+    counts: dict[str, int] = {}
+    for op in runtime_model.get_ordered_ops():
+        info = op.get_rt_info()
+        kind = info["layerType"].astype(str) if "layerType" in info else ""
+        if kind in FUSED_LAYER_TYPES:
+            counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
 class OpenVINORegion(CompiledRegion):
     """A region compiled once by OpenVINO; safe to call from several threads at once.
 
@@ -177,6 +193,9 @@ def compile_region(region: Region, device: str, options: IntelOptions) -> OpenVI
         capabilities = ", ".join(core().get_property(device, "OPTIMIZATION_CAPABILITIES"))
         details["precision_note"] = (f"asked for {options.precision}, OpenVINO's {device} "
                                      f"device runs {actual} (its capabilities: {capabilities})")
+    fused = fused_layers(compiled.get_runtime_model())
+    if fused:
+        details["fused_layers"] = fused
     if any(n.op == "dequantize" for n in region.nodes):
         from hwsdk_intel.ops_quant import compressed_weights
 
