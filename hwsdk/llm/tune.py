@@ -94,8 +94,9 @@ def _time_generation(lm: Any, ids: Any, new: int) -> float:
 def _key(model: Any, max_cache_len: int, names: list[str], settings: Mapping[str, Any]) -> str:
     from hwsdk.tune.cache import decision_key
 
-    config = getattr(model, "config", None)
-    text = config.to_json_string() if hasattr(config, "to_json_string") else repr(config)
+    config: Any = getattr(model, "config", None)
+    to_json = getattr(config, "to_json_string", None)
+    text = str(to_json()) if callable(to_json) else repr(config)
     identity = f"{type(model).__module__}.{type(model).__qualname__}|{max_cache_len}|{text}"
     return decision_key(identity, names, {"compile_lm": dict(settings)})
 
@@ -131,10 +132,10 @@ def measured_lm(model: Any, target: Any, max_cache_len: int, settings: Mapping[s
     if mode == "cached":
         decision = read_decision(key, names)
         if decision is not None:
-            winner = next(c for c in found if c.name == decision.winner)
+            chosen = next(c for c in found if c.name == decision.winner)
             try:
-                lm = build(model, list(winner.prefs) or "torch", max_cache_len,
-                           _settings_for(winner.prefs, settings, registry))
+                lm = build(model, list(chosen.prefs) or "torch", max_cache_len,
+                           _settings_for(chosen.prefs, settings, registry))
             except HwsdkError:
                 pass  # measure again below
             else:
