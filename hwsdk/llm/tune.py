@@ -3,10 +3,12 @@
 :func:`hwsdk.compile` measures a model on its example inputs; a generation step's example (two
 tokens over three cache slots) says nothing about prefill or decode speed. So
 :func:`measured_lm` compiles the step graph once per candidate assignment (each available
-target alone, the priority order, PyTorch: :func:`hwsdk.tune.candidates.candidates`), times
-the same greedy generation on each (a :data:`PROMPT`-token prompt and :data:`NEW_TOKENS` new
-tokens, one warm-up, then :data:`ROUNDS` rounds interleaved across candidates) and keeps the
-one with the lowest median. The others are dropped (their engines and memory freed); a
+target alone and PyTorch, from :func:`hwsdk.tune.candidates.candidates`; not the priority
+mix, which differs from its first target in a few index ops), times the same greedy
+generation on each (a :data:`PROMPT`-token prompt and :data:`NEW_TOKENS` new tokens, one
+warm-up, then :data:`ROUNDS` rounds interleaved across candidates; one slower than
+:data:`RACE_FACTOR` x the fastest in the warm-up is dropped there) and keeps the one with
+the lowest median. The others are dropped (their engines and memory freed); a
 candidate that does not compile is dropped with its reason. The decision is stored with
 :mod:`hwsdk.tune.cache` under a key of the model's config, the cache length, the candidates,
 the compile settings, the engines' versions, the thread settings and the machine, so a later
@@ -33,6 +35,9 @@ NEW_TOKENS = 16
 """New tokens of the measured generation: prefill and decode both weigh in."""
 ROUNDS = 3
 """Timed rounds per candidate, after one warm-up."""
+RACE_FACTOR = 2.0
+"""A candidate whose warm-up generation took over this many times the fastest one's is dropped
+without timed rounds."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,9 @@ def measured_lm(model: Any, target: Any, max_cache_len: int, settings: Mapping[s
 
     registry = get_registry()
     _, prefs, _ = resolve_targets(target, registry)
-    found = candidates(prefs)
+    # single engines only: a step graph runs almost wholly on one engine, and the priority
+    # mix differs from its first target in a few index ops, for one more whole compile
+    found = [c for c in candidates(prefs) if len(c.prefs) < 2]
     if len(found) < 2:
         return None
     names = [c.name for c in found]
@@ -156,9 +163,14 @@ def measured_lm(model: Any, target: Any, max_cache_len: int, settings: Mapping[s
         raise last_error
     vocab = int(getattr(getattr(model, "config", None), "vocab_size", 2) or 2)
     ids = (torch.arange(prompt, dtype=torch.int64) * 7919 % vocab)[None, :]
+    warm = {name: _time_generation(lm, ids, new) for name, lm in built.items()}
+    fastest = min(warm.values())
+    for name, seconds in warm.items():  # racing: a clear loser is not timed further
+        if seconds > RACE_FACTOR * fastest and len(built) > 1:
+            dropped[name] = (f"{seconds * 1e3:.1f} ms in the warm-up generation, over "
+                             f"{RACE_FACTOR:g}x the fastest ({fastest * 1e3:.1f} ms)")
+            del built[name]
     times: dict[str, list[float]] = {name: [] for name in built}
-    for lm in built.values():  # warm-up: first-shape preparation is not the steady state
-        _time_generation(lm, ids, new)
     for round_ in range(ROUNDS):
         order = list(built) if round_ % 2 == 0 else list(reversed(built))
         for name in order:

@@ -46,18 +46,24 @@ def _fake_build(speeds: Mapping[str, float], failing: str = "") -> Any:
 
 def test_the_fastest_candidate_wins_and_a_failing_one_is_dropped_with_its_reason() -> None:
     model = build_family("llama")
-    speeds = {"cpu": 0.004, "torch": 0.001}
     result = measured_lm(model, ["cpu", "intel"], 32, {}, "measure",
-                         _fake_build({**speeds, "cpu>intel:cpu": 0.01, "intel:cpu": 0.01},
-                                     failing="intel:cpu"))
+                         _fake_build({"cpu": 0.015, "torch": 0.01}, failing="intel:cpu"))
     assert result is not None
     lm, choice = result
     assert choice.winner == "torch" and lm.target == "torch"  # PyTorch wins when fastest
-    assert "intel:cpu" in choice.dropped and "refused the step graph" in choice.dropped[
-        "intel:cpu"]
-    assert set(choice.medians) == {"cpu", "cpu>intel:cpu", "torch"}
+    assert choice.dropped == {"intel:cpu": "CompileError: intel:cpu refused the step graph"}
+    assert set(choice.medians) == {"cpu", "torch"}  # single engines only, no priority mix
     assert choice.note().endswith("intel:cpu dropped: CompileError: intel:cpu refused the "
                                   "step graph")
+
+
+def test_a_clear_loser_in_the_warm_up_is_not_timed_further() -> None:
+    result = measured_lm(build_family("llama"), ["cpu"], 32, {}, "measure",
+                         _fake_build({"cpu": 0.001, "torch": 0.03}))
+    assert result is not None
+    _, choice = result
+    assert choice.winner == "cpu" and set(choice.medians) == {"cpu"}
+    assert "over 2x the fastest" in choice.dropped["torch"]
 
 
 def test_no_candidate_compiles_raises_the_last_error() -> None:
