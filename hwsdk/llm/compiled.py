@@ -70,6 +70,8 @@ class LMPlan:
     batch: int
     kv_precision: str = "float32"
     """The KV cache's dtype: the model's (engines never hold their own lower-precision copy)."""
+    notes: tuple[str, ...] = ()
+    """How the target was chosen when ``auto`` was measured (:mod:`hwsdk.llm.tune`)."""
 
     def summary(self) -> str:
         """The step graph's plan, headed by how prefill and decode use it."""
@@ -80,7 +82,7 @@ class LMPlan:
                 f"{self.kv_precision}, kept by hwsdk as torch tensors and read in place; "
                 "attention spans the slots in use only; each step returns only the new "
                 "tokens' keys and values")
-        return head + "\n" + self.plan.summary()
+        return "\n".join([head, *self.notes, self.plan.summary()])
 
     def to_json(self) -> str:
         """The step graph's plan as JSON (see docs/plan-schema.md)."""
@@ -143,6 +145,7 @@ class CompiledLM:
         self._caches: dict[int, KVCache] = {}
         self._lock = threading.RLock()
         self._last_batch = 1
+        self.tuning_notes: tuple[str, ...] = ()
 
     def compiled_step(self, batch: int) -> Any:
         """The compiled step graph for ``batch`` sequences (captured on first use)."""
@@ -169,7 +172,7 @@ class CompiledLM:
     def plan(self) -> LMPlan:
         """The plan of the step graph last used (compiled for batch 1 if none was)."""
         return LMPlan(self.compiled_step(self._last_batch).plan, self.layout, self._last_batch,
-                      _dtype_name(self._dtype))
+                      _dtype_name(self._dtype), self.tuning_notes)
 
     def reset(self) -> None:
         """Clear every KV cache (each ``generate`` starts from an empty cache anyway)."""
@@ -253,13 +256,29 @@ def compile_lm(model: Any, target: Any = "auto", *, max_cache_len: int = 1024,
     :param max_cache_len: the KV cache length: prompt plus new tokens must fit in it.
     :param compile_kwargs: passed to :func:`hwsdk.compile` (``min_block_size``,
         ``fallback_ops``, ``require_full``, ``quantize``, ``options`` and target options).
-        ``tune`` defaults to ``"off"`` here: ``auto`` keeps the priority rule, because
-        measuring would compile the whole step graph once per candidate engine on first use
-        of each batch size; pass ``tune="measure"`` (or ``"cached"``) to choose by timing.
+        ``tune`` works as in :func:`hwsdk.compile` (``"cached"`` for ``auto`` by default,
+        ``HWSDK_TUNE`` overrides), but what is measured is a short generation on each
+        candidate engine, not the step graph on its example (:mod:`hwsdk.llm.tune`); the
+        winner serves every batch size.
     :raises LMModelError: for a model compile_lm cannot keep a static KV cache for.
     """
-    compile_kwargs.setdefault("tune", "off")
-    lm = CompiledLM(model, target, max_cache_len, compile_kwargs)
+    from hwsdk.llm.tune import measured_lm
+    from hwsdk.tune.mode import resolve_mode
+
+    mode = resolve_mode(compile_kwargs.pop("tune", None), target)
+    compile_kwargs["tune"] = "off"  # the step graph itself is compiled as chosen here
+    if mode != "off":
+        measured = measured_lm(model, target, max_cache_len, compile_kwargs, mode, _build)
+        if measured is not None:
+            lm, choice = measured
+            lm.tuning_notes = (choice.note(),)
+            return lm
+    return _build(model, target, max_cache_len, compile_kwargs)
+
+
+def _build(model: Any, target: Any, max_cache_len: int,
+           settings: Mapping[str, Any]) -> CompiledLM:
+    lm = CompiledLM(model, target, max_cache_len, settings)
     lm.compiled_step(1)  # compile now: errors surface here, not on the first generate
     return lm
 

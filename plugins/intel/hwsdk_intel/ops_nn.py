@@ -219,7 +219,29 @@ def _sdpa(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
 
 @converter("reshape")
 def _reshape(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
-    return [lw.ops.reshape(args[0], lw.shape_vector(node.attrs["shape"]), False)]
+    return [lw.ops.reshape(args[0], lw.shape_vector(_reshape_target(lw, node)), False)]
+
+
+def _reshape_target(lw: Lowering, node: Node) -> list[int | str]:
+    """The reshape's target with each ``-1`` replaced by the size the IR inferred for it.
+
+    OpenVINO cannot resolve a ``-1`` beside a dynamic dim at graph-build time (``[1, s, -1,
+    64]`` stays ``[1, ?, ?, 64]``), and a dynamic head count keeps its CPU plugin from running
+    attention as one ScaledDotProductAttention node. When the target had a ``-1`` and one dim
+    is left symbolic, that dim becomes the ``-1``: the target is then one constant, with no
+    shape arithmetic at run time (torch's ``view`` rejects a ``-1`` on an empty tensor, so the
+    empty case was already an error).
+    """
+    shape = list(node.attrs["shape"])
+    inferred = lw.type_of(node.outputs[0]).shape
+    if -1 not in shape or len(inferred) != len(shape):
+        return shape
+    target: list[int | str] = [d if isinstance(d, int) else (s if s != -1 else d)
+                               for s, d in zip(shape, inferred, strict=True)]
+    symbolic = [k for k, d in enumerate(target) if not isinstance(d, int)]
+    if len(symbolic) == 1:
+        target[symbolic[0]] = -1
+    return target
 
 
 @converter("permute")
@@ -284,8 +306,12 @@ def _copy(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
 
 @converter("cat")
 def _cat(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
-    dtype = lw.type_of(node.outputs[0]).dtype
-    return [lw.ops.concat([lw.to_dtype(a, dtype) for a in args], int(node.attrs["dim"]))]
+    out = lw.type_of(node.outputs[0])
+    # the axis counted from the end: the same concat, and the form OpenVINO's RoPEFusion
+    # matches (its rotate_half pattern wants axis -1)
+    axis = int(node.attrs["dim"])
+    axis = axis - out.rank if axis >= 0 else axis
+    return [lw.ops.concat([lw.to_dtype(a, out.dtype) for a in args], axis)]
 
 
 @converter("split")

@@ -43,6 +43,25 @@ def core() -> Any:
         return _core()
 
 
+_SHAPE_CACHE_SIZE = 4096
+"""Distinct symbol environments whose output shapes a region remembers (then it starts over)."""
+
+FUSED_LAYER_TYPES = ("RoPE", "ScaledDotProductAttention", "RMS", "LLMMLP", "QKVProjection")
+"""Runtime layers OpenVINO's CPU plugin builds by fusing a pattern of ops (rotary embedding,
+attention, RMS norm, MLP): whether a lowering's form let them match shows in the plan."""
+
+
+def fused_layers(runtime_model: Any) -> dict[str, int]:
+    """How many layers of each :data:`FUSED_LAYER_TYPES` a compiled model runs."""
+    counts: dict[str, int] = {}
+    for op in runtime_model.get_ordered_ops():
+        info = op.get_rt_info()
+        kind = info["layerType"].astype(str) if "layerType" in info else ""
+        if kind in FUSED_LAYER_TYPES:
+            counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
 class OpenVINORegion(CompiledRegion):
     """A region compiled once by OpenVINO; safe to call from several threads at once.
 
@@ -75,6 +94,8 @@ class OpenVINORegion(CompiledRegion):
         self._outs = [([int(d) for d in t.shape] if t.is_static else None, t.shape,
                        to_torch(t.dtype)) for t in types]
         self._presized = all("?" not in str(t.shape) for t in types)
+        self._dtypes = [dtype for _, _, dtype in self._outs]
+        self._shape_cache: dict[tuple[tuple[str, int], ...], list[list[int]]] = {}
         self._passthrough = dict(lowering.passthrough)
         # (input index, dim, symbol) for each plain symbol an input's shape carries: a
         # data-dependent symbol (u0, the size of a mask's selection made by PyTorch) is never in
@@ -107,6 +128,18 @@ class OpenVINORegion(CompiledRegion):
         missing = {symbol: int(inputs[i].shape[d]) for i, d, symbol in self._carried
                    if symbol not in env}
         return {**env, **missing} if missing else env
+
+    def _shapes_for(self, env: Mapping[str, int]) -> list[list[int]]:
+        """Every output's shape under ``env``, evaluated once per distinct env (a decode loop
+        sees one env per step length, so the symbolic shapes are not re-evaluated per call)."""
+        key = tuple(sorted(env.items()))
+        shapes = self._shape_cache.get(key)
+        if shapes is None:
+            if len(self._shape_cache) >= _SHAPE_CACHE_SIZE:
+                self._shape_cache.clear()
+            shapes = [static or evaluate_shape(shape, env) for static, shape, _ in self._outs]
+            self._shape_cache[key] = shapes
+        return shapes
 
     def run(self, inputs: Sequence[Any], env: Mapping[str, int]) -> Sequence[Any]:
         if self._symbolic:
@@ -141,8 +174,10 @@ class OpenVINORegion(CompiledRegion):
             return outs
         outputs = []
         set_output = request.set_output_tensor
-        for i, (static, shape, dtype) in enumerate(self._outs):
-            out = self._empty(static or evaluate_shape(shape, env), dtype=dtype)
+        empty = self._empty
+        for i, (shape, dtype) in enumerate(zip(self._shapes_for(env), self._dtypes,
+                                               strict=True)):
+            out = empty(shape, dtype=dtype)
             set_output(i, tensor_of(out.numpy(), shared_memory=True))
             outputs.append(out)  # referenced by the returned list, so it outlives infer()
         request.infer(share_outputs=True)  # the outputs are ours already: no copy
@@ -177,6 +212,9 @@ def compile_region(region: Region, device: str, options: IntelOptions) -> OpenVI
         capabilities = ", ".join(core().get_property(device, "OPTIMIZATION_CAPABILITIES"))
         details["precision_note"] = (f"asked for {options.precision}, OpenVINO's {device} "
                                      f"device runs {actual} (its capabilities: {capabilities})")
+    fused = fused_layers(compiled.get_runtime_model())
+    if fused:
+        details["fused_layers"] = fused
     if any(n.op == "dequantize" for n in region.nodes):
         from hwsdk_intel.ops_quant import compressed_weights
 
