@@ -152,12 +152,7 @@ class Builder:
             import numpy as np
 
             arr = np.ascontiguousarray(arr.T)
-        if self.external:
-            self.initializers[key] = _external_placeholder(key, arr)
-            self.external_data[key] = arr
-        else:
-            self._add_initializer(key, arr)
-        return key
+        return self.derived(key, arr)
 
     def derived(self, key: str, arr: Any) -> str:
         """An initializer named ``key`` for an array derived from params (a repacked weight),
