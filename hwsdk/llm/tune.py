@@ -5,11 +5,12 @@ tokens over three cache slots) says nothing about prefill or decode speed. So
 :func:`measured_lm` compiles the step graph once per candidate assignment (each available
 target alone and PyTorch, from :func:`hwsdk.tune.candidates.candidates`; not the priority
 mix, which differs from its first target in a few index ops), times the same greedy
-generation on each (a :data:`PROMPT`-token prompt and :data:`NEW_TOKENS` new tokens, one
-warm-up, then :data:`ROUNDS` rounds interleaved across candidates; one slower than
-:data:`RACE_FACTOR` x the fastest in the warm-up is dropped there) and keeps the one with
-the lowest median. The others are dropped (their engines and memory freed); a
-candidate that does not compile is dropped with its reason. The decision is stored with
+generation on each (a :data:`PROMPT`-token prompt and :data:`NEW_TOKENS` new tokens) with
+the tuner's own measurement, :func:`hwsdk.tune.measure.measure_all` (one warm-up, then
+:data:`ROUNDS` rounds in a rotating order; one slower than :data:`RACE_FACTOR` x the fastest
+after a round is not timed further and is dropped), and keeps the one with the lowest
+median (:func:`hwsdk.tune.choose.choose`). The others are dropped (their engines and memory
+freed); a candidate that does not compile is dropped with its reason. The decision is stored with
 :mod:`hwsdk.tune.cache` under a key of the model's config, the cache length, the candidates,
 the compile settings, the engines' versions, the thread settings and the machine, so a later
 ``compile_lm`` of the same model compiles the winner only.
@@ -17,14 +18,15 @@ the compile settings, the engines' versions, the thread settings and the machine
 
 from __future__ import annotations
 
+import functools
 import gc
 import inspect
-import statistics
-import time
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hwsdk.contract import FALLBACK
 from hwsdk.errors import HwsdkError
 
 __all__ = ["PROMPT", "NEW_TOKENS", "ROUNDS", "LMChoice", "measured_lm"]
@@ -36,8 +38,8 @@ NEW_TOKENS = 16
 ROUNDS = 3
 """Timed rounds per candidate, after one warm-up."""
 RACE_FACTOR = 2.0
-"""A candidate whose warm-up generation took over this many times the fastest one's is dropped
-without timed rounds."""
+"""A candidate whose median after a round is over this many times the fastest one's is not
+timed further, and is dropped."""
 
 
 @dataclass(frozen=True)
@@ -52,12 +54,12 @@ class LMChoice:
     cached: bool = False
 
     def note(self) -> str:
-        """One line for the plan: ``tune (...): cpu 412.0 ms, intel:cpu 455.1 ms -> cpu``."""
-        timed = ", ".join(f"{name} {seconds * 1e3:.1f} ms" for name, seconds in
-                          sorted(self.medians.items(), key=lambda kv: (kv[1], kv[0])))
+        """One line for the plan: ``tune (...): cpu 412.00 ms, intel:cpu 455.10 ms -> cpu``."""
+        from hwsdk.tune.choose import timing_line
+
         how = ("a decision measured earlier on this machine (tune='measure' measures again)"
                if self.cached else "measured on this machine")
-        line = f"tune ({how}; {self.workload}): {timed} -> {self.winner}"
+        line = f"tune ({how}; {self.workload}): {timing_line(self.medians, self.winner)}"
         for name, why in sorted(self.dropped.items()):
             line += f"; {name} dropped: {why}"
         return line
@@ -90,10 +92,16 @@ def _workload(max_cache_len: int) -> tuple[int, int]:
     return prompt, max(1, min(NEW_TOKENS, max_cache_len - prompt))
 
 
-def _time_generation(lm: Any, ids: Any, new: int) -> float:
-    start = time.perf_counter()
+def _generate(lm: Any, ids: Any, new: int) -> None:
     lm.generate(ids, max_new_tokens=new, min_new_tokens=new, do_sample=False)
-    return time.perf_counter() - start
+
+
+def _build_candidate(build: Callable[[Any, Any, int, Mapping[str, Any]], Any], prefs: tuple[
+        str, ...], model: Any, max_cache_len: int, settings: Mapping[str, Any],
+                     registry: Any) -> Any:
+    """``build`` for one candidate: its targets (PyTorch alone for none), its options."""
+    return build(model, list(prefs) or FALLBACK, max_cache_len,
+                 _settings_for(prefs, settings, registry))
 
 
 def _key(model: Any, max_cache_len: int, names: list[str], settings: Mapping[str, Any]) -> str:
@@ -123,6 +131,8 @@ def measured_lm(model: Any, target: Any, max_cache_len: int, settings: Mapping[s
     from hwsdk.registry import get_registry
     from hwsdk.tune.cache import Decision, read_decision, write_decision
     from hwsdk.tune.candidates import candidates
+    from hwsdk.tune.choose import choose
+    from hwsdk.tune.measure import measure_all
 
     registry = get_registry()
     _, prefs, _ = resolve_targets(target, registry)
@@ -141,8 +151,8 @@ def measured_lm(model: Any, target: Any, max_cache_len: int, settings: Mapping[s
         if decision is not None:
             chosen = next(c for c in found if c.name == decision.winner)
             try:
-                lm = build(model, list(chosen.prefs) or "torch", max_cache_len,
-                           _settings_for(chosen.prefs, settings, registry))
+                lm = _build_candidate(build, chosen.prefs, model, max_cache_len, settings,
+                                      registry)
             except HwsdkError:
                 pass  # measure again below
             else:
@@ -153,8 +163,8 @@ def measured_lm(model: Any, target: Any, max_cache_len: int, settings: Mapping[s
     last_error: HwsdkError | None = None
     for cand in found:
         try:
-            built[cand.name] = build(model, list(cand.prefs) or "torch", max_cache_len,
-                                     _settings_for(cand.prefs, settings, registry))
+            built[cand.name] = _build_candidate(build, cand.prefs, model, max_cache_len,
+                                                settings, registry)
         except HwsdkError as exc:
             dropped[cand.name] = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
             last_error = exc
@@ -163,21 +173,19 @@ def measured_lm(model: Any, target: Any, max_cache_len: int, settings: Mapping[s
         raise last_error
     vocab = int(getattr(getattr(model, "config", None), "vocab_size", 2) or 2)
     ids = (torch.arange(prompt, dtype=torch.int64) * 7919 % vocab)[None, :]
-    warm = {name: _time_generation(lm, ids, new) for name, lm in built.items()}
-    fastest = min(warm.values())
-    for name, seconds in warm.items():  # racing: a clear loser is not timed further
-        if seconds > RACE_FACTOR * fastest and len(built) > 1:
-            dropped[name] = (f"{seconds * 1e3:.1f} ms in the warm-up generation, over "
-                             f"{RACE_FACTOR:g}x the fastest ({fastest * 1e3:.1f} ms)")
-            del built[name]
-    times: dict[str, list[float]] = {name: [] for name in built}
-    for round_ in range(ROUNDS):
-        order = list(built) if round_ % 2 == 0 else list(reversed(built))
-        for name in order:
-            times[name].append(_time_generation(built[name], ids, new))
-    medians = {name: statistics.median(ts) for name, ts in times.items()}
-    rank = {name: i for i, name in enumerate(names)}
-    winner = min(medians, key=lambda n: (medians[n], rank[n]))
+    # the tuner's own measurement: a warm-up call each, rounds in a rotating order, racing
+    calls = {name: functools.partial(_generate, lm, ids, new) for name, lm in built.items()}
+    timings = measure_all(calls, rounds=ROUNDS, min_rounds=ROUNDS, budget_s=math.inf,
+                          settle=0, timed=1, prune=RACE_FACTOR)
+    full = max(t.runs for t in timings.values())
+    for name, timing in timings.items():  # raced out: its median is of fewer rounds
+        if timing.runs < full:
+            dropped[name] = (f"{timing.median_s * 1e3:.1f} ms after {timing.runs} timed "
+                             f"generation(s), over {RACE_FACTOR:g}x the fastest: not timed "
+                             "further")
+    kept = {name: t for name, t in timings.items() if t.runs == full}
+    winner = choose(kept, names)
+    medians = {name: t.median_s for name, t in kept.items()}
     write_decision(key, Decision(winner, medians, dropped))
     lm = built.pop(winner)
     built.clear()

@@ -57,7 +57,7 @@ def test_the_fastest_candidate_wins_and_a_failing_one_is_dropped_with_its_reason
                                   "step graph")
 
 
-def test_a_clear_loser_in_the_warm_up_is_not_timed_further() -> None:
+def test_a_clear_loser_is_not_timed_further() -> None:
     result = measured_lm(build_family("llama"), ["cpu"], 32, {}, "measure",
                          _fake_build({"cpu": 0.001, "torch": 0.03}))
     assert result is not None
