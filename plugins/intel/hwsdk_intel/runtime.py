@@ -212,13 +212,14 @@ def compile_region(region: Region, device: str, options: IntelOptions) -> OpenVI
         capabilities = ", ".join(core().get_property(device, "OPTIMIZATION_CAPABILITIES"))
         details["precision_note"] = (f"asked for {options.precision}, OpenVINO's {device} "
                                      f"device runs {actual} (its capabilities: {capabilities})")
-    fused = fused_layers(compiled.get_runtime_model())
+    runtime_model = compiled.get_runtime_model()  # a copy of the graph: read it once
+    fused = fused_layers(runtime_model)
     if fused:
         details["fused_layers"] = fused
     if any(n.op == "dequantize" for n in region.nodes):
         from hwsdk_intel.ops_quant import compressed_weights
 
-        details["compressed_weights"] = compressed_weights(compiled.get_runtime_model())
+        details["compressed_weights"] = compressed_weights(runtime_model)
     sums = [n.id for n in region.nodes if n.op in _SUMMING]
     if sums and device.upper().startswith("CPU"):
         details["accumulation"] = {**ACCUMULATION, "nodes": sums}
