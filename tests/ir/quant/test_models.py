@@ -67,3 +67,43 @@ def test_quantized_logits_match_the_eager_dequantized_reference(family: str,
             for region in cm.plan.regions:
                 if "quantized_weights" in region.details:
                     assert region.details["quantized_weights"]["weights_stay_compressed"]
+
+
+@pytest.mark.parametrize("mapping", ["SYMMETRIC", "ASYMMETRIC"])
+def test_torchao_int4_llama_runs_its_quantized_linears_on_the_target(mapping: str) -> None:
+    """torchao's CPU int4 weight-only form (IntxWeightOnlyConfig, group 32) on a tiny Llama:
+    every linear is a dequantize → linear on the target, none opaque or left to PyTorch, and
+    the logits within :data:`TOL` of torchao's own eager output."""
+    pytest.importorskip("torchao")
+    from torchao.quantization import IntxWeightOnlyConfig, quantize_
+    from torchao.quantization.granularity import PerGroup
+    from torchao.quantization.quant_primitives import MappingType
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=128, hidden_size=64, intermediate_size=128,
+                         num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                         max_position_embeddings=64, use_cache=False)
+    model = LlamaForCausalLM(config).eval()
+    quantize_(model, IntxWeightOnlyConfig(weight_dtype=torch.int4, granularity=PerGroup(32),
+                                          mapping_type=getattr(MappingType, mapping)))
+    ids = torch.randint(0, 128, (1, 8))
+    with torch.no_grad():
+        want = _first(model(ids))
+    for target in _targets():
+        cm = hwsdk.compile(model, (ids,), target=target)
+        graph = cm.plan.graph
+        producers = graph.producers()
+        linears = [n for n in graph.nodes if n.op == "linear"]
+        assert len(linears) == 2 * 7 + 1  # q, k, v, o, gate, up, down per layer; lm_head
+        assert all(producers[n.inputs[1]].op == "dequantize" for n in linears)
+        assert not [n for n in graph.nodes if n.op in ("torch_op", "cast", "sub")]
+        (region,) = cm.plan.regions
+        assert region.runs_on == region.target and not region.is_fallback
+        if target == "cpu":  # each one MatMulNBits on the 4-bit weight
+            assert region.details["quantized_weights"]["fused_matmul_nbits"] == len(linears)
+        else:  # OpenVINO's FullyConnected layers on u4 weights
+            assert region.details["compressed_weights"] == {"u4": len(linears)}
+        got = _rel(_first(cm(ids)), want)
+        print(f"\ntorchao int4 {mapping} llama on {target}: max rel vs torchao {got:.2e}")
+        assert got <= TOL, (target, got)

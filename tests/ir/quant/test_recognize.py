@@ -76,3 +76,70 @@ def test_torchao_int8_weight_only_model_has_no_opaque_quantized_linear() -> None
         if target == "cpu":
             (region,) = [r for r in cm.plan.regions if r.target == "cpu"]
             assert region.details["quantized_weights"]["weights_stay_compressed"]
+
+
+def _intx_int4(model: torch.nn.Module, granularity: object, mapping: str) -> None:
+    """torchao's int4 weight-only form that runs on CPU in float32 (IntxUnpackedToInt8Tensor)."""
+    pytest.importorskip("torchao")
+    from torchao.quantization import IntxWeightOnlyConfig, quantize_
+    from torchao.quantization.quant_primitives import MappingType
+
+    quantize_(model, IntxWeightOnlyConfig(weight_dtype=torch.int4, granularity=granularity,
+                                          mapping_type=getattr(MappingType, mapping)))
+
+
+def _granularity(name: str) -> object:
+    pytest.importorskip("torchao")
+    from torchao.quantization.granularity import PerAxis, PerGroup
+
+    return PerGroup(32) if name == "group32" else PerAxis(0)
+
+
+@pytest.mark.parametrize("mapping", ["SYMMETRIC", "ASYMMETRIC"])
+@pytest.mark.parametrize("granularity", ["group32", "per_channel"])
+def test_torchao_intx_int4_model_becomes_int4_dequantize_linear(granularity: str,
+                                                                mapping: str) -> None:
+    from hwsdk.ir.ops.quant import dequantize_reference
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 96), torch.nn.GELU(),
+                                torch.nn.Linear(96, 32, bias=False)).eval()
+    _intx_int4(model, _granularity(granularity), mapping)
+    x = torch.randn(2, 5, 64)
+    with torch.no_grad():
+        want = model(x)
+    for target in _engines():
+        cm = hwsdk.compile(model, (x,), target=target)
+        graph = cm.plan.graph
+        assert {n.op for n in graph.nodes} == {"dequantize", "linear", "gelu"}, target
+        dqs = [n for n in graph.nodes if n.op == "dequantize"]
+        assert [(n.attrs["bits"], n.attrs["group_size"]) for n in dqs] == \
+            ([(4, 32), (4, 32)] if granularity == "group32" else [(4, 64), (4, 96)])
+        assert all(cm.plan.runs_on(n.id) == cm.plan.regions[0].target for n in graph.nodes)
+        got = cm(x)
+        if target == "torch":  # the same eager arithmetic as torchao's: bit for bit
+            torch.testing.assert_close(got, want, rtol=0, atol=0)
+        else:
+            torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+    # the IR's weights are torchao's exactly; a symmetric zero point is 0 (stored as 8)
+    for dq, layer in zip(dqs, (model[0], model[2]), strict=True):
+        data, scale, zero = (graph.param_data[v] for v in dq.inputs)
+        weight = dequantize_reference(data, scale, zero, bits=4,
+                                      group_size=dq.attrs["group_size"], shape=dq.attrs["shape"])
+        assert torch.equal(weight, layer.weight.dequantize())
+        assert (zero == 8).all() == (mapping == "SYMMETRIC")
+
+
+def test_torchao_intx_int8_is_not_taken_for_int4() -> None:
+    pytest.importorskip("torchao")
+    from torchao.quantization import IntxWeightOnlyConfig, quantize_
+    from torchao.quantization.granularity import PerGroup
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 16)).eval()
+    quantize_(model, IntxWeightOnlyConfig(weight_dtype=torch.int8, granularity=PerGroup(32)))
+    x = torch.randn(3, 64)
+    cm = hwsdk.compile(model, (x,), target="torch")
+    ops = {n.op for n in cm.plan.graph.nodes}
+    assert "dequantize" not in ops and "torch_op" not in ops
+    torch.testing.assert_close(cm(x), model(x), rtol=0, atol=0)
