@@ -20,7 +20,7 @@ import os
 import platform
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -41,7 +41,8 @@ class Decision:
     """What a measurement decided: the winner, every candidate's median in seconds and the
     candidates dropped with their reason; with per-region measurement also the engine chosen
     per segment, each segment's medians per engine and the crossing costs per boundary
-    (``"a>b"`` → seconds)."""
+    (``"a>b"`` → seconds); and, where measured, each candidate's spread (the quartiles, in
+    seconds) and the reason the winner won (:class:`hwsdk.tune.choose.Choice`)."""
 
     winner: str
     medians: Mapping[str, float]
@@ -49,6 +50,8 @@ class Decision:
     engines: tuple[str, ...] = ()
     segments: tuple[Mapping[str, float], ...] = ()
     crossings: tuple[Mapping[str, float], ...] = ()
+    spreads: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    reason: str = ""
 
 
 def engine_versions() -> dict[str, str]:
@@ -107,12 +110,26 @@ def _tables(value: Any) -> bool:
     return isinstance(value, list) and all(_seconds(t) for t in value)
 
 
+def _spreads(value: Any) -> dict[str, tuple[float, float]] | None:
+    """The spreads of a decision file (absent from files written before they were kept)."""
+    if not isinstance(value, dict):
+        return None
+    found = {}
+    for name, pair in value.items():
+        if not (isinstance(name, str) and isinstance(pair, list) and len(pair) == 2
+                and _seconds({"low": pair[0], "high": pair[1]})):
+            return None
+        found[name] = (float(pair[0]), float(pair[1]))
+    return found
+
+
 def _valid(data: Any, candidates: Sequence[str]) -> Decision | None:
     if not isinstance(data, dict) or data.get("format") != DECISION_FORMAT:
         return None
     winner, medians, dropped = data.get("winner"), data.get("medians"), data.get("dropped")
     engines = data.get("engines", [])
     segments, crossings = data.get("segments", []), data.get("crossings", [])
+    spreads, reason = _spreads(data.get("spreads", {})), data.get("reason", "")
     if not (isinstance(winner, str) and winner in candidates and _seconds(medians)
             and isinstance(dropped, dict) and winner in medians):
         return None
@@ -120,11 +137,13 @@ def _valid(data: Any, candidates: Sequence[str]) -> Decision | None:
         return None
     if not (isinstance(engines, list) and all(isinstance(e, str) for e in engines)
             and _tables(segments) and _tables(crossings)
-            and len(segments) == len(engines) and len(crossings) == max(len(engines) - 1, 0)):
+            and len(segments) == len(engines) and len(crossings) == max(len(engines) - 1, 0)
+            and spreads is not None and isinstance(reason, str)):
         return None
     return Decision(winner, {k: float(v) for k, v in medians.items()}, dict(dropped),
                     tuple(engines), tuple({k: float(v) for k, v in t.items()} for t in segments),
-                    tuple({k: float(v) for k, v in t.items()} for t in crossings))
+                    tuple({k: float(v) for k, v in t.items()} for t in crossings),
+                    spreads, reason)
 
 
 def read_decision(key: str, candidates: Sequence[str]) -> Decision | None:
@@ -161,6 +180,8 @@ def write_decision(key: str, decision: Decision) -> None:
                        "medians": dict(decision.medians), "dropped": dict(decision.dropped),
                        "engines": list(decision.engines),
                        "segments": [dict(t) for t in decision.segments],
-                       "crossings": [dict(t) for t in decision.crossings]}, sort_keys=True)
+                       "crossings": [dict(t) for t in decision.crossings],
+                       "spreads": {k: list(v) for k, v in decision.spreads.items()},
+                       "reason": decision.reason}, sort_keys=True)
     with contextlib.suppress(OSError):  # the decision stands; the next compile measures
         write_atomically(path, text)

@@ -7,7 +7,8 @@ fails (a region that does not compile, a plan ``require_full`` refuses) is dropp
 reason. Then one engine is chosen per segment of the graph (:mod:`hwsdk.tune.regional`: per-segment
 medians, measured crossing costs, dynamic programming), which gives one more candidate. The
 survivors are timed interleaved on the example inputs (:mod:`hwsdk.tune.measure`)
-and the lowest median wins (:mod:`hwsdk.tune.choose`); the decision is stored
+and the lowest estimate wins, the simplest assignment where estimates are within noise
+(:mod:`hwsdk.tune.choose`); the decision is stored
 (:mod:`hwsdk.tune.cache`) so that a later compile with the same key compiles the winner only.
 The plan the model carries says what was measured, what was dropped and why the winner won.
 """
@@ -18,6 +19,7 @@ import dataclasses
 import warnings
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from hwsdk.errors import CompileError
@@ -29,7 +31,7 @@ from hwsdk.runtime.build import build_compiled
 from hwsdk.tune.budget import BUDGET_ENV, Budget, budget_factor
 from hwsdk.tune.cache import Decision, decision_key, read_decision, write_decision
 from hwsdk.tune.candidates import Candidate, candidates, options_for
-from hwsdk.tune.choose import choose, timing_line
+from hwsdk.tune.choose import Shape, decide, timing_line
 from hwsdk.tune.engines import INDUCTOR, inductor_enabled
 from hwsdk.tune.measure import BUDGET_S, PRUNE, Timing, measure_all
 from hwsdk.tune.perregion import call_group
@@ -69,7 +71,8 @@ def tune_compile(captured: Any, example_inputs: Sequence[Any], target: str | Seq
         if decision is not None:
             compiled, why, lines = _rebuild(decision, job)
             if compiled is not None:
-                line = timing_line(decision.medians, decision.winner)
+                line = timing_line(decision.medians, decision.winner, decision.spreads,
+                                   decision.reason)
                 return _record(compiled, requested, notes, [
                     f"tune (cached decision {key}, measured earlier on this machine): {line}",
                     *lines, *_dropped_notes(decision.dropped)])
@@ -129,21 +132,34 @@ def _measure(key: str, requested: Sequence[str], notes: Sequence[str], job: _Job
     if regional.compiled is not None:
         compiled_by[PER_REGION] = regional.compiled
     timings = time_candidates(compiled_by, job.inputs, min(BUDGET_S, budget.left_s()))
-    winner = choose(timings, [*(c.name for c in job.found), PER_REGION])
+    choice = decide(timings, [*(c.name for c in job.found), PER_REGION],
+                    {name: shape_of(model) for name, model in compiled_by.items()})
+    winner = choice.winner
     medians = {name: t.median_s for name, t in timings.items()}
-    decision = Decision(winner, medians, dropped)
+    spreads = {name: t.spread for name, t in timings.items() if t.low_s is not None}
+    decision = Decision(winner, medians, dropped, spreads=spreads, reason=choice.reason)
     if winner == PER_REGION:
         decision = Decision(winner, medians, dropped, regional.engines, regional.segments,
-                            regional.crossings)
+                            regional.crossings, spreads, choice.reason)
     write_decision(key, decision)
-    runs = max(t.runs for t in timings.values())
-    line = timing_line(medians, winner)
+    rounds = max(max(t.rounds for t in timings.values()), 1)
+    line = timing_line(medians, winner, spreads, choice.reason)
     absent = [f"tune: per-region candidate not added: {regional.why}"] if regional.why else []
     return _record(compiled_by[winner], requested, notes, [
-        f"tune (measured, decision {key}): {line}: the lowest median of up to {runs} "
-        "interleaved calls of the whole model on the example inputs, crossings between engines "
-        f"included (a candidate over {PRUNE:g}x the best stops early)",
+        f"tune (measured, decision {key}): {line}. Each time is the median over up to "
+        f"{rounds} interleaved rounds of a round's fastest call of the whole model on the "
+        "example inputs (quartiles in brackets), crossings between engines included; "
+        "candidates whose quartiles overlap are within noise and the simplest of them wins "
+        "(fewest regions, then crossings, then the candidates' order); a candidate whose "
+        f"fastest call is over {PRUNE:g}x the best stops early",
         *regional.lines, *absent, *_dropped_notes(dropped)])
+
+
+def shape_of(compiled: Any) -> Shape:
+    """A compiled candidate's (regions, engine crossings): its steps, and how many times
+    consecutive steps run on different targets."""
+    targets = [step.target for step in compiled.steps]
+    return len(targets), sum(a != b for a, b in pairwise(targets))
 
 
 def _reference(job: _Job) -> str:

@@ -53,6 +53,19 @@ def test_a_decision_round_trips() -> None:
     assert read_decision("k2", ["cpu", "torch"]) is None
 
 
+def test_the_spreads_and_the_reason_round_trip_and_older_files_read_without_them(
+        tmp_path: Path) -> None:
+    decision = Decision("cpu", {"cpu": 0.001, "torch": 0.002}, {},
+                        spreads={"cpu": (0.0009, 0.0012), "torch": (0.0019, 0.0021)},
+                        reason="clear of the others' spread")
+    write_decision("k1", decision)
+    assert read_decision("k1", ["cpu", "torch"]) == decision
+    (tmp_path / "tune" / "k2.json").write_text(
+        '{"format": 2, "winner": "cpu", "medians": {"cpu": 0.1}, "dropped": {}}')
+    older = read_decision("k2", ["cpu", "torch"])
+    assert older is not None and older.spreads == {} and older.reason == ""
+
+
 def test_a_per_region_decision_round_trips() -> None:
     decision = Decision("per-region", {"per-region": 0.001, "cpu": 0.002}, {},
                         ("intel:cpu", "cpu"), ({"intel:cpu": 0.0005, "cpu": 0.001},
@@ -73,7 +86,9 @@ def test_a_winner_that_is_no_longer_a_candidate_is_not_used(tmp_path: Path) -> N
                                   ' "dropped": {}}',
                                   '{"format": 2, "winner": "cpu", "medians": {"cpu": 0.1},'
                                   ' "dropped": {}, "engines": ["cpu", "torch"],'
-                                  ' "segments": [{"cpu": 0.1}], "crossings": []}'])
+                                  ' "segments": [{"cpu": 0.1}], "crossings": []}',
+                                  '{"format": 2, "winner": "cpu", "medians": {"cpu": 0.1},'
+                                  ' "dropped": {}, "spreads": {"cpu": [0.1]}}'])
 def test_an_untrusted_file_is_ignored_with_a_warning(tmp_path: Path, text: str) -> None:
     (tmp_path / "tune").mkdir(exist_ok=True)
     (tmp_path / "tune" / "k1.json").write_text(text)

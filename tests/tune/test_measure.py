@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from hwsdk.tune.choose import choose
 from hwsdk.tune.measure import measure_all
 
 
@@ -65,3 +66,53 @@ def test_a_candidate_far_slower_than_the_best_of_its_group_stops_early() -> None
     # 0.060 is within 2x of 0.050 in its own group, though 60x the fastest overall
     assert timings["other|y"].runs == 5
     assert timings["slow"].median_s == pytest.approx(0.010)
+
+
+def _costs(clock: FakeClock, plan: dict[str, list[float]]) -> dict[str, Callable[[], None]]:
+    """Calls whose n-th call costs ``plan[name][n]`` (the last cost repeats)."""
+    count = {name: 0 for name in plan}
+
+    def make(name: str) -> Callable[[], None]:
+        def call() -> None:
+            costs = plan[name]
+            clock.now += costs[min(count[name], len(costs) - 1)]
+            count[name] += 1
+        return call
+
+    return {name: make(name) for name in plan}
+
+
+def test_a_slow_call_in_the_first_round_neither_retires_nor_outranks_the_fastest() -> None:
+    # the bench MLP under load: one 4 ms scheduler slice in cpu's first round made its
+    # two-call median 2.7 ms, over 2x intel's, and racing retired the fastest engine
+    clock = FakeClock()
+    # calls: warm-up, then per round one settle and two timed calls
+    calls = _costs(clock, {"cpu": [0.0006, 0.0006, 0.0006, 0.0047, 0.0006],
+                           "intel": [0.0008]})
+    timings = measure_all(calls, rounds=3, min_rounds=3, budget_s=0.0, settle=1, timed=2,
+                          clock=clock)
+    assert timings["cpu"].runs == 6  # still timed after its bad first round
+    assert timings["cpu"].median_s == pytest.approx(0.0006)
+    assert choose(timings, ["intel", "cpu"]) == "cpu"
+
+
+def test_candidates_within_noise_take_more_rounds_past_the_budget() -> None:
+    clock = FakeClock()
+    # a and b alternate between the same two costs: their quartiles overlap every round
+    calls = _costs(clock, {"a": [0.001, 0.0012] * 100, "b": [0.0012, 0.001] * 100,
+                           "slow": [0.0015]})
+    timings = measure_all(calls, rounds=8, min_rounds=3, budget_s=0.0, settle=0, timed=1,
+                          clock=clock, tie_s=1.0)
+    assert timings["a"].rounds == timings["b"].rounds == 8  # up to ``rounds``
+    clear = measure_all(_costs(clock, {"a": [0.001], "b": [0.0015]}), rounds=8, min_rounds=3,
+                        budget_s=0.0, settle=0, timed=1, clock=clock, tie_s=1.0)
+    assert clear["a"].rounds == 3  # told apart: the budget stops it
+
+
+def test_a_tie_takes_no_more_than_tie_s_past_the_budget() -> None:
+    clock = FakeClock()
+    calls = _costs(clock, {"a": [0.1, 0.12] * 100, "b": [0.12, 0.1] * 100})
+    timings = measure_all(calls, rounds=50, min_rounds=3, budget_s=0.0, settle=0, timed=1,
+                          clock=clock, tie_s=1.0)
+    # rounds cost 0.22 s: the minimum three, then two more until 1 s past the budget
+    assert timings["a"].rounds == 5

@@ -29,10 +29,12 @@ def _model() -> tuple[torch.nn.Module, tuple[torch.Tensor]]:
 
 
 class FakeTimer:
-    """Stands in for :func:`hwsdk.tune.tuner.time_candidates`: fixed medians, calls counted."""
+    """Stands in for :func:`hwsdk.tune.tuner.time_candidates`: fixed medians (and quartiles,
+    where ``spreads`` has them), calls counted."""
 
     def __init__(self, medians: Mapping[str, float]) -> None:
         self.medians = dict(medians)
+        self.spreads: dict[str, tuple[float, float]] = {}
         self.calls: list[list[str]] = []
 
     def __call__(self, compiled_by: Mapping[str, Any], inputs: Sequence[Any],
@@ -40,7 +42,9 @@ class FakeTimer:
         self.calls.append(sorted(compiled_by))
         for model in compiled_by.values():
             model(*inputs)  # every candidate really runs
-        return {name: Timing(self.medians[name], 5) for name in compiled_by}
+        return {name: Timing(self.medians[name], 5, *self.spreads[name], 5)
+                if name in self.spreads else Timing(self.medians[name], 5)
+                for name in compiled_by}
 
 
 class FakeSegmentTimer:
@@ -256,6 +260,26 @@ def test_the_dynamic_program_loses_to_a_whole_model_candidate_that_is_faster_in_
     assert [r.target for r in compiled.plan.regions] == ["cpu"]
     assert "cpu 1.00 ms, per-region 1.20 ms, torch 3.00 ms -> cpu" in \
         _tuned_notes(compiled)[0]
+
+
+def test_a_per_region_mix_within_noise_of_one_engine_loses_to_it_and_the_cache_says_why(
+        timer: FakeTimer, segments_timer: FakeSegmentTimer) -> None:
+    segments_timer.per_segment[(0, "torch")] = 0.0001
+    timer.medians = {"cpu": 0.00100, "torch": 0.003, "per-region": 0.00095}
+    timer.spreads = {"cpu": (0.00090, 0.00120), "per-region": (0.00085, 0.00110),
+                     "torch": (0.0029, 0.0031)}
+    model, inputs = _model()
+    compiled = hwsdk.compile(model, inputs, target=["cpu"], tune="cached")
+    assert [r.target for r in compiled.plan.regions] == ["cpu"]
+    why = ("per-region 0.95 ms (0.85-1.10), cpu 1.00 ms (0.90-1.20), torch 3.00 ms "
+           "(2.90-3.10) -> cpu: within noise of per-region; fewer regions")
+    assert why in _tuned_notes(compiled)[0]
+    assert "simplest of them wins" in _tuned_notes(compiled)[0]
+    again = hwsdk.compile(model, inputs, target=["cpu"], tune="cached")
+    assert len(timer.calls) == 1  # the decision cache hit
+    assert _tuned_notes(again)[0].startswith("tune (cached decision")
+    assert why in _tuned_notes(again)[0]
+    assert [r.target for r in again.plan.regions] == ["cpu"]
 
 
 class SlowRegion:
