@@ -16,6 +16,7 @@ from hwsdk.cli.common import (
     write_reports,
 )
 from hwsdk.cli.progress import CompileProgressRegistry, Progress
+from hwsdk.cli.quantize import quantize_captured, quantize_settings, with_quantize_options
 
 __all__ = ["explain_cmd", "compile_cmd", "run_cmd", "prepare"]
 
@@ -75,13 +76,30 @@ def prepare(spec: str, progress: Progress) -> tuple[Any, Any]:
 
 
 def _plan(captured: Any, target: Any, loaded: Any, min_block_size: int,
-          fallback_ops: tuple[str, ...], assume_unknown: str = "fallback") -> Any:
+          fallback_ops: tuple[str, ...], assume_unknown: str = "fallback",
+          quant: dict[str, Any] | None = None, notes: list[str] | None = None) -> Any:
+    """Plan a capture; with ``quant`` (``--quantize``'s settings, the capture already
+    quantized, ``notes`` saying how) as :func:`hwsdk.explain` plans a quantized model."""
     from hwsdk.partition.planner import plan_graph
 
     targets = check_targets(target) if isinstance(target, str) else target
-    return plan_graph(captured, targets, min_block_size=min_block_size,
+    notes = list(notes or [])
+    dequantized: list[str] = []
+    if quant:
+        from hwsdk.cli.quantize import dequantize_for
+        from hwsdk.registry import get_registry
+
+        captured, more, dequantized = dequantize_for(captured, targets, quant, get_registry())
+        notes += more
+    plan = plan_graph(captured, targets, min_block_size=min_block_size,
                       fallback_ops=fallback_ops, model_name=type(loaded.model).__name__
-                      if loaded.program is None else loaded.name, assume_unknown=assume_unknown)
+                      if loaded.program is None else loaded.name, assume_unknown=assume_unknown,
+                      notes=notes)
+    if not quant:
+        return plan
+    from hwsdk.partition.weights import record_weights
+
+    return record_weights(plan, dequantized)
 
 
 _file = click.Path(dir_okay=False, writable=True, path_type=Path)
@@ -102,28 +120,33 @@ _file = click.Path(dir_okay=False, writable=True, path_type=Path)
               show_default=True,
               help="'runs' adds the labelled optimistic bound (coverage if the undocumented "
                    "ops work); placement is unchanged.")
+@with_quantize_options
 @_with_plan_options
 def explain_cmd(model: str | None, lm: str | None, max_cache_len: int | None, target: str,
                 html: Path | None, json_path: Path | None, dot: Path | None, brief: bool,
-                assume_unknown: str, min_block_size: int, fallback_ops: tuple[str, ...]) -> None:
+                assume_unknown: str, quantize: str | None, group_size: int | None,
+                quantize_exclude: tuple[str, ...], quantize_fallback: str | None,
+                min_block_size: int, fallback_ops: tuple[str, ...]) -> None:
     """Plan MODEL for a target and report what runs where and why (nothing is compiled).
 
     With --target all: the coverage matrix over every registered target and variant, then
     each plan; --html, --json and --dot each write the one file named, holding the matrix
     and every target's plan. With --lm: the same for the step graph that generates text
-    (hwsdk.explain_lm), headed by how prefill and decode use it.
+    (hwsdk.explain_lm), headed by how prefill and decode use it. With --quantize: the plan
+    of the model with quantized linear weights (hwsdk.explain's quantize=).
     """
     from hwsdk.errors import HwsdkError
     from hwsdk.registry import get_registry
     from hwsdk.report.text import render_matrix, render_report, render_summary
 
     _check_mode(model, lm, ("max_cache_len",), ())
+    quant = quantize_settings(quantize, group_size, quantize_exclude, quantize_fallback)
     if lm is not None:
         from hwsdk.cli.lm_cmds import explain_lm_cmd
 
         explain_lm_cmd(lm, target, max_cache_len, (html, json_path, dot), brief,
                        {"min_block_size": min_block_size, "fallback_ops": fallback_ops,
-                        "assume_unknown": assume_unknown})
+                        "assume_unknown": assume_unknown, **quant})
         return
     if model is None:
         raise click.UsageError("missing MODEL (or --lm MODEL)")
@@ -132,7 +155,9 @@ def explain_cmd(model: str | None, lm: str | None, max_cache_len: int | None, ta
         check_targets(target)
         progress = Progress()
         loaded, captured = prepare(model, progress)
-        plan = _plan(captured, target, loaded, min_block_size, fallback_ops, assume_unknown)
+        notes = quantize_captured(captured, quant)
+        plan = _plan(captured, target, loaded, min_block_size, fallback_ops, assume_unknown,
+                     quant, notes)
         click.echo(render(plan))
         for line in write_reports(plan, html, json_path, dot):
             click.echo(line)
@@ -142,11 +167,12 @@ def explain_cmd(model: str | None, lm: str | None, max_cache_len: int | None, ta
     refs = target_refs(get_registry(), include_torch=False)
     progress = Progress()
     loaded, captured = prepare(model, progress)
+    notes = quantize_captured(captured, quant)
     plans: dict[str, Any] = {}
     for ref in refs:
         try:
             plans[ref] = _plan(captured, ref, loaded, min_block_size, fallback_ops,
-                               assume_unknown)
+                               assume_unknown, quant, notes)
         except HwsdkError as exc:
             plans[ref] = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
     click.echo(f"coverage of {loaded.name} across {len(refs)} targets:")
