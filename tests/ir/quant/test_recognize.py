@@ -143,3 +143,19 @@ def test_torchao_intx_int8_is_not_taken_for_int4() -> None:
     ops = {n.op for n in cm.plan.graph.nodes}
     assert "dequantize" not in ops and "torch_op" not in ops
     torch.testing.assert_close(cm(x), model(x), rtol=0, atol=0)
+
+
+def test_torchao_int4_bfloat16_scale_on_a_float32_model_is_stored_as_float32() -> None:
+    pytest.importorskip("torchao")
+    from torchao.quantization import IntxWeightOnlyConfig, quantize_
+    from torchao.quantization.granularity import PerGroup
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 16)).eval()
+    quantize_(model, IntxWeightOnlyConfig(weight_dtype=torch.int4, granularity=PerGroup(32),
+                                          scale_dtype=torch.bfloat16))
+    x = torch.randn(3, 64)
+    cm = hwsdk.compile(model, (x,), target="torch")
+    (dq,) = [n for n in cm.plan.graph.nodes if n.op == "dequantize"]
+    assert str(cm.plan.graph.types[dq.inputs[1]]) == "f32[16, 2]"
+    torch.testing.assert_close(cm(x), model(x), rtol=0, atol=0)
