@@ -168,6 +168,8 @@ def test_attention_reads_only_the_slots_in_use(lm: object, monkeypatch: pytest.M
 
     monkeypatch.setattr(KVCache, "reset", poisoned)
     assert torch.equal(lm.generate(ids, max_new_tokens=6), expected)
+    for tensor in lm.cache(1).tensors:  # the module's other tests get a clean cache back
+        tensor.zero_()
 
 
 def test_the_attended_span_grows_in_buckets() -> None:
@@ -175,3 +177,21 @@ def test_the_attended_span_grows_in_buckets() -> None:
 
     assert [attended_slots(n, 80) for n in (1, SLOT_BUCKET, SLOT_BUCKET + 1, 79, 80)] == \
         [SLOT_BUCKET, SLOT_BUCKET, 2 * SLOT_BUCKET, 80, 80]
+
+
+def test_a_new_generation_clears_exactly_the_slots_the_last_one_wrote(lm: object) -> None:
+    """reset() zeroes only the slots written since the last reset (not the whole cache), and
+    that is all of them: after a long generation the cache is zeros again everywhere, and a
+    shorter one after it gives what it gives on a fresh cache."""
+    g = torch.Generator().manual_seed(5)
+    short = torch.randint(3, 128, (1, 4), generator=g)
+    long = torch.randint(3, 128, (1, 7), generator=g)
+    expected = lm.generate(short, max_new_tokens=5)
+    lm.generate(long, max_new_tokens=30)  # 37 slots: beyond the short run's first bucket
+    cache = lm.cache(1)
+    assert cache.used == 7 + 30 - 1  # the last token is sampled, never written
+    cache.reset()
+    assert cache.used == 0
+    assert all(not bool(t.any()) for t in cache.tensors)
+    lm.generate(long, max_new_tokens=30)
+    assert torch.equal(lm.generate(short, max_new_tokens=5), expected)
