@@ -6,17 +6,19 @@ Two torchao 0.18 forms reach the IR through torch.export's subclass unwrapping:
   f32)) * reshape(scale, [N])``: int8 data ``[N, K]`` and a float scale per output channel
   applied after the matmul. That is ``linear(x, dequantize(qdata, scale))`` with the scale on
   the other side (:func:`_match_int8`).
-- ``IntxWeightOnlyConfig(weight_dtype=torch.int4, granularity=PerGroup(G) or PerAxis(0))``
-  (``IntxUnpackedToInt8Tensor``) exports as ``torchao.dequantize_affine``, which decomposes to
-  ``reshape(mul(sub(cast(reshape(qdata)), cast(reshape(zero))), reshape(scale)), [N, K])``
-  feeding a ``linear``: int4 values held one per int8 in ``[-8, 7]``, an int8 zero point and a
-  float scale per group (:func:`_match_int4`). The IR's int4 is unsigned, so data and zero
-  point are both shifted by 8, which leaves ``data - zero_point`` and so the weight exactly as
-  torchao computes it, symmetric (zero point 0, now 8) or asymmetric alike.
+- ``IntxWeightOnlyConfig(weight_dtype=torch.int4 or torch.int8, granularity=PerGroup(G) or
+  PerAxis(0))`` (``IntxUnpackedToInt8Tensor``) exports as ``torchao.dequantize_affine``, which
+  decomposes to ``reshape(mul(sub(cast(reshape(qdata)), cast(reshape(zero))), reshape(scale)),
+  [N, K])`` feeding a ``linear``: the values one per int8, an int8 zero point and a float scale
+  per group (:func:`_rewrite_intx`). Data and zero point within ``[-8, 7]`` are int4: the IR's
+  int4 is unsigned, so both are shifted by 8, which leaves ``data - zero_point`` and so the
+  weight exactly as torchao computes it, symmetric (zero point 0, now 8) or asymmetric alike.
+  Otherwise they are int8 as they are (per channel for ``PerAxis(0)``; a zero point of zeros
+  becomes the IR's absent one).
 
 Each chain is rewritten into ``dequantize → linear``, so targets see the pattern they fuse
 instead of casts and arithmetic on a decompressed weight. A chain that does not match exactly
-(other shapes, values outside the int4 range, intermediates read elsewhere) stays as captured:
+(other shapes or dtypes, intermediates read elsewhere) stays as captured:
 plain ops, still not opaque.
 """
 
@@ -105,7 +107,7 @@ def _rewrite_int8(graph: Graph, mm: Node, producers: dict[str, Node],
     return _Rewrite({r.id for r in removed} | {mul.id}, mul.id, [dq, linear])
 
 
-# --- IntxWeightOnlyConfig int4: the decomposed dequantize_affine feeding a linear ------------
+# --- IntxWeightOnlyConfig: the decomposed dequantize_affine feeding a linear ---------------
 
 def _trace(graph: Graph, value: str, producers: dict[str, Node],
            consumers: dict[str, list[Node]]) -> tuple[str, list[Node]] | None:
@@ -129,23 +131,24 @@ def _casts(nodes: list[Node]) -> list[str]:
 
 def _int_param(graph: Graph, traced: tuple[str, list[Node]] | None, dtype: DType,
                numel: int) -> Any:
-    """The integer param at the end of ``traced`` when the chain is reshapes and exactly one
-    cast, to ``dtype``, and the param holds ``numel`` values in torchao's int4 range; None
-    otherwise."""
+    """The int8 param at the end of ``traced`` when the chain is reshapes and exactly one
+    cast, to ``dtype``, and the param holds ``numel`` values; None otherwise."""
     if traced is None:
         return None
     param, nodes = traced
     t = graph.types[param]
-    if t.dtype.is_float or t.numel() != numel or _casts(nodes) != [dtype.value]:
+    if t.dtype != DType.i8 or t.numel() != numel or not numel \
+            or _casts(nodes) != [dtype.value]:
         return None
-    data = graph.param_data[param]
+    return graph.param_data[param]
+
+
+def _fits_int4(*tensors: Any) -> bool:
     low, high = _INT4_RANGE
-    if data.numel() == 0 or int(data.min()) < low or int(data.max()) > high:
-        return None
-    return data
+    return all(int(t.min()) >= low and int(t.max()) <= high for t in tensors)
 
 
-def _rewrite_int4(graph: Graph, linear: Node, producers: dict[str, Node],
+def _rewrite_intx(graph: Graph, linear: Node, producers: dict[str, Node],
                   consumers: dict[str, list[Node]]) -> _Rewrite | None:
     weight = linear.inputs[1]
     wt = graph.types[weight]
@@ -173,25 +176,32 @@ def _rewrite_int4(graph: Graph, linear: Node, producers: dict[str, Node],
         return None
     dtype = graph.types[mul.outputs[0]].dtype
     for ints, scales in (mul.inputs, mul.inputs[::-1]):
-        found = _int4_operands(graph, ints, scales, grouped, groups, dtype, producers,
+        found = _intx_operands(graph, ints, scales, grouped, groups, dtype, producers,
                                consumers)
         if found is not None:
             break
     else:
         return None
     data_param, data, scale, zero, walked = found
-    from hwsdk.ir.ops.quant import pack_int4
-
     base = _base_name(graph, data_param)
-    names = [_add_param(graph, f"{base}.qdata", pack_int4(_unsigned(data).reshape(n, k))),
-             _add_param(graph, f"{base}.qscale", scale.reshape(n, groups)),
-             _add_param(graph, f"{base}.qzero", _unsigned(zero).reshape(n, groups))]
+    if _fits_int4(data, zero):
+        from hwsdk.ir.ops.quant import pack_int4
+
+        parts = {"qdata": pack_int4(_unsigned(data).reshape(n, k)),
+                 "qscale": scale.reshape(n, groups), "qzero": _unsigned(zero).reshape(n, groups)}
+        attrs = {"bits": 4, "group_size": k // groups, "shape": [n, k]}
+    else:  # int8 as it is; a zero point of zeros (symmetric) is the IR's absent one
+        shape = (n, groups) if groups > 1 else (n,)
+        parts = {"qdata": data.reshape(n, k), "qscale": scale.reshape(shape)}
+        if bool(zero.any()):
+            parts["qzero"] = zero.reshape(shape)
+        attrs = {"bits": 8, "group_size": k // groups if groups > 1 else 0, "shape": [n, k]}
+    names = [_add_param(graph, f"{base}.{part}", value) for part, value in parts.items()]
     out = f"{base}.dequantized"
     graph.types[out] = TensorType(dtype, (n, k))
     for user in consumers.get(weight, []):
         user.inputs[1] = out
-    dq = Node(f"{linear.id}.dq", "dequantize", names,
-              {"bits": 4, "group_size": k // groups, "shape": [n, k]}, [out],
+    dq = Node(f"{linear.id}.dq", "dequantize", names, attrs, [out],
               source=replace(linear.source, aten=""))
     return _Rewrite({c.id for c in chain + walked}, chain[0].id, [dq])
 
@@ -211,13 +221,13 @@ def _base_name(graph: Graph, data_param: str) -> str:
     return data_param if taken else base
 
 
-def _int4_operands(graph: Graph, ints: str, scales: str, grouped: tuple[int, ...],
+def _intx_operands(graph: Graph, ints: str, scales: str, grouped: tuple[int, ...],
                    groups: int, dtype: DType, producers: dict[str, Node],
                    consumers: dict[str, list[Node]]
                    ) -> tuple[str, Any, Any, Any, list[Node]] | None:
-    """``mul(ints, scales)``'s data param, its int4 data, scale and zero point (the scale in
-    ``dtype``, data and zero point still signed) and the nodes computing them; None unless
-    they are torchao's chain."""
+    """``mul(ints, scales)``'s data param, its int8 data, scale (in ``dtype``) and int8 zero
+    point (zeros where there is none) and the nodes computing them; None unless they are
+    torchao's chain."""
     import torch
 
     n = grouped[0]
@@ -269,7 +279,7 @@ def recognize_torchao(graph: Graph) -> int:
         if node.op == "matmul":
             found = _rewrite_int8(graph, node, producers, consumers)
         elif node.op == "linear" and node.inputs[1] not in done:
-            found = _rewrite_int4(graph, node, producers, consumers)
+            found = _rewrite_intx(graph, node, producers, consumers)
             done.add(node.inputs[1])
         if found is not None:
             rewrites[found.anchor] = found

@@ -130,19 +130,43 @@ def test_torchao_intx_int4_model_becomes_int4_dequantize_linear(granularity: str
         assert (zero == 8).all() == (mapping == "SYMMETRIC")
 
 
-def test_torchao_intx_int8_is_not_taken_for_int4() -> None:
+@pytest.mark.parametrize(("granularity", "mapping", "group", "zero"), [
+    ("per_channel", "SYMMETRIC", 0, False), ("per_channel", "ASYMMETRIC", 0, True),
+    ("group32", "SYMMETRIC", 32, False), ("group32", "ASYMMETRIC", 32, True)])
+def test_torchao_intx_int8_model_becomes_int8_dequantize_linear(
+        granularity: str, mapping: str, group: int, zero: bool) -> None:
+    """IntxWeightOnlyConfig's default weight_dtype, int8: its values span [-128, 127], so it
+    is int8 as stored, per channel or per group, a zero point only where torchao has one."""
     pytest.importorskip("torchao")
     from torchao.quantization import IntxWeightOnlyConfig, quantize_
-    from torchao.quantization.granularity import PerGroup
+    from torchao.quantization.quant_primitives import MappingType
+
+    from hwsdk.ir.ops.quant import dequantize_reference
 
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(64, 16)).eval()
-    quantize_(model, IntxWeightOnlyConfig(weight_dtype=torch.int8, granularity=PerGroup(32)))
-    x = torch.randn(3, 64)
-    cm = hwsdk.compile(model, (x,), target="torch")
-    ops = {n.op for n in cm.plan.graph.nodes}
-    assert "dequantize" not in ops and "torch_op" not in ops
-    torch.testing.assert_close(cm(x), model(x), rtol=0, atol=0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 96), torch.nn.GELU(),
+                                torch.nn.Linear(96, 32)).eval()
+    quantize_(model, IntxWeightOnlyConfig(weight_dtype=torch.int8,
+                                          granularity=_granularity(granularity),
+                                          mapping_type=getattr(MappingType, mapping)))
+    x = torch.randn(2, 5, 64)
+    with torch.no_grad():
+        want = model(x)
+    for target in _engines():
+        cm = hwsdk.compile(model, (x,), target=target)
+        graph = cm.plan.graph
+        assert {n.op for n in graph.nodes} == {"dequantize", "linear", "gelu"}, target
+        dqs = [n for n in graph.nodes if n.op == "dequantize"]
+        assert [(n.attrs["bits"], n.attrs["group_size"], len(n.inputs)) for n in dqs] == \
+            [(8, group, 3 if zero else 2)] * 2
+        assert all(cm.plan.runs_on(n.id) == cm.plan.regions[0].target for n in graph.nodes)
+        rtol = 0 if target == "torch" else 1e-5
+        torch.testing.assert_close(cm(x), want, rtol=rtol, atol=rtol)
+    for dq, layer in zip(dqs, (model[0], model[2]), strict=True):
+        data, scale, *zeros = (graph.param_data[v] for v in dq.inputs)
+        weight = dequantize_reference(data, scale, zeros[0] if zeros else None, bits=8,
+                                      group_size=group, shape=dq.attrs["shape"])
+        assert torch.equal(weight, layer.weight.dequantize())
 
 
 def test_torchao_int4_bfloat16_scale_on_a_float32_model_is_stored_as_float32() -> None:
