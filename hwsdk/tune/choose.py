@@ -72,11 +72,17 @@ def decide(timings: Mapping[str, Timing], order: Sequence[str],
     return Choice(winner, f"within noise of {', '.join(others)}; {why}", tuple(tied))
 
 
-def choose(timings: Mapping[str, Timing], order: list[str],
-           shapes: Mapping[str, Shape] | None = None) -> str:
-    """The winner's name (:func:`decide`); with every estimate clear of the others, the
-    lowest; an exact tie goes to the earlier name in ``order``."""
-    return decide(timings, order, shapes).winner
+def choose(timings: Mapping[str, Timing], order: list[str]) -> str:
+    """The name with the lowest estimate, noise not considered; an exact tie goes to the
+    earlier name in ``order``. (The rule before :func:`decide`, kept for callers that show
+    no reason beside the winner: a winner that is not the lowest needs its reason shown.)
+
+    :raises ValueError: when ``timings`` is empty.
+    """
+    if not timings:
+        raise ValueError("no candidate was measured")
+    rank = {name: i for i, name in enumerate(order)}
+    return min(timings, key=lambda n: (timings[n].median_s, rank.get(n, len(rank))))
 
 
 def timing_line(timings: Mapping[str, float], winner: str,

@@ -55,3 +55,9 @@ def test_the_line_shows_each_spread_and_the_reason() -> None:
                        "within noise of intel:cpu>cpu; fewer regions")
     assert line == ("intel:cpu>cpu 0.71 ms (0.70-1.10), cpu 0.74 ms (0.69-0.80) -> cpu: "
                     "within noise of intel:cpu>cpu; fewer regions")
+
+
+def test_choose_keeps_the_lowest_estimate_where_decide_weighs_the_noise() -> None:
+    timings = {"a": _spread(0.0010, 0.0009, 0.0012), "b": _spread(0.0011, 0.0010, 0.0013)}
+    assert choose(timings, ["b", "a"]) == "a"
+    assert decide(timings, ["b", "a"]).winner == "b"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from hwsdk.tune.choose import choose
+from hwsdk.tune.choose import decide
 from hwsdk.tune.measure import measure_all
 
 
@@ -93,7 +93,7 @@ def test_a_slow_call_in_the_first_round_neither_retires_nor_outranks_the_fastest
                           clock=clock)
     assert timings["cpu"].runs == 6  # still timed after its bad first round
     assert timings["cpu"].median_s == pytest.approx(0.0006)
-    assert choose(timings, ["intel", "cpu"]) == "cpu"
+    assert decide(timings, ["intel", "cpu"]).winner == "cpu"
 
 
 def test_candidates_within_noise_take_more_rounds_past_the_budget() -> None:
