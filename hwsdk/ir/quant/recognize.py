@@ -13,8 +13,8 @@ Two torchao 0.18 forms reach the IR through torch.export's subclass unwrapping:
   per group (:func:`_rewrite_intx`). Data and zero point within ``[-8, 7]`` are int4: the IR's
   int4 is unsigned, so both are shifted by 8, which leaves ``data - zero_point`` and so the
   weight exactly as torchao computes it, symmetric (zero point 0, now 8) or asymmetric alike.
-  Otherwise they are int8 as they are (per channel for ``PerAxis(0)``; a zero point of zeros
-  becomes the IR's absent one).
+  Otherwise (or where K is odd) they are int8 as they are (per channel for ``PerAxis(0)``;
+  a zero point of zeros becomes the IR's absent one).
 
 Each chain is rewritten into ``dequantize → linear``, so targets see the pattern they fuse
 instead of casts and arithmetic on a decompressed weight. A chain that does not match exactly
@@ -167,7 +167,7 @@ def _rewrite_intx(graph: Graph, linear: Node, producers: dict[str, Node],
         mul = producers.get(last.inputs[0])
     else:
         mul = last
-    if mul is None or mul.op != "mul" or mul.attrs.get("scalar") is not None or k % 2:
+    if mul is None or mul.op != "mul" or mul.attrs.get("scalar") is not None:
         return None
     chain.append(mul)
     grouped = tuple(int(d) for d in graph.types[mul.outputs[0]].shape)
@@ -184,7 +184,7 @@ def _rewrite_intx(graph: Graph, linear: Node, producers: dict[str, Node],
         return None
     data_param, data, scale, zero, walked = found
     base = _base_name(graph, data_param)
-    if _fits_int4(data, zero):
+    if _fits_int4(data, zero) and k % 2 == 0:  # int4 packs two values per byte
         from hwsdk.ir.ops.quant import pack_int4
 
         parts = {"qdata": pack_int4(_unsigned(data).reshape(n, k)),

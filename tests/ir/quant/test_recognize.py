@@ -183,3 +183,17 @@ def test_torchao_int4_bfloat16_scale_on_a_float32_model_is_stored_as_float32() -
     (dq,) = [n for n in cm.plan.graph.nodes if n.op == "dequantize"]
     assert str(cm.plan.graph.types[dq.inputs[1]]) == "f32[16, 2]"
     torch.testing.assert_close(cm(x), model(x), rtol=0, atol=0)
+
+
+def test_torchao_int4_with_an_odd_input_width_is_stored_as_int8() -> None:
+    """Two int4 values share a byte; with K odd the same values are int8, still exact."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(63, 16)).eval()
+    _intx_int4(model, _granularity("per_channel"), "SYMMETRIC")
+    x = torch.randn(3, 63)
+    for target in _engines():
+        cm = hwsdk.compile(model, (x,), target=target)
+        (dq,) = [n for n in cm.plan.graph.nodes if n.op == "dequantize"]
+        assert (dq.attrs["bits"], dq.attrs["group_size"]) == (8, 0)
+        rtol = 0 if target == "torch" else 1e-5
+        torch.testing.assert_close(cm(x), model(x), rtol=rtol, atol=rtol)
