@@ -208,48 +208,63 @@ def _record(result: RunnerResult, answer: dict[str, Any], new_tokens: int) -> li
     return ids
 
 
+def round_prompt(base: Spec, index: int) -> list[int]:
+    """Round ``index``'s prompt: as long as ``base.prompt``, seeded by the round (the warm-up
+    used ``base.prompt`` itself), the same for every runner in the round. A fresh prompt per
+    round keeps a runner that caches prefixes (OpenVINO GenAI does: the same 32-token prompt
+    again answers in about a third of the time) from timing a cache hit as its first token."""
+    return make_prompt(len(base.prompt), seed=index + 1)
+
+
 def run_bench(specs: Sequence[RunnerSpec], base: Spec, rounds: int, workdir: Path,
-              timeout_s: float = 600.0) -> tuple[list[RunnerResult], list[list[str]]]:
+              timeout_s: float = 600.0, same_prompt: bool = False
+              ) -> tuple[list[RunnerResult], list[list[str]]]:
     """Load every runner's worker (one after another), then run ``rounds`` interleaved rounds.
 
-    A runner that fails to load, errs or produces other than ``base.new_tokens`` tokens is
-    reported with the reason and dropped; the others go on. Returns the results in ``specs``
-    order and the order each round ran in.
+    Each round gives every runner the same prompt, a new one per round (:func:`round_prompt`;
+    ``same_prompt`` keeps ``base.prompt`` throughout). A runner's ids are compared with the
+    reference's (HF eager, else the first runner) in every round both answered. A runner
+    that fails to load, errs or produces other than ``base.new_tokens`` tokens is reported
+    with the reason and dropped; the others go on. Returns the results in ``specs`` order and
+    the order each round ran in.
     """
     logs = workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     results = {s.name: RunnerResult(s.name, s.hwsdk) for s in specs}
     workers = _load(specs, base, logs, timeout_s, results)
     orders: list[list[str]] = []
-    first_ids: dict[str, list[int]] = {}
+    verdicts: dict[str, str] = {}
+    ref_name = REFERENCE if REFERENCE in workers else next(iter(workers), "")
     try:
         for r in range(rounds):
             names = [n for n in results if n in workers]
             order = names[r % len(names):] + names[:r % len(names)] if names else []
             orders.append(order)
+            prompt = base.prompt if same_prompt else round_prompt(base, r)
+            answered: dict[str, list[int]] = {}
             for name in order:
                 try:
-                    answer = workers[name].ask({"cmd": "run"}, timeout_s)
+                    answer = workers[name].ask({"cmd": "run", "prompt": prompt}, timeout_s)
                 except (RuntimeError, TimeoutError, ValueError) as exc:
                     answer = {"error": f"{type(exc).__name__}: {exc}"}
                 ids = _record(results[name], answer, base.new_tokens)
                 if ids is None:
                     workers.pop(name).close()
-                elif name not in first_ids:
-                    first_ids[name] = ids
+                else:
+                    answered[name] = ids
+            reference = answered.get(ref_name)
+            for name, ids in answered.items():
+                if reference is not None and verdicts.get(name, "equal") == "equal":
+                    verdicts[name] = _first_difference(ids, reference)
             print(f"llm: round {r + 1}/{rounds} done ({', '.join(order)})", flush=True)
     finally:
         for worker in workers.values():
             worker.quit()
         for worker in workers.values():
             worker.close()
-    reference = first_ids.get(REFERENCE) or next(iter(first_ids.values()), None)
-    ref_name = REFERENCE if REFERENCE in first_ids else next(iter(first_ids), "")
-    for name, ids in first_ids.items():
-        if reference is not None:
-            verdict = _first_difference(ids, reference)
-            results[name].equal_to_reference = (verdict if ref_name == REFERENCE
-                                                else f"{verdict} (vs {ref_name})")
+    for name, verdict in verdicts.items():
+        results[name].equal_to_reference = (verdict if ref_name == REFERENCE
+                                            else f"{verdict} (vs {ref_name})")
     return [results[s.name] for s in specs], orders
 
 
@@ -328,9 +343,13 @@ def render_page(results: Sequence[RunnerResult], meta: dict[str, Any], note: str
         f"exactly {meta['new_tokens']} greedy new tokens, float32, {machine['threads']} threads "
         f"for every runner. Each runner in its own worker process (its own venv), loaded and "
         f"warmed up once; {meta['rounds']} rounds, each asking every runner in turn for one "
-        "generation, order rotated per round. TTFT: call to first new token; decode tok/s: "
-        "(new tokens - 1) / (last token - first token). Ids compared with HF eager's on each "
-        "runner's first round.", "",
+        "generation, order rotated per round"
+        + (", on one prompt throughout (a runner that caches prefixes hits its cache). "
+           if meta.get("prompts") == "one for all rounds" else
+           ", on a new prompt per round (the same for every runner in the round), so no "
+           "runner times a prefix-cache hit (OpenVINO GenAI caches prefixes). ")
+        + "TTFT: call to first new token; decode tok/s: (new tokens - 1) / (last token - "
+        "first token). Ids compared with HF eager's in every round.", "",
         f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['platform']}, "
         f"Python {machine['python']}, {machine['date']}; load average (1/5/15 min) "
         f"{meta['loadavg_before']} before, {meta['loadavg_after']} after; "
@@ -390,6 +409,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--prompt-tokens", type=int, default=32)
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--warmup", type=int, default=1, help="generations before round 1")
+    parser.add_argument("--same-prompt", action="store_true",
+                        help="one prompt for every round (a prefix cache then hits)")
     parser.add_argument("--runners", default="",
                         help=f"comma-separated subset of {', '.join(RUNNER_KEYS)}")
     parser.add_argument("--out", default=str(BENCH / "results" / "llm"),
@@ -412,12 +433,14 @@ def main(argv: Sequence[str] | None = None) -> None:
                 prompt=make_prompt(args.prompt_tokens), new_tokens=args.new_tokens,
                 threads=args.threads, warmup=args.warmup)
     load_before, start = _loadavg(), time.time()
-    results, orders = run_bench(specs, base, args.rounds, workdir)
+    results, orders = run_bench(specs, base, args.rounds, workdir,
+                                same_prompt=args.same_prompt)
     meta = {"machine": machine_info(args.threads), "loadavg_before": load_before,
             "hwsdk_commit": _git_head(),
             "loadavg_after": _loadavg(), "wall_s": round(time.time() - start, 1),
             "rounds": args.rounds, "prompt_tokens": args.prompt_tokens,
-            "new_tokens": args.new_tokens, "model": MODEL_CONFIG, "orders": orders}
+            "new_tokens": args.new_tokens, "model": MODEL_CONFIG, "orders": orders,
+            "prompts": "one for all rounds" if args.same_prompt else "a new one per round"}
     out = Path(args.out)
     write_results(out, results, meta, args.note)
     print(render_markdown(results), flush=True)

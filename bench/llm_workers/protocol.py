@@ -3,7 +3,8 @@
 coordinator → worker::
 
     {"cmd": "load", "spec": {...}}   once: load the runner, warm it up
-    {"cmd": "run"}                   once per round: one measured generation
+    {"cmd": "run", "prompt": [ids]}  once per round: one measured generation (on that prompt,
+                                     as long as the spec's; the spec's own when none is given)
     {"cmd": "quit"}
 
 worker → coordinator, one line per command::

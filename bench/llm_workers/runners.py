@@ -108,13 +108,15 @@ def _hwsdk_weights(lm: Any) -> dict[str, Any]:
 
 class FakeRunner:
     """No model: sleeps ``first_ms`` then ``token_ms`` per token; ids are the prompt's first
-    tokens shifted by ``offset``. ``fail`` ("load" or "run") raises there, ``exit`` ("run")
-    kills the process, ``short`` drops that many tokens; it also prints to stdout, which must
-    not reach the protocol. For the harness test."""
+    tokens shifted by ``offset`` and by their place. ``fail`` ("load" or "run") raises there,
+    ``exit`` ("run") kills the process, ``short`` drops that many tokens, ``stale`` answers
+    every round from the prompt it was loaded with; it also prints to stdout, which must not
+    reach the protocol. For the harness test."""
 
     def load(self, spec: Spec) -> dict[str, Any]:
         self.spec = spec
         self.options = spec.options
+        self.loaded_prompt = list(spec.prompt)
         print("fake runner: noise on stdout", flush=True)
         if self.options.get("fail") == "load":
             raise ValueError("fake load failure")
@@ -132,7 +134,8 @@ class FakeRunner:
             time.sleep(float(self.options.get("token_ms", 1.0)) / 1e3)
             clock.token()
         offset = int(self.options.get("offset", 0))
-        return [(t + offset) % 100 for t in range(count)]
+        prompt = (self.loaded_prompt if self.options.get("stale") else self.spec.prompt) or [0]
+        return [(prompt[t % len(prompt)] + t + offset) % 100 for t in range(count)]
 
 
 def _prompt_tensors(spec: Spec) -> tuple[Any, Any]:

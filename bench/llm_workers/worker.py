@@ -45,6 +45,8 @@ def serve(channel: IO[str], commands: IO[str]) -> None:
             elif cmd == "run":
                 if runner is None or spec is None:
                     raise RuntimeError("'run' before a successful 'load'")
+                if "prompt" in message:  # this round's prompt, as long as the warm-up's
+                    spec.prompt = [int(t) for t in message["prompt"]]
                 clock = TokenClock()
                 clock.start()
                 ids = runner.generate(clock)

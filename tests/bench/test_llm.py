@@ -49,6 +49,24 @@ def test_rounds_rotate_and_measure(llm: ModuleType, tmp_path: Path) -> None:
     assert "noise on stdout" in (tmp_path / "logs" / "slow.log").read_text()
 
 
+def test_each_round_gets_a_new_prompt(llm: ModuleType, tmp_path: Path) -> None:
+    """Every runner in a round gets that round's prompt (none times a prefix-cache hit on a
+    repeated prompt), and ids are compared with the reference's in every round: a runner that
+    kept answering the load-time prompt differs from round 1 on."""
+    base = _base(llm)
+    prompts = [llm.round_prompt(base, r) for r in range(3)]
+    assert len({tuple(p) for p in [base.prompt, *prompts]}) == 4
+    assert all(len(p) == len(base.prompt) for p in prompts)
+    specs = [llm.RunnerSpec("HF eager", "fake"), llm.RunnerSpec("follows", "fake"),
+             llm.RunnerSpec("stale", "fake", options={"stale": True})]
+    results, _ = llm.run_bench(specs, base, 2, tmp_path, timeout_s=60)
+    verdicts = {r.name: r.equal_to_reference for r in results}
+    assert verdicts["follows"] == "equal"
+    assert verdicts["stale"].startswith("differs from token")
+    results, _ = llm.run_bench(specs, base, 2, tmp_path, timeout_s=60, same_prompt=True)
+    assert {r.name: r.equal_to_reference for r in results}["stale"] == "equal"
+
+
 def test_failures_are_reported_and_the_rest_go_on(llm: ModuleType, tmp_path: Path) -> None:
     specs = [llm.RunnerSpec("HF eager", "fake"),
              llm.RunnerSpec("bad load", "fake", options={"fail": "load"}),
