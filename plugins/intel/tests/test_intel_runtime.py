@@ -104,6 +104,32 @@ def test_outputs_are_fresh_tensors_per_call() -> None:
     assert torch.equal(first, kept) and first.data_ptr() != second.data_ptr()
 
 
+def test_small_outputs_are_copied_out_and_large_ones_written_in_place() -> None:
+    """One region with an output under COPY_OUT_BYTES (copied out of the request's buffer)
+    and one over it (OpenVINO writes into a torch tensor): both are right, and both are
+    fresh per call, so a second call leaves the first call's results as they were."""
+    from hwsdk_intel.runtime import COPY_OUT_BYTES, OpenVINORegion
+
+    class TwoOutputs(nn.Module):
+        def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            return x.sum(dim=0) * 2.0, x.exp() + 1.0
+
+    x = torch.randn(512, 256)  # 512 KiB in and out: the second output is over the limit
+    assert x.numel() * 4 >= COPY_OUT_BYTES > 256 * 4
+    model = TwoOutputs().eval()
+    compiled = hwsdk.compile(model, (x,), target="intel")
+    first = compiled(x)
+    kept = [t.clone() for t in first]
+    second = compiled(torch.randn(512, 256))
+    assert all(torch.equal(a, b) for a, b in zip(first, kept, strict=True))
+    assert all(a.data_ptr() != b.data_ptr() for a, b in zip(first, second, strict=True))
+    expected = model(x)
+    assert all(torch.allclose(a, b, rtol=1e-5, atol=1e-4)
+               for a, b in zip(first, expected, strict=True))
+    (region,) = [s.runner for s in compiled.steps if isinstance(s.runner, OpenVINORegion)]
+    assert region._copied_out == [0]  # the [256] sum; the [512, 256] exp is written in place
+
+
 def _region(nodes: list[Node], types: dict[str, TensorType], inputs: list[str],
             outputs: list[str]) -> Region:
     graph = Graph(inputs=inputs, outputs=outputs, nodes=nodes, types=types)
