@@ -216,14 +216,21 @@ def round_prompt(base: Spec, index: int) -> list[int]:
     return make_prompt(len(base.prompt), seed=index + 1)
 
 
+GAP_S = 0.3
+"""Seconds between one runner's generation and the next one's: the engines' worker threads
+spin a while after a call (ONNX Runtime's, OpenVINO's, PyTorch's OpenMP), and without a gap
+that spin would land on whichever runner comes next in the rotation (always the same one)."""
+
+
 def run_bench(specs: Sequence[RunnerSpec], base: Spec, rounds: int, workdir: Path,
-              timeout_s: float = 600.0, same_prompt: bool = False
+              timeout_s: float = 600.0, same_prompt: bool = False, gap_s: float = GAP_S
               ) -> tuple[list[RunnerResult], list[list[str]]]:
     """Load every runner's worker (one after another), then run ``rounds`` interleaved rounds.
 
     Each round gives every runner the same prompt, a new one per round (:func:`round_prompt`;
     ``same_prompt`` keeps ``base.prompt`` throughout). A runner's ids are compared with the
-    reference's (HF eager, else the first runner) in every round both answered. A runner
+    reference's (HF eager, else the first runner) in every round both answered; ``gap_s``
+    (:data:`GAP_S`) separates one generation from the next. A runner
     that fails to load, errs or produces other than ``base.new_tokens`` tokens is reported
     with the reason and dropped; the others go on. Returns the results in ``specs`` order and
     the order each round ran in.
@@ -243,6 +250,7 @@ def run_bench(specs: Sequence[RunnerSpec], base: Spec, rounds: int, workdir: Pat
             prompt = base.prompt if same_prompt else round_prompt(base, r)
             answered: dict[str, list[int]] = {}
             for name in order:
+                time.sleep(gap_s)
                 try:
                     answer = workers[name].ask({"cmd": "run", "prompt": prompt}, timeout_s)
                 except (RuntimeError, TimeoutError, ValueError) as exc:
@@ -343,7 +351,7 @@ def render_page(results: Sequence[RunnerResult], meta: dict[str, Any], note: str
         f"exactly {meta['new_tokens']} greedy new tokens, float32, {machine['threads']} threads "
         f"for every runner. Each runner in its own worker process (its own venv), loaded and "
         f"warmed up once; {meta['rounds']} rounds, each asking every runner in turn for one "
-        "generation, order rotated per round"
+        f"generation, order rotated per round, {meta.get('gap_s', 0)} s between generations"
         + (", on one prompt throughout (a runner that caches prefixes hits its cache). "
            if meta.get("prompts") == "one for all rounds" else
            ", on a new prompt per round (the same for every runner in the round), so no "
@@ -409,6 +417,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--prompt-tokens", type=int, default=32)
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--warmup", type=int, default=1, help="generations before round 1")
+    parser.add_argument("--gap-s", type=float, default=GAP_S,
+                        help="seconds between one runner's generation and the next's")
     parser.add_argument("--same-prompt", action="store_true",
                         help="one prompt for every round (a prefix cache then hits)")
     parser.add_argument("--runners", default="",
@@ -434,13 +444,14 @@ def main(argv: Sequence[str] | None = None) -> None:
                 threads=args.threads, warmup=args.warmup)
     load_before, start = _loadavg(), time.time()
     results, orders = run_bench(specs, base, args.rounds, workdir,
-                                same_prompt=args.same_prompt)
+                                same_prompt=args.same_prompt, gap_s=args.gap_s)
     meta = {"machine": machine_info(args.threads), "loadavg_before": load_before,
             "hwsdk_commit": _git_head(),
             "loadavg_after": _loadavg(), "wall_s": round(time.time() - start, 1),
             "rounds": args.rounds, "prompt_tokens": args.prompt_tokens,
             "new_tokens": args.new_tokens, "model": MODEL_CONFIG, "orders": orders,
-            "prompts": "one for all rounds" if args.same_prompt else "a new one per round"}
+            "prompts": "one for all rounds" if args.same_prompt else "a new one per round",
+            "gap_s": args.gap_s}
     out = Path(args.out)
     write_results(out, results, meta, args.note)
     print(render_markdown(results), flush=True)

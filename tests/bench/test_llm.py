@@ -33,7 +33,7 @@ def test_rounds_rotate_and_measure(llm: ModuleType, tmp_path: Path) -> None:
     specs = [llm.RunnerSpec("HF eager", "fake", options={"token_ms": 1}),
              llm.RunnerSpec("slow", "fake", options={"first_ms": 30, "token_ms": 5}),
              llm.RunnerSpec("hwsdk fake", "fake", options={"offset": 1}, hwsdk=True)]
-    results, orders = llm.run_bench(specs, _base(llm), 3, tmp_path, timeout_s=60)
+    results, orders = llm.run_bench(specs, _base(llm), 3, tmp_path, timeout_s=60, gap_s=0.0)
     names = [s.name for s in specs]
     assert orders == [names, names[1:] + names[:1], names[2:] + names[:2]]
     by_name = {r.name: r for r in results}
@@ -59,11 +59,11 @@ def test_each_round_gets_a_new_prompt(llm: ModuleType, tmp_path: Path) -> None:
     assert all(len(p) == len(base.prompt) for p in prompts)
     specs = [llm.RunnerSpec("HF eager", "fake"), llm.RunnerSpec("follows", "fake"),
              llm.RunnerSpec("stale", "fake", options={"stale": True})]
-    results, _ = llm.run_bench(specs, base, 2, tmp_path, timeout_s=60)
+    results, _ = llm.run_bench(specs, base, 2, tmp_path, timeout_s=60, gap_s=0.0)
     verdicts = {r.name: r.equal_to_reference for r in results}
     assert verdicts["follows"] == "equal"
     assert verdicts["stale"].startswith("differs from token")
-    results, _ = llm.run_bench(specs, base, 2, tmp_path, timeout_s=60, same_prompt=True)
+    results, _ = llm.run_bench(specs, base, 2, tmp_path, timeout_s=60, same_prompt=True, gap_s=0.0)
     assert {r.name: r.equal_to_reference for r in results}["stale"] == "equal"
 
 
@@ -75,7 +75,7 @@ def test_failures_are_reported_and_the_rest_go_on(llm: ModuleType, tmp_path: Pat
              llm.RunnerSpec("short", "fake", options={"short": 2}),
              llm.RunnerSpec("no venv", "fake", venv=".venv-does-not-exist")]
     # no warm-up: a failing generation would fail the load (which is reported the same way)
-    results, orders = llm.run_bench(specs, _base(llm, warmup=0), 2, tmp_path, timeout_s=60)
+    results, orders = llm.run_bench(specs, _base(llm, warmup=0), 2, tmp_path, timeout_s=60, gap_s=0.0)
     errors = {r.name: r.error for r in results}
     assert errors["HF eager"] == ""
     assert errors["bad load"].startswith("load failed: ValueError: fake load failure")
