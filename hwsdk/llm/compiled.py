@@ -207,7 +207,10 @@ class CompiledLM:
         def step(input_ids: Any, positions: Any, cache_position: Any, mask: Any) -> Any:
             span = attended_slots(int(cache_position[-1]) + 1, self.max_cache_len)
             attention = attention_mask_for(form, mask[:, :span], cache_position, dtype)
-            out = compiled(input_ids, positions, cache_position, attention, tuple(cache.tensors))
+            # flat, as torch.export flattened the example: (ids, positions, cache_position,
+            # mask, *cache) in, (logits, *new keys and values) out, no pytree per step
+            out = compiled.run_flat([input_ids, positions, cache_position, attention,
+                                     *cache.tensors])
             cache.write(cache_position, out[1:])
             return out[0]
 
