@@ -258,6 +258,10 @@ class Region:
     :param nodes: this region's nodes, in topological order.
     :param inputs: values read from outside the region, excluding params, in call order.
     :param outputs: values other regions or the model's outputs read, in return order.
+    :param alone: whether this is its plan's only region. When False, other regions (another
+        engine's, PyTorch's, or another session of the same engine) run between this
+        region's calls on the same machine, so an engine should not keep worker threads
+        spinning after a call: they would take the cores those regions run on.
     """
 
     id: str
@@ -267,6 +271,7 @@ class Region:
     inputs: list[str]
     outputs: list[str]
     params: list[str] = field(default_factory=list)
+    alone: bool = True
 
     def type_of(self, value: str) -> TensorType:
         return self.graph.types[value]

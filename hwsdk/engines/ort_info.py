@@ -13,6 +13,9 @@ OPTIONS: dict[str, str] = {
     "num_threads": "ONNX Runtime intra-op threads (int; 0 = ONNX Runtime's default)",
     "inter_op_threads": "ONNX Runtime inter-op threads (int; used with parallel execution)",
     "graph_optimization_level": "ONNX Runtime graph optimizations: disable, basic, extended, all",
+    "spinning": "whether ONNX Runtime's worker threads spin after a call (bool; default: on for "
+                "a plan's only region, off when other regions run between its calls, where "
+                "the spin takes the cores they need)",
     "providers": "execution providers in preference order (default: CPUExecutionProvider)",
     "provider_options": "one dict of options per provider, passed to InferenceSession",
     "io_binding": "run through an IOBinding with preallocated outputs (default False: numpy "

@@ -40,7 +40,8 @@ def build_compiled(captured: Any, plan: PartitionPlan, registry: Registry,
     results: dict[str, RegionResult] = {}
     for info in plan.regions:
         region = Region(info.id, info.target, graph, [nodes[i] for i in info.node_ids],
-                        list(info.inputs), list(info.outputs), list(info.params))
+                        list(info.inputs), list(info.outputs), list(info.params),
+                        alone=len(plan.regions) == 1)
         runner, result = _compile(info, region, registry, options, require_full)
         if result is not None:
             results[info.id] = result

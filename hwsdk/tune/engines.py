@@ -41,11 +41,12 @@ def target_of(engine: str) -> str:
 
 
 def segment_region(segment: Segment, graph: Graph, engine: str) -> Region:
-    """The :class:`~hwsdk.contract.Region` a target compiles for ``segment``."""
+    """The :class:`~hwsdk.contract.Region` a target compiles for ``segment``: one piece of
+    a per-region assignment, so not ``alone`` (other segments run between its calls)."""
     nodes = graph.node_by_id()
     return Region(f"r{segment.index}", target_of(engine), graph,
                   [nodes[i] for i in segment.node_ids], list(segment.inputs),
-                  list(segment.outputs), list(segment.params))
+                  list(segment.outputs), list(segment.params), alone=False)
 
 
 class InductorRegion(CompiledRegion):

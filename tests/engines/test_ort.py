@@ -115,6 +115,35 @@ def test_options_reach_the_session_options() -> None:
         session_options({"graph_optimization_level": "max"})
 
 
+def _spins(region: OrtRegion) -> str:
+    """The session's allow_spinning entry ("1", ONNX Runtime's default, when unset)."""
+    try:
+        return str(region.session.get_session_options().get_session_config_entry(
+            "session.intra_op.allow_spinning"))
+    except RuntimeError:  # "does not have configuration with key"
+        return "1"
+
+
+def test_threads_spin_only_for_a_plans_only_region() -> None:
+    """A plan's only region keeps ONNX Runtime's spinning threads (back-to-back calls stay
+    fast); a region with others running between its calls does not spin (its threads would
+    take their cores); the option overrides either way, and the plan says which and why."""
+    import dataclasses
+
+    base = _region()
+    alone = compile_region(base)
+    assert _spins(alone) == "1" and alone.details["thread_spinning"].startswith("on (the plan")
+    shared = compile_region(dataclasses.replace(base, alone=False))
+    assert _spins(shared) == "0" and shared.details["thread_spinning"].startswith("off (other")
+    forced = compile_region(dataclasses.replace(base, alone=False), options={"spinning": True})
+    assert _spins(forced) == "1" and "option spinning=True" in forced.details["thread_spinning"]
+    x = torch.randn(4, 16)
+    for region in (alone, shared, forced):
+        assert torch.allclose(region.run([x], {})[0], _expected(base, x), atol=1e-5)
+    with pytest.raises(InvalidArgumentError, match="spinning must be True or False"):
+        compile_region(_region(), options={"spinning": "no"})
+
+
 def test_missing_provider_is_an_engine_error_naming_what_exists() -> None:
     with pytest.raises(EngineError, match="CPUExecutionProvider"):
         compile_region(_region(), providers=["NoSuchExecutionProvider"])

@@ -155,3 +155,30 @@ def test_a_region_returning_the_wrong_count_breaks_the_contract() -> None:
     for call in (lambda: broken(x, cache), lambda: broken(x=x, cache=cache)):  # direct, full
         with pytest.raises(PluginContractError, match=r"returned 1 value.* has 3 output"):
             call()
+
+
+def test_regions_know_whether_they_are_alone_in_the_plan() -> None:
+    """build_compiled tells each region whether it is the plan's only one: the cpu target
+    then keeps ONNX Runtime's threads spinning for a one-region plan and stops them where
+    PyTorch runs between its calls (the plan says so), with the same results either way."""
+    pytest.importorskip("onnxruntime")
+
+    class TwoLinears(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a, self.b = torch.nn.Linear(8, 8), torch.nn.Linear(8, 8)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.b(torch.relu(self.a(x)) * 2.0)
+
+    model, x = TwoLinears().eval(), torch.randn(3, 8)
+    whole = hwsdk.compile(model, (x,), target="cpu")
+    split = hwsdk.compile(model, (x,), target="cpu", fallback_ops=["mul"])
+    notes = [[r.details.get("thread_spinning", "") for r in m.plan.regions if r.target == "cpu"]
+             for m in (whole, split)]
+    assert len(notes[0]) == 1 and notes[0][0].startswith("on")
+    assert len(notes[1]) == 2 and all(n.startswith("off") for n in notes[1])
+    with torch.no_grad():
+        expected = model(x)
+    assert torch.allclose(whole(x), expected, atol=1e-6)
+    assert torch.allclose(split(x), expected, atol=1e-6)
