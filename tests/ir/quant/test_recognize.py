@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 import hwsdk
@@ -95,6 +98,18 @@ def _granularity(name: str) -> object:
     return PerGroup(32) if name == "group32" else PerAxis(0)
 
 
+def _compiled_on_every_engine(model: torch.nn.Module, x: torch.Tensor
+                              ) -> Iterator[tuple[str, Any, list[Any]]]:
+    """(target, compiled, its dequantize nodes) per engine, once it is checked that the
+    quantized linears became dequantize -> linear (beside the GELU) and all run there."""
+    for target in _engines():
+        cm = hwsdk.compile(model, (x,), target=target)
+        graph = cm.plan.graph
+        assert {n.op for n in graph.nodes} == {"dequantize", "linear", "gelu"}, target
+        assert all(cm.plan.runs_on(n.id) == cm.plan.regions[0].target for n in graph.nodes)
+        yield target, cm, [n for n in graph.nodes if n.op == "dequantize"]
+
+
 @pytest.mark.parametrize("mapping", ["SYMMETRIC", "ASYMMETRIC"])
 @pytest.mark.parametrize("granularity", ["group32", "per_channel"])
 def test_torchao_intx_int4_model_becomes_int4_dequantize_linear(granularity: str,
@@ -108,20 +123,16 @@ def test_torchao_intx_int4_model_becomes_int4_dequantize_linear(granularity: str
     x = torch.randn(2, 5, 64)
     with torch.no_grad():
         want = model(x)
-    for target in _engines():
-        cm = hwsdk.compile(model, (x,), target=target)
-        graph = cm.plan.graph
-        assert {n.op for n in graph.nodes} == {"dequantize", "linear", "gelu"}, target
-        dqs = [n for n in graph.nodes if n.op == "dequantize"]
+    for target, cm, dqs in _compiled_on_every_engine(model, x):
         assert [(n.attrs["bits"], n.attrs["group_size"]) for n in dqs] == \
             ([(4, 32), (4, 32)] if granularity == "group32" else [(4, 64), (4, 96)])
-        assert all(cm.plan.runs_on(n.id) == cm.plan.regions[0].target for n in graph.nodes)
         got = cm(x)
         if target == "torch":  # the same eager arithmetic as torchao's: bit for bit
             torch.testing.assert_close(got, want, rtol=0, atol=0)
         else:
             torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
     # the IR's weights are torchao's exactly; a symmetric zero point is 0 (stored as 8)
+    graph = cm.plan.graph
     for dq, layer in zip(dqs, (model[0], model[2]), strict=True):
         data, scale, zero = (graph.param_data[v] for v in dq.inputs)
         weight = dequantize_reference(data, scale, zero, bits=4,
@@ -152,16 +163,12 @@ def test_torchao_intx_int8_model_becomes_int8_dequantize_linear(
     x = torch.randn(2, 5, 64)
     with torch.no_grad():
         want = model(x)
-    for target in _engines():
-        cm = hwsdk.compile(model, (x,), target=target)
-        graph = cm.plan.graph
-        assert {n.op for n in graph.nodes} == {"dequantize", "linear", "gelu"}, target
-        dqs = [n for n in graph.nodes if n.op == "dequantize"]
+    for target, cm, dqs in _compiled_on_every_engine(model, x):
         assert [(n.attrs["bits"], n.attrs["group_size"], len(n.inputs)) for n in dqs] == \
             [(8, group, 3 if zero else 2)] * 2
-        assert all(cm.plan.runs_on(n.id) == cm.plan.regions[0].target for n in graph.nodes)
         rtol = 0 if target == "torch" else 1e-5
         torch.testing.assert_close(cm(x), want, rtol=rtol, atol=rtol)
+    graph = cm.plan.graph
     for dq, layer in zip(dqs, (model[0], model[2]), strict=True):
         data, scale, *zeros = (graph.param_data[v] for v in dq.inputs)
         weight = dequantize_reference(data, scale, zeros[0] if zeros else None, bits=8,
