@@ -3,11 +3,11 @@
 The estimates are of whole-model calls (:mod:`hwsdk.tune.estimate`), so the cost of crossing
 between engines (the values a candidate moves between regions) is inside each number rather
 than estimated beside it. The fastest estimate wins unless other candidates are within noise
-of it (their quartiles overlap): then the measurement cannot rank them, and the simplest of
-those tied wins: the fewest regions, then the fewest engine crossings, then the earliest in
-the candidates' order (single targets by priority, then the mix, then PyTorch). A simpler
-assignment has less to go wrong under load (fewer thread pools taking turns, fewer copies)
-and makes the same choice run after run.
+of it (one's estimate inside the other's quartile range): then the measurement cannot rank
+them, and the simplest of those tied wins: the fewest regions, then the fewest engine
+crossings, then the earliest in the candidates' order (single targets by priority, then the
+mix, then PyTorch). A simpler assignment has less to go wrong under load (fewer thread pools
+taking turns, fewer copies) and makes the same choice run after run.
 """
 
 from __future__ import annotations

@@ -149,7 +149,8 @@ def _measure(key: str, requested: Sequence[str], notes: Sequence[str], job: _Job
         f"tune (measured, decision {key}): {line}. Each time is the median over up to "
         f"{rounds} interleaved rounds of a round's fastest call of the whole model on the "
         "example inputs (quartiles in brackets), crossings between engines included; "
-        "candidates whose quartiles overlap are within noise and the simplest of them wins "
+        "candidates whose estimate lies within another's quartiles are within noise and the "
+        "simplest of them wins "
         "(fewest regions, then crossings, then the candidates' order); a candidate whose "
         f"fastest call is over {PRUNE:g}x the best stops early",
         *regional.lines, *absent, *_dropped_notes(dropped)])

@@ -98,9 +98,10 @@ def test_a_slow_call_in_the_first_round_neither_retires_nor_outranks_the_fastest
 
 def test_candidates_within_noise_take_more_rounds_past_the_budget() -> None:
     clock = FakeClock()
-    # a and b alternate between the same two costs: their quartiles overlap every round
-    calls = _costs(clock, {"a": [0.001, 0.0012] * 100, "b": [0.0012, 0.001] * 100,
-                           "slow": [0.0015]})
+    # a and b cycle through the same three costs, out of step: each one's estimate stays
+    # inside the other's quartiles
+    calls = _costs(clock, {"a": [0.001, 0.0011, 0.0012] * 100,
+                           "b": [0.0011, 0.0012, 0.001] * 100, "slow": [0.0015]})
     timings = measure_all(calls, rounds=8, min_rounds=3, budget_s=0.0, settle=0, timed=1,
                           clock=clock, tie_s=1.0)
     assert timings["a"].rounds == timings["b"].rounds == 8  # up to ``rounds``
@@ -111,8 +112,8 @@ def test_candidates_within_noise_take_more_rounds_past_the_budget() -> None:
 
 def test_a_tie_takes_no_more_than_tie_s_past_the_budget() -> None:
     clock = FakeClock()
-    calls = _costs(clock, {"a": [0.1, 0.12] * 100, "b": [0.12, 0.1] * 100})
+    calls = _costs(clock, {"a": [0.1, 0.11, 0.12] * 100, "b": [0.11, 0.12, 0.1] * 100})
     timings = measure_all(calls, rounds=50, min_rounds=3, budget_s=0.0, settle=0, timed=1,
                           clock=clock, tie_s=1.0)
-    # rounds cost 0.22 s: the minimum three, then two more until 1 s past the budget
+    # rounds cost 0.21-0.23 s: the minimum three, then two more until 1 s past the budget
     assert timings["a"].rounds == 5
