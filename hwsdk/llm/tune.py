@@ -7,13 +7,14 @@ target alone and PyTorch, from :func:`hwsdk.tune.candidates.candidates`; not the
 mix, which differs from its first target in a few index ops), times the same greedy
 generation on each (a :data:`PROMPT`-token prompt and :data:`NEW_TOKENS` new tokens) with
 the tuner's own measurement, :func:`hwsdk.tune.measure.measure_all` (one warm-up, then
-:data:`ROUNDS` rounds in a rotating order; one slower than :data:`RACE_FACTOR` x the fastest
-after a round is not timed further and is dropped), and keeps the one with the lowest
-median (:func:`hwsdk.tune.choose.choose`). The others are dropped (their engines and memory
-freed); a candidate that does not compile is dropped with its reason. The decision is stored with
-:mod:`hwsdk.tune.cache` under a key of the model's config, the cache length, the candidates,
-the compile settings, the engines' versions, the thread settings and the machine, so a later
-``compile_lm`` of the same model compiles the winner only.
+:data:`ROUNDS` rounds in a rotating order; one whose fastest generation is over
+:data:`RACE_FACTOR` x the leader's estimate after a round is not timed further and is
+dropped), and keeps the one with the lowest estimate (:func:`hwsdk.tune.choose.choose`).
+The others are dropped (their engines and memory freed); a candidate that does not compile
+is dropped with its reason. The decision is stored with :mod:`hwsdk.tune.cache` under a
+key of the model's config, the cache length, the candidates, the compile settings, the
+engines' versions, the thread settings and the machine, so a later ``compile_lm`` of the
+same model compiles the winner only.
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ NEW_TOKENS = 16
 ROUNDS = 3
 """Timed rounds per candidate, after one warm-up."""
 RACE_FACTOR = 2.0
-"""A candidate whose median after a round is over this many times the fastest one's is not
-timed further, and is dropped."""
+"""A candidate whose fastest generation after a round is over this many times the leader's
+estimate is not timed further, and is dropped."""
 
 
 @dataclass(frozen=True)

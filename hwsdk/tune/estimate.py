@@ -9,10 +9,9 @@ round's minimum drops a slow call, the median over rounds drops a slow round. It
 the first and third quartiles of the same per-round minima (one value: that value). With
 one timed call per round this is the plain median of the calls.
 
-Two candidates are **within noise** of each other when the faster one's third quartile
-reaches the slower one's first quartile: more rounds may separate them, and if they do not,
-the measurement cannot tell them apart (:mod:`hwsdk.tune.choose` then prefers the simpler
-assignment).
+Two candidates are **within noise** of each other when either one's estimate lies inside the
+other's quartile range: more rounds may separate them, and if they do not, the measurement
+cannot tell them apart (:mod:`hwsdk.tune.choose` then prefers the simpler assignment).
 """
 
 from __future__ import annotations

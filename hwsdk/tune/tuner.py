@@ -137,11 +137,12 @@ def _measure(key: str, requested: Sequence[str], notes: Sequence[str], job: _Job
     winner = choice.winner
     medians = {name: t.median_s for name, t in timings.items()}
     spreads = {name: t.spread for name, t in timings.items() if t.low_s is not None}
-    decision = Decision(winner, medians, dropped, spreads=spreads, reason=choice.reason)
-    if winner == PER_REGION:
-        decision = Decision(winner, medians, dropped, regional.engines, regional.segments,
-                            regional.crossings, spreads, choice.reason)
-    write_decision(key, decision)
+    per_region = winner == PER_REGION  # only then are its engines and tables the decision's
+    write_decision(key, Decision(winner, medians, dropped,
+                                 regional.engines if per_region else (),
+                                 regional.segments if per_region else (),
+                                 regional.crossings if per_region else (),
+                                 spreads, choice.reason))
     rounds = max(max(t.rounds for t in timings.values()), 1)
     line = timing_line(medians, winner, spreads, choice.reason)
     absent = [f"tune: per-region candidate not added: {regional.why}"] if regional.why else []

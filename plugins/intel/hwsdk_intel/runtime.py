@@ -3,6 +3,7 @@ torch CPU tensors passed in and out without copies."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import weakref
@@ -154,14 +155,8 @@ class OpenVINORegion(CompiledRegion):
 
     def _small_outputs(self, shapes: Sequence[Sequence[int]]) -> list[int]:
         """The outputs to copy out of the request (under :data:`COPY_OUT_BYTES`)."""
-        small = []
-        for i, (shape, dtype) in enumerate(zip(shapes, self._dtypes, strict=True)):
-            count = 1
-            for dim in shape:
-                count *= int(dim)
-            if count * dtype.itemsize < COPY_OUT_BYTES:
-                small.append(i)
-        return small
+        return [i for i, (shape, dtype) in enumerate(zip(shapes, self._dtypes, strict=True))
+                if math.prod(int(d) for d in shape) * dtype.itemsize < COPY_OUT_BYTES]
 
     def run(self, inputs: Sequence[Any], env: Mapping[str, int]) -> Sequence[Any]:
         if self._symbolic:
