@@ -5,7 +5,11 @@ compile compiles that same plan first (the reference candidate) and times it: ``
 the rest (the other candidates' compiles, the per-segment compiles, every timed call) gets
 ``(factor - 1) x t_ref`` of wall time, so a measuring compile takes at most ``factor`` times an
 untuned one, capture included in both (the last step started may overrun, and every measured
-candidate gets its minimum rounds). Work not started for lack of budget is named in the plan.
+candidate gets its minimum rounds). Two things are outside the bound: every whole-model
+single-engine candidate (one target alone, PyTorch alone) is compiled even once the budget is
+spent, since ``auto`` promises to be no slower than the best of them; only the per-segment
+work is skipped, and the timed rounds shortened. Work not started for lack of budget is named
+in the plan.
 
 ``HWSDK_TUNE_BUDGET`` sets ``factor`` (default :data:`FACTOR`; ``inf``: no limit).
 """

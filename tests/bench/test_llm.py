@@ -75,7 +75,8 @@ def test_failures_are_reported_and_the_rest_go_on(llm: ModuleType, tmp_path: Pat
              llm.RunnerSpec("short", "fake", options={"short": 2}),
              llm.RunnerSpec("no venv", "fake", venv=".venv-does-not-exist")]
     # no warm-up: a failing generation would fail the load (which is reported the same way)
-    results, orders = llm.run_bench(specs, _base(llm, warmup=0), 2, tmp_path, timeout_s=60, gap_s=0.0)
+    results, orders = llm.run_bench(specs, _base(llm, warmup=0), 2, tmp_path, timeout_s=60,
+                                    gap_s=0.0)
     errors = {r.name: r.error for r in results}
     assert errors["HF eager"] == ""
     assert errors["bad load"].startswith("load failed: ValueError: fake load failure")

@@ -177,6 +177,38 @@ def test_a_candidate_that_fails_to_compile_is_dropped_with_its_reason(
             "s2 cpu") in notes
 
 
+class _SpentBudget:
+    """A tuning budget that is spent as soon as the reference candidate has compiled."""
+
+    factor = 2.0
+
+    def reference_done(self) -> None:
+        pass
+
+    def left_s(self) -> float:
+        return 0.0
+
+    def spent(self) -> bool:
+        return True
+
+
+def test_a_spent_budget_still_compiles_every_single_engine_candidate(
+        timer: FakeTimer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tuner, "Budget", lambda factor: _SpentBudget())
+    timer.medians = {"cpu": 0.001, "intel:cpu>cpu": 0.002, "torch": 0.003}
+    model, inputs = _model()
+    compiled = hwsdk.compile(model, inputs, target=["intel:cpu", "cpu"], tune="measure")
+    # the reference (the priority mix) compiles first; intel:cpu alone places every node as it
+    # does, so it is timed as the mix; cpu and PyTorch are compiled although the budget is spent
+    assert timer.calls == [["cpu", "intel:cpu>cpu", "torch"]]
+    assert [r.target for r in compiled.plan.regions] == ["cpu"]
+    notes = _tuned_notes(compiled)
+    assert not any("not compiled" in n for n in notes)
+    assert any(n.startswith("tune: per-region candidate not added: the tuning budget")
+               for n in notes)
+    torch.testing.assert_close(compiled(*inputs), model(*inputs), rtol=1e-4, atol=1e-4)
+
+
 def test_tune_off_plans_by_priority(timer: FakeTimer) -> None:
     model, inputs = _model()
     compiled = hwsdk.compile(model, inputs, target="auto", tune="off")
