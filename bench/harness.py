@@ -12,6 +12,7 @@ import gc
 import json
 import os
 import platform
+import random
 import resource
 import statistics
 import time
@@ -97,6 +98,16 @@ def max_abs_error(output: Any, reference: Any) -> float:
     return worst
 
 
+def round_order(names: Sequence[str], round_index: int) -> list[str]:
+    """The order runners go in round ``round_index``: a permutation seeded by the round.
+
+    Not a rotation: a rotation keeps every runner's predecessor the same in every round, and
+    on a small machine the predecessor's worker threads (OpenMP, ONNX Runtime and OpenVINO
+    pools spin for a while after a run) slow the runner after it, the same one every time.
+    """
+    return random.Random(round_index).sample(list(names), len(names))
+
+
 def measure(model_name: str, runners: Sequence[Runner], reference: Any, *, rounds: int = 30,
             warmup: int = 3, budget_s: float = 60.0) -> list[Result]:
     """Compile every runner, then time them interleaved; errors are recorded, not raised."""
@@ -125,7 +136,7 @@ def measure(model_name: str, runners: Sequence[Runner], reference: Any, *, round
     names = list(calls)
     deadline = time.perf_counter() + budget_s
     for r in range(rounds):
-        order = names[r % len(names):] + names[: r % len(names)] if names else []
+        order = round_order(names, r)
         for name in order:
             start = time.perf_counter()
             calls[name]()
