@@ -109,7 +109,9 @@ def _example(layout: CacheLayout, form: MaskForm, batch: int, dtype: Any) -> tup
     mask = attention_mask_for(form, torch.ones(batch, kv, dtype=torch.int64), cache_position,
                               dtype)
     cache = tuple(torch.zeros(shape, dtype=dtype) for shape in layout.shapes(batch))
-    positions = cache_position.expand(batch, tokens).clone()  # not a view of an input
+    # positions are i32 (they never exceed max_cache_len): engines that refuse i64 values
+    # (OpenVINO computes i64 as i32) then take the rotary embedding's cast to float as well
+    positions = cache_position.expand(batch, tokens).to(torch.int32)  # not a view of an input
     return (torch.zeros(batch, tokens, dtype=torch.int64), positions, cache_position, mask,
             cache)
 
@@ -204,13 +206,15 @@ class CompiledLM:
 
         form, dtype = self.mask_form, self._dtype
 
+        import torch
+
         def step(input_ids: Any, positions: Any, cache_position: Any, mask: Any) -> Any:
             span = attended_slots(int(cache_position[-1]) + 1, self.max_cache_len)
             attention = attention_mask_for(form, mask[:, :span], cache_position, dtype)
             # flat, as torch.export flattened the example: (ids, positions, cache_position,
             # mask, *cache) in, (logits, *new keys and values) out, no pytree per step
-            out = compiled.run_flat([input_ids, positions, cache_position, attention,
-                                     *cache.tensors])
+            out = compiled.run_flat([input_ids, positions.to(torch.int32), cache_position,
+                                     attention, *cache.tensors])
             cache.write(cache_position, out[1:])
             return out[0]
 

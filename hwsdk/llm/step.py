@@ -182,7 +182,8 @@ def _torch_module() -> type:
 
 class LMStep(_torch_module()):  # type: ignore[misc]
     """``forward(input_ids, position_ids, cache_position, attention_mask, cache)`` →
-    ``(last_logits, new_k0, new_v0, …)``.
+    ``(last_logits, new_k0, new_v0, …)``; ``position_ids`` are int32 (they never exceed the
+    cache length, and engines computing i64 as i32 then take the rotary cast too).
 
     :param model: a transformers ``*ForCausalLM`` in eval mode.
     :param layout: its cache layout (:func:`cache_layout`).
