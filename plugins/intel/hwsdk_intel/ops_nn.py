@@ -187,23 +187,91 @@ def _repeat_heads(lw: Lowering, node: Node, value: Any, which: int) -> Any:
     return o.reshape(grown, lw.i64([0, heads, -1, size]), special_zero=True)
 
 
+def _static(shape: Any, index: int) -> int | None:
+    dim = shape[index] if shape.rank.is_static and len(shape) > index else None
+    return dim.get_length() if dim is not None and dim.is_static else None
+
+
+def _unrepeated(value: Any) -> Any:
+    """``[b, kv_heads, 1, s, d]`` when ``value`` is transformers' ``repeat_kv`` as lowered
+    (Unsqueeze at 2, Broadcast over that dim, Reshape to ``[b, heads, s, d]``), else None."""
+    reshape = value.get_node()
+    if reshape.get_type_name() != "Reshape":
+        return None
+    broadcast = reshape.input_value(0).get_node()
+    if broadcast.get_type_name() != "Broadcast":
+        return None
+    unsqueezed = broadcast.input_value(0)
+    node = unsqueezed.get_node()
+    axes = node.input_value(1).get_node() if node.get_type_name() == "Unsqueeze" else None
+    if axes is None or axes.get_type_name() != "Constant" or \
+            [int(a) for a in axes.get_data().reshape(-1)] != [2]:
+        return None
+    shape, grown = unsqueezed.get_partial_shape(), broadcast.get_output_partial_shape(0)
+    if shape.rank.get_length() != 5 or grown.rank.is_dynamic or grown.rank.get_length() != 5:
+        return None
+    kv_heads, groups = _static(shape, 1), _static(grown, 2)
+    if kv_heads is None or groups is None or _static(grown, 1) != kv_heads or \
+            _static(value.get_partial_shape(), 1) != kv_heads * groups:
+        return None
+    return unsqueezed
+
+
+def _grouped(lw: Lowering, node: Node, q: Any, k: Any, v: Any, mask: Any
+             ) -> tuple[Any, Any, Any, Any, int, int] | None:
+    """Grouped-query attention without repeating keys and values: queries ``[b, kv_heads,
+    groups, t, d]`` against keys and values ``[b, kv_heads, 1, s, d]``, which broadcast over
+    the groups, so no repeated copy of the cache slice is made (OpenVINO's CPU plugin spent
+    a Broadcast per key and value per layer on it). ``(q, k, v, mask, heads, value_dim)``,
+    or None when the inputs are not in that form."""
+    if node.attrs.get("enable_gqa"):
+        k5, v5 = (lw.ops.unsqueeze(x, lw.i64([2])).output(0) for x in (k, v))
+    else:
+        k5, v5 = _unrepeated(k), _unrepeated(v)
+    if k5 is None or v5 is None:
+        return None
+    q_type = lw.type_of(node.inputs[0])
+    heads, size = q_type.shape[-3] if q_type.rank == 4 else None, q_type.shape[-1]
+    kv_heads, value_dim = _static(k5.get_partial_shape(), 1), _static(v5.get_partial_shape(), 4)
+    if not (isinstance(heads, int) and isinstance(size, int) and kv_heads and value_dim) or \
+            _static(v5.get_partial_shape(), 1) != kv_heads or heads % kv_heads or \
+            heads == kv_heads:
+        return None
+    if mask is not None:
+        mask_type = lw.type_of(node.inputs[3])
+        if mask_type.rank == 4 and mask_type.shape[1] == 1:
+            mask = lw.ops.unsqueeze(mask, lw.i64([1]))  # [b, 1, 1, t, s]
+        elif not (mask_type.rank <= 2 or (mask_type.rank == 3 and mask_type.shape[0] == 1)):
+            return None  # a per-head mask: left to the repeated form
+    o = lw.ops
+    q5 = o.reshape(q, lw.i64([0, kv_heads, heads // kv_heads, -1, size]), special_zero=True)
+    return q5, k5, v5, mask, heads, value_dim
+
+
 @converter("scaled_dot_product_attention")
 def _sdpa(lw: Lowering, node: Node, args: list[Any]) -> list[Any]:
     q, k, v, mask = ([*args, None])[:4]
-    if node.attrs.get("enable_gqa"):
+    grouped = _grouped(lw, node, q, k, v, mask)
+    if grouped is not None:
+        q, k, v, attend_mask, heads, value_dim = grouped
+    elif node.attrs.get("enable_gqa"):
         k, v = _repeat_heads(lw, node, k, 1), _repeat_heads(lw, node, v, 2)
+    if grouped is None:
+        attend_mask = mask
     dtype = lw.type_of(node.inputs[0]).dtype
     scale = node.attrs.get("scale")
     o = lw.ops
     causal = bool(node.attrs.get("is_causal"))
-    if mask is None and scale is None:
-        return [o.scaled_dot_product_attention(q, k, v, causal=causal)]
-    explicit = mask is not None
-    if mask is None:
-        mask = lw.const(0.0, dtype)
     scale_node = lw.const(float(scale), dtype) if scale is not None else None
-    out = o.scaled_dot_product_attention(q, k, v, mask, scale_node, causal=causal)
-    if not explicit:
+    if attend_mask is None and scale is None:
+        out = o.scaled_dot_product_attention(q, k, v, causal=causal)
+    else:
+        if attend_mask is None:
+            attend_mask = lw.const(0.0, dtype)
+        out = o.scaled_dot_product_attention(q, k, v, attend_mask, scale_node, causal=causal)
+    if grouped is not None:  # [b, kv_heads, groups, t, dv] back to [b, heads, t, dv]
+        out = o.reshape(out, lw.i64([0, heads, -1, value_dim]), special_zero=True)
+    if mask is None:
         return [out]
     # PyTorch gives a query row its mask allows nothing for (e.g. a left-padding position)
     # zeros; OpenVINO's fused attention gives NaN there
