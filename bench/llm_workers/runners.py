@@ -329,12 +329,14 @@ class HwsdkRunner:
                                    max_cache_len=len(spec.prompt) + spec.new_tokens,
                                    num_threads=spec.threads, **quant)
         summary = self.lm.plan.plan.summary().splitlines()
+        # what measured auto timed and chose (its first tuning line), beside the plan
+        summary[2:] = [n for n in self.lm.tuning_notes if n.startswith("tune")][:1]
         return {"versions": _versions("hwsdk", "torch", "transformers", "onnxruntime",
                                       "openvino"),
                 "settings": {"target": target, "num_threads": spec.threads,
                              "torch.set_num_threads": spec.threads, "dtype": "float32",
                              **quant},
-                "plan": summary[:2], "rss_mb": rss_mb(), "compile_rss_mb": rss_mb() - before,
+                "plan": summary, "rss_mb": rss_mb(), "compile_rss_mb": rss_mb() - before,
                 "weights": _hwsdk_weights(self.lm)}
 
     def generate(self, clock: TokenClock) -> list[int]:

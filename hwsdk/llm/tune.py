@@ -4,7 +4,8 @@
 tokens over three cache slots) says nothing about prefill or decode speed. So
 :func:`measured_lm` compiles the step graph once per candidate assignment (each available
 target alone and PyTorch, from :func:`hwsdk.tune.candidates.candidates`; not the priority
-mix, which differs from its first target in a few index ops), times the same greedy
+mix, which would cost one more whole compile and for a Llama-style step is its first target
+alone), times the same greedy
 generation on each (a :data:`PROMPT`-token prompt and :data:`NEW_TOKENS` new tokens) with
 the tuner's own measurement, :func:`hwsdk.tune.measure.measure_all` (one warm-up, then
 :data:`ROUNDS` rounds in a rotating order; one whose fastest generation is over
