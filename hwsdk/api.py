@@ -76,7 +76,7 @@ def explain(model: Any, example_inputs: Sequence[Any], target: str | Sequence[st
             f"assume_unknown={assume_unknown!r} is not one of {list(ASSUME_UNKNOWN)}; pass "
             "'runs' for the optimistic bound or leave the default 'fallback'")
     from hwsdk.ir.quant import quantize_graph
-    from hwsdk.partition.weights import dequantize_refused, record_weights
+    from hwsdk.partition.weights import plan_quantized
 
     all_options = {**(options or {}), **target_options}
     _check_settings({"target": target, "min_block_size": min_block_size, "options": all_options})
@@ -84,14 +84,10 @@ def explain(model: Any, example_inputs: Sequence[Any], target: str | Sequence[st
     fallback = check_quantize_fallback(quantize_fallback)
     captured = capture(model, example_inputs, dynamic_shapes=dynamic_shapes)
     notes = [*_priority_note(target), *(quantize_graph(captured.graph, config) if config else [])]
-    dequantized: list[str] = []
-    if fallback == "dequantize":
-        more, dequantized = dequantize_refused(captured.graph, target, get_registry())
-        notes += more
-    plan = plan_graph(captured, target, min_block_size=min_block_size, fallback_ops=fallback_ops,
-                      options=all_options, model_name=type(model).__name__,
-                      assume_unknown=assume_unknown, notes=notes)
-    return record_weights(plan, dequantized)
+    return plan_quantized(captured, target, get_registry(), dequantize=fallback == "dequantize",
+                          notes=notes, min_block_size=min_block_size, fallback_ops=fallback_ops,
+                          options=all_options, model_name=type(model).__name__,
+                          assume_unknown=assume_unknown)
 
 
 def _priority_note(target: str | Sequence[str]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -80,26 +81,18 @@ def _plan(captured: Any, target: Any, loaded: Any, min_block_size: int,
           quant: dict[str, Any] | None = None, notes: list[str] | None = None) -> Any:
     """Plan a capture; with ``quant`` (``--quantize``'s settings, the capture already
     quantized, ``notes`` saying how) as :func:`hwsdk.explain` plans a quantized model."""
-    from hwsdk.partition.planner import plan_graph
+    from hwsdk.partition.weights import plan_quantized
+    from hwsdk.registry import get_registry
 
     targets = check_targets(target) if isinstance(target, str) else target
-    notes = list(notes or [])
-    dequantized: list[str] = []
-    if quant:
-        from hwsdk.cli.quantize import dequantize_for
-        from hwsdk.registry import get_registry
-
-        captured, more, dequantized = dequantize_for(captured, targets, quant, get_registry())
-        notes += more
-    plan = plan_graph(captured, targets, min_block_size=min_block_size,
-                      fallback_ops=fallback_ops, model_name=type(loaded.model).__name__
-                      if loaded.program is None else loaded.name, assume_unknown=assume_unknown,
-                      notes=notes)
-    if not quant:
-        return plan
-    from hwsdk.partition.weights import record_weights
-
-    return record_weights(plan, dequantized)
+    dequantize = quant is not None and quant.get("quantize_fallback") == "dequantize"
+    if dequantize:  # the capture is shared by --target all's plans: dequantize a copy
+        captured = copy.deepcopy(captured)
+    return plan_quantized(captured, targets, get_registry(), dequantize=dequantize,
+                          notes=notes or [], min_block_size=min_block_size,
+                          fallback_ops=fallback_ops, assume_unknown=assume_unknown,
+                          model_name=type(loaded.model).__name__ if loaded.program is None
+                          else loaded.name)
 
 
 _file = click.Path(dir_okay=False, writable=True, path_type=Path)

@@ -4,7 +4,6 @@ capture, and the same steps applied to the CLI's one capture."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,8 +11,7 @@ import click
 
 from hwsdk.ir.quant.config import QUANTIZE_FALLBACKS, SCHEMES
 
-__all__ = ["with_quantize_options", "quantize_settings", "quantize_captured",
-           "dequantize_for"]
+__all__ = ["with_quantize_options", "quantize_settings", "quantize_captured"]
 
 _DEPENDENT = ("group_size", "quantize_exclude", "quantize_fallback")
 """The options that only mean something with ``--quantize``."""
@@ -92,19 +90,3 @@ def quantize_captured(captured: Any, settings: dict[str, Any]) -> list[str]:
     config = quant_config(settings.get("quantize"), settings.get("group_size", 128),
                           settings.get("quantize_exclude"))
     return quantize_graph(captured.graph, config) if config else []
-
-
-def dequantize_for(captured: Any, target: str | list[str], settings: dict[str, Any],
-                   registry: Any) -> tuple[Any, list[str], list[str]]:
-    """``--quantize-fallback dequantize``: a copy of the capture whose weights none of
-    ``target`` runs quantized are float (the capture is shared by ``--target all``'s plans),
-    with the notes and the weights; the capture itself, ``[]``, ``[]`` otherwise."""
-    from hwsdk.partition.weights import dequantize_refused
-
-    if settings.get("quantize_fallback") != "dequantize":
-        return captured, [], []
-    own = copy.deepcopy(captured)
-    notes, weights = dequantize_refused(own.graph, target, registry)
-    return own, notes, weights
-
-

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hwsdk.capability import CapabilityTable, judge
 from hwsdk.ir.graph import Graph
@@ -17,7 +17,7 @@ from hwsdk.partition.plan import PartitionPlan
 if TYPE_CHECKING:
     from hwsdk.registry import Registry
 
-__all__ = ["record_weights", "refused_weights", "dequantize_refused"]
+__all__ = ["record_weights", "refused_weights", "dequantize_refused", "plan_quantized"]
 
 
 def refused_weights(graph: Graph, targets: Sequence[str], tables: Mapping[str, CapabilityTable],
@@ -80,3 +80,25 @@ def dequantize_refused(graph: Graph, target: str | Sequence[str],
     outputs = {n.id: n.outputs[0] for n in graph.nodes if n.id in refused}
     notes = dequantize_weights(graph, refused)
     return notes, list(outputs.values())
+
+
+def plan_quantized(captured: Any, target: str | Sequence[str], registry: Registry, *,
+                   dequantize: bool, notes: Sequence[str] = (),
+                   **plan_settings: Any) -> PartitionPlan:
+    """Plan a capture whose graph may hold quantized weights, as :func:`hwsdk.explain` and
+    ``hwsdk explain --quantize`` do: with ``dequantize`` (``quantize_fallback="dequantize"``)
+    the weights no target runs quantized are made float first (in ``captured``'s graph:
+    pass a copy to keep the original); then the plan, with each region's weights recorded.
+
+    :param plan_settings: the rest of :func:`~hwsdk.partition.planner.plan_graph`'s keyword
+        arguments (``min_block_size``, ``fallback_ops``, ``model_name``, ...).
+    """
+    from hwsdk.partition.planner import plan_graph
+
+    dequantized: list[str] = []
+    notes = list(notes)
+    if dequantize:
+        more, dequantized = dequantize_refused(captured.graph, target, registry)
+        notes += more
+    plan = plan_graph(captured, target, registry=registry, notes=notes, **plan_settings)
+    return record_weights(plan, dequantized)
