@@ -116,9 +116,12 @@ def next_tokens(logits: Any, sequences: Any, produced: int, settings: Generation
         picked = torch.where(picked < 0, picked * settings.repetition_penalty,
                              picked / settings.repetition_penalty)
         scores = scores.scatter(1, sequences, picked)
-    if produced < settings.min_new_tokens and settings.eos_token_ids:
+    # stop ids beyond the vocabulary (a config's default eos id over a small vocab) can never
+    # be produced, so there is nothing to hold back; transformers ignores them the same way
+    held = [i for i in settings.eos_token_ids if 0 <= i < scores.shape[-1]]
+    if produced < settings.min_new_tokens and held:
         scores = scores.clone()
-        scores[:, list(settings.eos_token_ids)] = -float("inf")
+        scores[:, held] = -float("inf")
     if not settings.do_sample:
         return scores.argmax(dim=-1)
     if settings.temperature != 1.0:

@@ -66,6 +66,19 @@ def test_min_new_tokens_masks_stop_tokens() -> None:
     assert int(next_tokens(logits, seqs, 2, settings)[0]) == stop
 
 
+def test_min_new_tokens_ignores_stop_ids_beyond_the_vocabulary() -> None:
+    # Phi3Config's default eos id (32000) over a small test vocab: it can never be produced,
+    # so min_new_tokens has nothing to hold back there, as in transformers
+    logits, seqs = _logits()
+    stop = int(logits[0].argmax())
+    settings = GenerationSettings(max_new_tokens=4, min_new_tokens=2,
+                                  eos_token_ids=(32000, stop))
+    assert int(next_tokens(logits, seqs, 1, settings)[0]) != stop
+    processor = generation.MinNewTokensLengthLogitsProcessor(7, 2, [32000, stop])
+    expected = processor(seqs, logits.clone()).argmax(dim=-1)
+    assert torch.equal(next_tokens(logits, seqs, 1, settings), expected)
+
+
 class _Config:
     eos_token_id = (5, 6)
     pad_token_id = None
