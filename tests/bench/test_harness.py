@@ -2,26 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from itertools import pairwise
-from pathlib import Path
 from types import ModuleType
-
-import pytest
-
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-
-
-@pytest.fixture(scope="module")
-def harness() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(BENCH))
-    try:
-        import harness
-
-        yield harness
-    finally:
-        sys.path.remove(str(BENCH))
 
 
 def test_each_round_runs_every_runner_once_and_is_reproducible(harness: ModuleType) -> None:

@@ -4,25 +4,8 @@ dropped while the others go on, the greedy-equality check and the ratios say wha
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-
-import pytest
-
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-
-
-@pytest.fixture(scope="module")
-def llm() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(BENCH))
-    try:
-        import llm
-
-        yield llm
-    finally:
-        sys.path.remove(str(BENCH))
 
 
 def _base(llm: ModuleType, warmup: int = 1) -> object:

@@ -3,26 +3,7 @@ runner's to its peer, the weight bytes and their source, and a failed runner's r
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
-
-import pytest
-
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-
-
-@pytest.fixture(scope="module")
-def quant() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(BENCH))
-    try:
-        import quant
-
-        yield quant
-    finally:
-        sys.path.remove(str(BENCH))
-
 
 META = {"model": {}, "prompt_tokens": 32, "new_tokens": 8, "threads": 2, "rounds": 3,
         "loadavg_before": "1 1 1", "loadavg_after": "1 1 1", "wall_s": 1, "hwsdk_commit": "x"}

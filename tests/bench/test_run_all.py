@@ -5,24 +5,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
-
-
-@pytest.fixture(scope="module")
-def run_all() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(BENCH))
-    try:
-        import run_all
-
-        yield run_all
-    finally:
-        sys.path.remove(str(BENCH))
 
 
 def test_device_cuda_without_a_gpu_is_refused_with_the_reason() -> None:
