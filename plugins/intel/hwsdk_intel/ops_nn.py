@@ -192,9 +192,10 @@ def _static(shape: Any, index: int) -> int | None:
     return dim.get_length() if dim is not None and dim.is_static else None
 
 
-def _unrepeated(value: Any) -> Any:
+def _unrepeated(value: Any, ir_shape: Any) -> Any:
     """``[b, kv_heads, 1, s, d]`` when ``value`` is transformers' ``repeat_kv`` as lowered
-    (Unsqueeze at 2, Broadcast over that dim, Reshape to ``[b, heads, s, d]``), else None."""
+    (Unsqueeze at 2, Broadcast over that dim, Reshape to ``[b, heads, s, d]``, ``ir_shape``
+    the IR's), else None. A Broadcast that also grew ``s`` or ``d`` is not that form."""
     reshape = value.get_node()
     if reshape.get_type_name() != "Reshape":
         return None
@@ -214,6 +215,16 @@ def _unrepeated(value: Any) -> Any:
     if kv_heads is None or groups is None or _static(grown, 1) != kv_heads or \
             _static(value.get_partial_shape(), 1) != kv_heads * groups:
         return None
+    if len(ir_shape) != 4:
+        return None
+    for dim in (3, 4):  # s and d as the IR has them: equal, or s dynamic on both sides
+        found = _static(shape, dim)
+        if found is None:
+            if dim == 4:
+                return None  # the head size is static in every form this lowering takes
+            continue
+        if found != ir_shape[dim - 1]:
+            return None
     return unsqueezed
 
 
@@ -227,7 +238,8 @@ def _grouped(lw: Lowering, node: Node, q: Any, k: Any, v: Any, mask: Any
     if node.attrs.get("enable_gqa"):
         k5, v5 = (lw.ops.unsqueeze(x, lw.i64([2])).output(0) for x in (k, v))
     else:
-        k5, v5 = _unrepeated(k), _unrepeated(v)
+        k5 = _unrepeated(k, lw.type_of(node.inputs[1]).shape)
+        v5 = _unrepeated(v, lw.type_of(node.inputs[2]).shape)
     if k5 is None or v5 is None:
         return None
     q_type = lw.type_of(node.inputs[0])

@@ -58,3 +58,4 @@ def test_repeated_keys_and_values_are_attended_grouped_without_a_copy(additive: 
     if additive:  # PyTorch gives the all -inf row NaN; hwsdk's intel region gives zeros there
         expected = torch.nan_to_num(expected)
     torch.testing.assert_close(compiled(q, k, v, mask), expected, rtol=1e-5, atol=1e-5)
+
