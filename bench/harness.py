@@ -2,8 +2,9 @@
 
 A *runner* is a name plus a ``setup()`` that returns a zero-argument callable (the compiled
 model bound to its inputs). ``measure`` compiles every runner (timing it), then runs rounds in
-which every runner is called once, in rotating order, and reports median and p90 per runner,
-compile time, peak RSS growth, and the ratio to the best peer.
+which every runner is called once, in a seeded order drawn per round (:func:`round_order`),
+and reports median and p90 per runner, compile time, peak RSS growth, and the ratio to the
+best peer.
 """
 
 from __future__ import annotations

@@ -1,15 +1,14 @@
 """The tuning budget: how long a measuring compile may take, relative to an untuned one.
 
 An untuned compile captures the model, plans it by priority and compiles that plan. A measuring
-compile compiles that same plan first (the reference candidate) and times it: ``t_ref``. All
-the rest (the other candidates' compiles, the per-segment compiles, every timed call) gets
-``(factor - 1) x t_ref`` of wall time, so a measuring compile takes at most ``factor`` times an
-untuned one, capture included in both (the last step started may overrun, and every measured
-candidate gets its minimum rounds). Two things are outside the bound: every whole-model
-single-engine candidate (one target alone, PyTorch alone) is compiled even once the budget is
-spent, since ``auto`` promises to be no slower than the best of them; only the per-segment
-work is skipped, and the timed rounds shortened. Work not started for lack of budget is named
-in the plan.
+compile compiles that same plan first (the reference candidate) and times it: ``t_ref``. Every
+other whole-model candidate (each target alone, PyTorch alone) is then compiled whatever the
+budget, since ``auto`` promises to be no slower than the best of them, so with several targets
+a measuring compile can take more than ``factor`` times an untuned one. The budget bounds the
+rest: the per-segment compiles and the timed rounds get ``(factor - 1) x t_ref`` of wall time
+counted from the reference's compile (the step running when it runs out finishes, and every
+measured candidate gets its minimum rounds). Work not started for lack of budget is named in
+the plan.
 
 ``HWSDK_TUNE_BUDGET`` sets ``factor`` (default :data:`FACTOR`; ``inf``: no limit).
 """
