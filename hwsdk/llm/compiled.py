@@ -212,7 +212,8 @@ class CompiledLM:
             span = attended_slots(int(cache_position[-1]) + 1, self.max_cache_len)
             attention = attention_mask_for(form, mask[:, :span], cache_position, dtype)
             # flat, as torch.export flattened the example: (ids, positions, cache_position,
-            # mask, *cache) in, (logits, *new keys and values) out, no pytree per step
+            # mask, *cache) in, (logits, *new keys and values) out, no pytree per step; the
+            # graph takes int32 positions (see _example), whatever int dtype the caller has
             out = compiled.run_flat([input_ids, positions.to(torch.int32), cache_position,
                                      attention, *cache.tensors])
             cache.write(cache_position, out[1:])

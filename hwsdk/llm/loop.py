@@ -84,7 +84,7 @@ def generation_steps(step: Step, input_ids: Any, attention_mask: Any, max_cache_
 
     batch, prompt = input_ids.shape
     cache_mask = cache_mask_of(attention_mask, max_cache_len)
-    positions = positions_of(attention_mask).to(torch.int32)  # what the step graph takes
+    positions = positions_of(attention_mask)
     logits = step(input_ids, positions, torch.arange(prompt), cache_mask)
     next_position = positions[:, -1:] + 1
     sequences = input_ids

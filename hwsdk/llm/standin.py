@@ -51,7 +51,7 @@ def _forward(self: Any, input_ids: Any = None, attention_mask: Any = None,
     if start == 0:
         lm.cache(batch).reset()
     with torch.no_grad():
-        logits = lm._step_for(batch)(input_ids.to(torch.int64), position_ids.to(torch.int32),
+        logits = lm._step_for(batch)(input_ids.to(torch.int64), position_ids,
                                      cache_position.to(torch.int64), mask)
     self._hwsdk_cached = end
     # hand transformers' cache object back untouched: its loop passes it to the next step
