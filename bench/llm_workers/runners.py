@@ -328,9 +328,10 @@ class HwsdkRunner:
         self.lm = hwsdk.compile_lm(model, target=target,
                                    max_cache_len=len(spec.prompt) + spec.new_tokens,
                                    num_threads=spec.threads, **quant)
-        summary = self.lm.plan.plan.summary().splitlines()
-        # what measured auto timed and chose (its first tuning line), beside the plan
-        summary[2:] = [n for n in self.lm.tuning_notes if n.startswith("tune")][:1]
+        # the plan's first two lines, and what measured auto timed and chose (its first
+        # tuning line)
+        summary = (self.lm.plan.plan.summary().splitlines()[:2]
+                   + [n for n in self.lm.tuning_notes if n.startswith("tune")][:1])
         return {"versions": _versions("hwsdk", "torch", "transformers", "onnxruntime",
                                       "openvino"),
                 "settings": {"target": target, "num_threads": spec.threads,
