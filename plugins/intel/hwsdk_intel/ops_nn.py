@@ -234,28 +234,38 @@ def _grouped(lw: Lowering, node: Node, q: Any, k: Any, v: Any, mask: Any
     groups, t, d]`` against keys and values ``[b, kv_heads, 1, s, d]``, which broadcast over
     the groups, so no repeated copy of the cache slice is made (OpenVINO's CPU plugin spent
     a Broadcast per key and value per layer on it). ``(q, k, v, mask, heads, value_dim)``,
-    or None when the inputs are not in that form."""
-    if node.attrs.get("enable_gqa"):
-        k5, v5 = (lw.ops.unsqueeze(x, lw.i64([2])).output(0) for x in (k, v))
-    else:
-        k5 = _unrepeated(k, lw.type_of(node.inputs[1]).shape)
-        v5 = _unrepeated(v, lw.type_of(node.inputs[2]).shape)
-    if k5 is None or v5 is None:
-        return None
+    or None when the inputs are not in that form (nothing is added to the graph then)."""
     q_type = lw.type_of(node.inputs[0])
     heads, size = q_type.shape[-3] if q_type.rank == 4 else None, q_type.shape[-1]
-    kv_heads, value_dim = _static(k5.get_partial_shape(), 1), _static(v5.get_partial_shape(), 4)
-    if not (isinstance(heads, int) and isinstance(size, int) and kv_heads and value_dim) or \
-            _static(v5.get_partial_shape(), 1) != kv_heads or heads % kv_heads or \
-            heads == kv_heads:
+    if not (isinstance(heads, int) and isinstance(size, int)):
         return None
-    if mask is not None:
-        mask_type = lw.type_of(node.inputs[3])
-        if mask_type.rank == 4 and mask_type.shape[1] == 1:
-            mask = lw.ops.unsqueeze(mask, lw.i64([1]))  # [b, 1, 1, t, s]
-        elif not (mask_type.rank <= 2 or (mask_type.rank == 3 and mask_type.shape[0] == 1)):
-            return None  # a per-head mask: left to the repeated form
+    mask_type = lw.type_of(node.inputs[3]) if mask is not None else None
+    if mask_type is not None and not (
+            mask_type.rank <= 2 or (mask_type.rank == 3 and mask_type.shape[0] == 1)
+            or (mask_type.rank == 4 and mask_type.shape[1] == 1)):
+        return None  # a per-head mask: left to the repeated form
     o = lw.ops
+    expanded: tuple[Any, Any] | None = None  # repeat_kv's unrepeated keys and values
+    dims: tuple[Any, Any, Any]  # key heads, value heads, value head size
+    if node.attrs.get("enable_gqa"):
+        k_type, v_type = lw.type_of(node.inputs[1]), lw.type_of(node.inputs[2])
+        if k_type.rank != 4 or v_type.rank != 4:
+            return None
+        dims = (k_type.shape[-3], v_type.shape[-3], v_type.shape[-1])
+    else:
+        expanded = (_unrepeated(k, lw.type_of(node.inputs[1]).shape),
+                    _unrepeated(v, lw.type_of(node.inputs[2]).shape))
+        if expanded[0] is None or expanded[1] is None:
+            return None
+        k_shape, v_shape = (x.get_partial_shape() for x in expanded)
+        dims = (_static(k_shape, 1), _static(v_shape, 1), _static(v_shape, 4))
+    kv_heads, v_heads, value_dim = dims
+    if not (isinstance(kv_heads, int) and isinstance(value_dim, int)) or kv_heads < 1 or \
+            v_heads != kv_heads or heads % kv_heads or heads == kv_heads:
+        return None
+    k5, v5 = expanded or (o.unsqueeze(x, lw.i64([2])).output(0) for x in (k, v))
+    if mask_type is not None and mask_type.rank == 4:
+        mask = o.unsqueeze(mask, lw.i64([1]))  # [b, 1, 1, t, s]
     q5 = o.reshape(q, lw.i64([0, kv_heads, heads // kv_heads, -1, size]), special_zero=True)
     return q5, k5, v5, mask, heads, value_dim
 
