@@ -87,18 +87,22 @@ def generation_steps(step: Step, input_ids: Any, attention_mask: Any, max_cache_
     positions = positions_of(attention_mask)
     logits = step(input_ids, positions, torch.arange(prompt), cache_mask)
     next_position = positions[:, -1:] + 1
-    sequences = input_ids
-    eos = torch.tensor(settings.eos_token_ids, dtype=torch.int64)
-    unfinished = torch.ones(batch, dtype=torch.bool)
+    # every token so far (for the repetition penalty), written in place: no copy per step
+    sequences = torch.empty(batch, prompt + settings.max_new_tokens, dtype=torch.int64)
+    sequences[:, :prompt] = input_ids
+    eos = set(settings.eos_token_ids)
+    # plain Python per sequence: a step's few tokens cost less to test here than in torch ops
+    unfinished = [True] * batch
     for produced in range(settings.max_new_tokens):
-        tokens = next_tokens(logits, sequences, produced, settings)
-        if settings.pad_token_id is not None:
-            tokens = torch.where(unfinished, tokens, settings.pad_token_id)
-        sequences = torch.cat([sequences, tokens[:, None]], dim=1)
+        tokens = next_tokens(logits, sequences[:, :prompt + produced], produced, settings)
+        if settings.pad_token_id is not None and not all(unfinished):
+            tokens = torch.where(torch.tensor(unfinished), tokens, settings.pad_token_id)
+        sequences[:, prompt + produced] = tokens
         yield tokens
-        if len(eos):
-            unfinished &= ~torch.isin(tokens, eos)
-        if produced + 1 == settings.max_new_tokens or not bool(unfinished.any()):
+        if eos:
+            unfinished = [alive and token not in eos
+                          for alive, token in zip(unfinished, tokens.tolist(), strict=True)]
+        if produced + 1 == settings.max_new_tokens or not any(unfinished):
             return
         slot = prompt + produced
         cache_mask[:, slot] = 1

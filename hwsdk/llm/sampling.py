@@ -110,16 +110,20 @@ def next_tokens(logits: Any, sequences: Any, produced: int, settings: Generation
     """
     import torch
 
+    # stop ids beyond the vocabulary (a config's default eos id over a small vocab) can never
+    # be produced, so there is nothing to hold back; transformers ignores them the same way
+    held = [i for i in settings.eos_token_ids if 0 <= i < logits.shape[-1]]
+    hold = produced < settings.min_new_tokens and bool(held)
+    if (not settings.do_sample and settings.repetition_penalty == 1.0
+            and logits.dtype == torch.float32 and logits.device.type == "cpu"):
+        return _greedy(logits, held if hold else [])
     scores = logits.float()
     if settings.repetition_penalty != 1.0:
         picked = torch.gather(scores, 1, sequences)
         picked = torch.where(picked < 0, picked * settings.repetition_penalty,
                              picked / settings.repetition_penalty)
         scores = scores.scatter(1, sequences, picked)
-    # stop ids beyond the vocabulary (a config's default eos id over a small vocab) can never
-    # be produced, so there is nothing to hold back; transformers ignores them the same way
-    held = [i for i in settings.eos_token_ids if 0 <= i < scores.shape[-1]]
-    if produced < settings.min_new_tokens and held:
+    if hold:
         scores = scores.clone()
         scores[:, held] = -float("inf")
     if not settings.do_sample:
@@ -138,3 +142,17 @@ def next_tokens(logits: Any, sequences: Any, produced: int, settings: Generation
         scores = scores.masked_fill(remove.scatter(1, order, remove), -float("inf"))
     probs = scores.softmax(dim=-1)
     return torch.multinomial(probs, 1, generator=settings.generator).squeeze(1)
+
+
+def _greedy(logits: Any, held: Sequence[int]) -> Any:
+    """The argmax of every row of float32 CPU ``logits``, ``held`` ids excluded, as ``[batch]``
+    int64: through NumPy, whose argmax is the same (the first maximum; a NaN counts as the
+    maximum, as in torch) at a fifth of ``torch.argmax``'s cost on a 32000-entry row, where
+    the sampling was a tenth of the time a decode step spent outside the engine."""
+    import torch
+
+    scores = logits.detach().numpy()
+    if held:
+        scores = scores.copy()
+        scores[:, list(held)] = -float("inf")
+    return torch.from_numpy(scores.argmax(axis=-1).astype("int64", copy=False))

@@ -22,6 +22,23 @@ def test_greedy_is_argmax() -> None:
     assert torch.equal(next_tokens(logits, seqs, 0, settings), logits.argmax(-1))
 
 
+def test_greedy_matches_torch_argmax_on_ties_nan_inf_and_strided_logits() -> None:
+    nan, inf = float("nan"), float("inf")
+    rows = torch.tensor([[1.0, nan, 3.0, nan], [2.0, 2.0, 1.0, 0.0], [-inf] * 4,
+                         [0.0, inf, inf, 1.0]])
+    strided = torch.randn(8, 50).t()[:, ::2]  # non-contiguous, [50, 4]
+    settings = GenerationSettings(max_new_tokens=4, min_new_tokens=2, eos_token_ids=(1,))
+    for logits in (rows, strided, torch.randn(3, 32000)):
+        held = logits.clone()
+        held[:, 1] = -inf
+        seqs = torch.zeros(logits.shape[0], 1, dtype=torch.int64)
+        got = next_tokens(logits, seqs, 0, settings)
+        assert got.dtype == torch.int64
+        assert torch.equal(got, held.argmax(-1))  # stop id held back before min_new_tokens
+        assert torch.equal(next_tokens(logits, seqs, 2, settings), logits.argmax(-1))
+    assert torch.isnan(rows[0, 1]) and rows[1, 1] == 2.0  # the caller's logits are untouched
+
+
 def test_repetition_penalty_matches_transformers() -> None:
     logits, seqs = _logits()
     settings = GenerationSettings(max_new_tokens=1, repetition_penalty=1.7)
