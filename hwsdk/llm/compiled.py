@@ -45,29 +45,43 @@ def attended_slots(in_use: int, max_cache_len: int) -> int:
 class KVCache:
     """The static KV cache of one batch size: ``[k0, v0, k1, v1, …]`` tensors.
 
-    Every slot from :attr:`used` on holds zeros: stale slots inside an attended span are
-    masked, and zeros keep them finite (a masked NaN would still poison softmax).
+    With a stacked layout (:attr:`CacheLayout.stacked`) they are views of one tensor,
+    ``[2 * layers, batch, kv_heads, slots, dim]``, so a step's stacked new keys and values are
+    written with one ``index_copy_``. Every slot from :attr:`used` on holds zeros: stale slots
+    inside an attended span are masked, and zeros keep them finite (a masked NaN would still
+    poison softmax).
     """
 
     def __init__(self, layout: CacheLayout, batch: int, dtype: Any) -> None:
         import torch
 
-        self.tensors = [torch.zeros(shape, dtype=dtype) for shape in layout.shapes(batch)]
+        shapes = layout.shapes(batch)
+        self.storage = (torch.zeros((len(shapes), *shapes[0]), dtype=dtype) if layout.stacked
+                        else None)
+        self.tensors = (list(self.storage.unbind(0)) if self.storage is not None
+                        else [torch.zeros(shape, dtype=dtype) for shape in shapes])
         self.used = 0
         """One past the highest slot written since the last :meth:`reset`."""
 
     def write(self, cache_position: Any, new: Sequence[Any]) -> None:
-        """Store the new tokens' keys and values at ``cache_position`` (dim 2), in place."""
-        for tensor, update in zip(self.tensors, new, strict=True):
-            tensor.index_copy_(2, cache_position, update)
+        """Store the new tokens' keys and values at ``cache_position``, in place: ``new`` is
+        the step's outputs after the logits (one stacked tensor, or one per cache tensor)."""
+        if self.storage is not None and len(new) == 1:
+            self.storage.index_copy_(3, cache_position, new[0])
+        else:
+            for tensor, update in zip(self.tensors, new, strict=True):
+                tensor.index_copy_(2, cache_position, update)
         self.used = max(self.used, int(cache_position.max()) + 1)
 
     def reset(self) -> None:
         """Zero the slots written since the last reset: O(tokens generated), not
         O(``max_cache_len``), so a new generation does not start by clearing the whole cache
         (16 MiB for an 8-layer model at the default 1024 slots)."""
-        for tensor in self.tensors:
-            tensor[:, :, :self.used].zero_()
+        if self.storage is not None:
+            self.storage[..., :self.used, :].zero_()
+        else:
+            for tensor in self.tensors:
+                tensor[:, :, :self.used].zero_()
         self.used = 0
 
 
@@ -91,7 +105,9 @@ class LMPlan:
                 f"{self.layout.slots}, {self.layout.key_dim}] in "
                 f"{self.kv_precision}, kept by hwsdk as torch tensors and read in place; "
                 "attention spans the slots in use only; each step returns only the new "
-                "tokens' keys and values")
+                "tokens' keys and values"
+                + (" (as one stacked tensor, written with one copy)" if self.layout.stacked
+                   else ""))
         return "\n".join([head, *self.notes, self.plan.summary()])
 
     def to_json(self) -> str:

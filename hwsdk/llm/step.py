@@ -4,7 +4,8 @@
 positions, the cache slots they are written to, the padding mask over every cache slot and
 the whole static KV cache (one key and one value tensor per layer, ``[batch, kv_heads,
 max_cache_len, head_dim]``), and returns the logits of the last position and the keys and
-values of the new tokens only. The cache is never mutated inside the graph: each layer
+values of the new tokens only (stacked into one tensor when keys and values have one head
+size, :attr:`CacheLayout.stacked`). The cache is never mutated inside the graph: each layer
 attends over ``cache[:, :, :kv].index_copy(2, cache_position, new)``, where ``kv`` (the
 attention mask's last dim) is the number of slots in use after this step, so attention costs
 O(tokens so far), not O(max_cache_len); the caller writes the new slices into its own buffers
@@ -89,6 +90,15 @@ class CacheLayout:
         of the slots in use is never the whole tensor (torch.export would otherwise guard on
         that and specialise the in-use dim)."""
         return self.max_cache_len + 1
+
+    @property
+    def stacked(self) -> bool:
+        """Whether the new keys and values come out as one tensor (``[2 * layers, batch,
+        kv_heads, tokens, dim]``, keys and values alternating) and the cache is one tensor
+        of that layout: when keys and values have one head size. One output and one write
+        per step instead of two per layer: a decode step of an 8-layer model spent 0.3 ms
+        fetching 16 outputs and writing them one by one."""
+        return self.key_dim == self.value_dim
 
     def shapes(self, batch: int) -> list[tuple[int, ...]]:
         """Key and value shapes, layer by layer: ``[k0, v0, k1, v1, …]``."""
@@ -182,7 +192,8 @@ def _torch_module() -> type:
 
 class LMStep(_torch_module()):  # type: ignore[misc]
     """``forward(input_ids, position_ids, cache_position, attention_mask, cache)`` →
-    ``(last_logits, new_k0, new_v0, …)``; ``position_ids`` are int32 (they never exceed the
+    ``(last_logits, stack([new_k0, new_v0, …]))`` (``(last_logits, new_k0, new_v0, …)`` when
+    keys and values differ in head size); ``position_ids`` are int32 (they never exceed the
     cache length, and engines computing i64 as i32 then take the rotary cast too).
 
     :param model: a transformers ``*ForCausalLM`` in eval mode.
@@ -215,4 +226,8 @@ class LMStep(_torch_module()):  # type: ignore[misc]
                     "model does not use transformers' Cache API, so compile_lm cannot keep its "
                     "state")
             new.extend(layer.new)
+        if self.layout.stacked:
+            import torch
+
+            return out.logits[:, -1, :], torch.stack(new)
         return (out.logits[:, -1, :], *new)
