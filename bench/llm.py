@@ -67,7 +67,10 @@ RUNNERS = [
     RunnerSpec("ORTModelForCausalLM", "optimum-ort", ".venv-ort"),
     RunnerSpec("hwsdk cpu", "hwsdk", options={"target": "cpu"}, hwsdk=True),
     RunnerSpec("hwsdk intel", "hwsdk", options={"target": "intel"}, hwsdk=True),
-    RunnerSpec("hwsdk auto", "hwsdk", options={"target": "auto"}, hwsdk=True),
+    # measured afresh each run: a decision cached by an earlier hwsdk build would be timed
+    # instead of the choice this build makes
+    RunnerSpec("hwsdk auto", "hwsdk", options={"target": "auto", "tune": "measure"},
+               hwsdk=True),
 ]
 """Every runner, in load order (OpenVINO GenAI runs on what OVModelForCausalLM exported)."""
 

@@ -322,12 +322,12 @@ class HwsdkRunner:
         self.spec = spec
         model = AutoModelForCausalLM.from_pretrained(spec.model_dir, dtype=torch.float32).eval()
         target = spec.options.get("target", "auto")
-        quant = {k: spec.options[k] for k in ("quantize", "group_size", "quantized_matmul")
-                 if k in spec.options}
+        extra = {k: spec.options[k] for k in ("quantize", "group_size", "quantized_matmul",
+                                              "tune") if k in spec.options}
         before = rss_mb()
         self.lm = hwsdk.compile_lm(model, target=target,
                                    max_cache_len=len(spec.prompt) + spec.new_tokens,
-                                   num_threads=spec.threads, **quant)
+                                   num_threads=spec.threads, **extra)
         # the plan's first two lines, and what measured auto timed and chose (its first
         # tuning line)
         summary = (self.lm.plan.plan.summary().splitlines()[:2]
@@ -336,7 +336,7 @@ class HwsdkRunner:
                                       "openvino"),
                 "settings": {"target": target, "num_threads": spec.threads,
                              "torch.set_num_threads": spec.threads, "dtype": "float32",
-                             **quant},
+                             **extra},
                 "plan": summary, "rss_mb": rss_mb(), "compile_rss_mb": rss_mb() - before,
                 "weights": _hwsdk_weights(self.lm)}
 
