@@ -66,8 +66,9 @@ class KVCache:
     def write(self, cache_position: Any, new: Sequence[Any]) -> None:
         """Store the new tokens' keys and values at ``cache_position``, in place: ``new`` is
         the step's outputs after the logits (one stacked tensor, or one per cache tensor)."""
-        if self.storage is not None and len(new) == 1:
-            self.storage.index_copy_(3, cache_position, new[0])
+        if self.storage is not None:
+            (stacked,) = new  # a stacked layout's step returns one tensor
+            self.storage.index_copy_(3, cache_position, stacked)
         else:
             for tensor, update in zip(self.tensors, new, strict=True):
                 tensor.index_copy_(2, cache_position, update)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import pairwise
 from types import ModuleType
 
@@ -41,9 +42,9 @@ def test_a_turn_counts_its_fastest_call(harness: ModuleType,
 def test_measure_gives_each_runner_calls_per_round_calls_a_round(harness: ModuleType) -> None:
     counts = {"a": 0, "b": 0}
 
-    def runner(name: str):
-        def setup():
-            def call():
+    def runner(name: str) -> object:
+        def setup() -> Callable[[], int]:
+            def call() -> int:
                 counts[name] += 1
                 return 0
             return call
