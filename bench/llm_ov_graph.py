@@ -92,10 +92,12 @@ def _hwsdk_run(compiled: Any, caches: dict[str, Any]) -> tuple[float, float, flo
         mask[0, 0] = np.tril(np.ones((tokens, span), bool), k=first)
         mask[..., first + tokens:] = False
         feed = {"input_ids": np.full((1, tokens), 5, np.int64), "cache_position": positions,
-                "attention_mask": mask, **caches}
-        rotary = [n for n in names if n not in feed]  # the positions' f32 cast from PyTorch
-        for name in rotary:
-            feed[name] = positions[None, :, None].astype(np.float32)
+                "position_ids": positions[None].astype(np.int32), "attention_mask": mask,
+                **caches}
+        missing = names - set(feed)
+        if missing:
+            raise SystemExit(f"the saved graph wants inputs this tool does not feed: {missing};"
+                             " dump it again with this checkout")
         start = time.perf_counter()
         request.infer(feed, share_inputs=True)
         elapsed = time.perf_counter() - start
