@@ -90,6 +90,9 @@ class Builder:
         self.extra_inputs: list[str] = []  # symbols fed as int64 scalars
         self._counter = 0
         self._const_cache: dict[tuple[Any, ...], str] = {}
+        # values computed once per model and reused by every converter asking with the same
+        # key (the broadcast index every KV-cache write of a step shares)
+        self.shared: dict[tuple[Any, ...], str] = {}
         self._dim_cache: dict[str, str] = {}
         self._symbol_source: dict[str, tuple[str, int]] = {}
         for name in inputs:

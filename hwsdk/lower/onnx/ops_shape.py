@@ -103,15 +103,20 @@ def _index_copy(b: Builder, node: Node, ins: list[str]) -> Sequence[str]:
     if x_type.rank == 0:
         raise NotImplementedError("index_copy of a 0-d tensor is not lowered to ONNX")
     dim = int(node.attrs["dim"])
-    # ScatterElements wants one index per source element: the 1-d index, laid along dim
-    # and broadcast to the source's shape
-    along = [1] * x_type.rank
-    along[dim] = -1
-    index = b.op1("Reshape", [ins[1], b.ints(along)])
-    # broadcast by adding zeros of the source's shape: ONNX Runtime's Expand keeps a 1
-    # where the source has a 0-size dim
-    zeros = b.op1("ConstantOfShape", [b.op1("Shape", [ins[2]])], value=_int64_zero())
-    index = b.op1("Add", [index, zeros])
+    source = b.type_of(node.inputs[2]).shape
+    # ScatterElements wants one index per source element: the 1-d index, laid along dim and
+    # broadcast to the source's shape. Built once per (index, dim, source shape): an LLM
+    # step's cache writes (a key and a value per layer) share one.
+    key = ("index_copy", ins[1], dim, tuple(source))
+    index = b.shared.get(key)
+    if index is None:
+        along = [1] * x_type.rank
+        along[dim] = -1
+        index = b.op1("Reshape", [ins[1], b.ints(along)])
+        # broadcast by adding zeros of the source's shape: ONNX Runtime's Expand keeps a 1
+        # where the source has a 0-size dim
+        zeros = b.op1("ConstantOfShape", [b.shape_tensor(list(source))], value=_int64_zero())
+        index = b.shared[key] = b.op1("Add", [index, zeros])
     return [b.op1("ScatterElements", [ins[0], index, ins[2]], axis=dim)]
 
 
