@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -125,12 +126,34 @@ class OrtRegion(CompiledRegion):
         self._keep: list[Any] = []  # weights the session reads in place
         self._static = all(isinstance(d, int) for t in lowered.output_types for d in t.shape)
         self._from_numpy = torch.from_numpy
+        self._empty = torch.empty
+        # (positions, mask) input indices of attention lowered as GroupQueryAttention
+        self._cache_calls = [(self._inputs.index(p), self._inputs.index(m))
+                             for p, m in lowered.cache_calls]
+        # (ONNX output, input index): outputs bound to their input's memory (in-place caches)
+        self._in_place = [(name, self._inputs.index(source))
+                          for name, source in lowered.in_place]
+        self._local = threading.local()  # per thread: an IOBinding and what it has bound
+
+    def _check_cache_calls(self, inputs: Sequence[Any]) -> None:
+        from hwsdk.lower.onnx.cache_attention import CACHE_HINT, check_cache_call
+
+        for positions, mask in self._cache_calls:
+            why = check_cache_call(inputs[positions], inputs[mask])
+            if why is not None:
+                raise InvalidArgumentError(
+                    f"region {self.details.get('region', '?')} cannot take this call: {why}; "
+                    f"{CACHE_HINT}")
 
     def run(self, inputs: Sequence[Any], env: Mapping[str, int]) -> list[Any]:
         # Per-call cost is most of a small model's time (a decode step): this path does only
         # what it must, measured against raw ONNX Runtime in bench/overheads.py.
         # Inlined (no helper call, comprehension or map per value): each of those is a few
         # per cent of a 100 µs call.
+        if self._cache_calls:
+            self._check_cache_calls(inputs)
+        if self._in_place:
+            return self.run_in_place(inputs, env)
         if self.io_binding:
             return self.run_bound(inputs, env)
         feeds = {}
@@ -152,6 +175,55 @@ class OrtRegion(CompiledRegion):
         return list(map(self._from_numpy, outputs))
 
     __call__ = run  # the runtime calls the region: one Python frame less per call
+
+    def run_in_place(self, inputs: Sequence[Any], env: Mapping[str, int]) -> list[Any]:
+        """Run with the in-place outputs bound to their inputs' memory (the model writes the
+        new tokens' keys and values into the caller's cache), through one IOBinding per
+        thread that rebinds only what moved: a decode step's cache tensors stay bound."""
+        local = self._local
+        binding = getattr(local, "binding", None)
+        if binding is None:
+            binding = local.binding = self.session.io_binding()
+            local.bound = {}
+        bound = local.bound
+        keep = []
+        for name, tensor in zip(self._inputs, inputs, strict=True):
+            t = tensor.detach()
+            if not t.is_contiguous():
+                t = t.contiguous()
+            keep.append(t)
+            key = (t.data_ptr(), t.shape, t.dtype)
+            if bound.get(name) == key and t.numel():
+                continue
+            if t.numel() == 0:
+                binding.bind_cpu_input(name, t.numpy())
+            else:
+                binding.bind_input(name, "cpu", 0, _np(t.dtype), tuple(t.shape), t.data_ptr())
+            bound[name] = key
+        for name, symbol in self._symbols:
+            binding.bind_cpu_input(name, _np_int64(env[symbol]))
+        results: list[Any] = []
+        for name, shape, np_dtype, torch_dtype in self._outputs:
+            concrete: Any = shape if self._static else _concrete(shape, env)
+            if concrete is None or 0 in concrete:
+                raise EngineError(f"region {self.details.get('region', '?')}: output {name} "
+                                  f"has shape {shape}, which an in-place run cannot preallocate")
+            out = self._empty(concrete, dtype=torch_dtype)
+            binding.bind_output(name, "cpu", 0, np_dtype, tuple(concrete), out.data_ptr())
+            results.append(out)
+        for name, source in self._in_place:
+            t = keep[source]
+            key = (t.data_ptr(), t.shape, t.dtype)
+            if bound.get(name) != key:
+                binding.bind_output(name, "cpu", 0, _np(t.dtype), tuple(t.shape), t.data_ptr())
+                bound[name] = key
+        try:
+            self._sess.run_with_iobinding(binding._iobinding, None)
+        except Exception as exc:
+            raise EngineError(f"onnxruntime failed running region "
+                              f"{self.details.get('region', '?')}: {exc}") from exc
+        del keep
+        return results
 
     def run_bound(self, inputs: Sequence[Any], env: Mapping[str, int]) -> list[Any]:
         """Run through an ``IOBinding``: inputs bound by pointer, outputs written into
@@ -258,6 +330,7 @@ def compile_lowered(lowered: LoweredModel, providers: Sequence[str] | None = Non
                           f"{type(exc).__name__}: {exc}") from exc
     graph = lowered.model.graph
     counts = len(graph.node), len(graph.initializer)
+    fused_attention = sum(n.op_type == "GroupQueryAttention" for n in graph.node)
     # The model proto is no longer needed once the session exists (weights stay in keep).
     lowered = dataclasses.replace(lowered, model=None)
     region = OrtRegion(session, lowered, {})
@@ -271,6 +344,11 @@ def compile_lowered(lowered: LoweredModel, providers: Sequence[str] | None = Non
     }
     if lowered.symbols:
         details["symbol_inputs"] = list(lowered.symbols)
+    if fused_attention:
+        details["cache_attention"] = (
+            f"{fused_attention} attention node(s) over the KV cache as GroupQueryAttention; "
+            f"each call checks {', '.join(f'{p}/{m}' for p, m in lowered.cache_calls)}: "
+            "consecutive positions, no later slot allowed")
     if optimized:
         details["quantized_weights"] = ort_quant.fusion_details(optimized, mode)
     region.details.update(details)
@@ -295,8 +373,13 @@ def compile_region(region: Region, providers: Sequence[str] | None = None,
     options["spinning"] = spinning
     dump = options.get("dump_onnx")
     level = ort_quant.accuracy_level(options)
+    cache_attention = options.get("cache_attention", True)
+    if not isinstance(cache_attention, bool) and cache_attention != "in_place":
+        raise InvalidArgumentError(f"option cache_attention must be True, False or 'in_place', "
+                                   f"got {cache_attention!r}")
     lowered = lower(region.graph, region.nodes, region.inputs, region.outputs,
-                    name=f"hwsdk_{region.id}", external_weights=not dump, matmul_nbits=level)
+                    name=f"hwsdk_{region.id}", external_weights=not dump, matmul_nbits=level,
+                    cache_attention=cache_attention)
     if dump:
         os.makedirs(dump, exist_ok=True)
         with open(os.path.join(str(dump), f"{region.id}.onnx"), "wb") as fh:

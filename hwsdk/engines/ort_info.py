@@ -23,6 +23,10 @@ OPTIONS: dict[str, str] = {
     "validate": "run each static-shaped region once on zeros at compile time (default True), "
                 "so run failures fall back at compile time",
     "dump_onnx": "directory to write each region's ONNX model into (<region id>.onnx)",
+    "cache_attention": "attention over a KV cache input written at consecutive positions (an "
+                       "LLM step graph) as ONNX Runtime's GroupQueryAttention (bool; default "
+                       "True; each call is checked: positions consecutive, no later slot "
+                       "allowed); False: the op-by-op form, for any positions and mask",
     "quantized_matmul": "how int8/int4 weights run (hwsdk.engines.ort_quant.MODES): fused "
                         "(default; MatMulNBits, weights stay compressed, float32 compute), "
                         "int8_compute (MatMulNBits quantizing activations to int8 too: faster, "

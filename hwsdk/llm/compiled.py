@@ -149,6 +149,29 @@ def _model_dtype(model: Any) -> Any:
     return dtype if isinstance(dtype, torch.dtype) else torch.float32
 
 
+def _with_in_place_cache(target: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """``settings`` with ``cache_attention="in_place"`` when a target ``target`` may plan on
+    reads that option and the caller did not set it: the loop writes each step's new keys and
+    values into the cache itself, so an engine may write them there first (the ONNX Runtime
+    targets' GroupQueryAttention, :mod:`hwsdk.lower.onnx.cache_attention`)."""
+    from hwsdk.errors import HwsdkError
+    from hwsdk.partition.planner import resolve_targets
+    from hwsdk.registry import get_registry
+
+    settings = dict(settings)
+    given = {**(settings.get("options") or {}), **settings}
+    if "cache_attention" in given:
+        return settings
+    registry = get_registry()
+    try:
+        _, prefs, _ = resolve_targets(target, registry)
+    except HwsdkError:  # a bad target: hwsdk.compile raises the specific error for it
+        return settings
+    if any("cache_attention" in registry.resolve(ref)[0].options for ref in prefs):
+        settings["cache_attention"] = "in_place"
+    return settings
+
+
 def _dtype_name(dtype: Any) -> str:
     return str(dtype).removeprefix("torch.")
 
@@ -166,7 +189,7 @@ class CompiledLM:
         self.layout = cache_layout(model, max_cache_len)
         self.max_cache_len = max_cache_len
         self.target = target
-        self._settings = dict(compile_settings)
+        self._settings = _with_in_place_cache(target, compile_settings)
         self._step_module = LMStep(model, self.layout).eval()
         self._dtype = _model_dtype(model)
         self.mask_form = mask_form(model)

@@ -1,7 +1,8 @@
 """A decode step hands the KV cache to the engines in place and gets back O(new tokens).
 
-Counted at the engines' own APIs: what ONNX Runtime's ``run`` is fed and returns, and which
-memory OpenVINO's infer request reads its inputs from and how many bytes it writes out.
+Counted at the engines' own APIs: what ONNX Runtime's ``run`` is fed and returns (or which
+memory its IOBinding reads and writes), and which memory OpenVINO's infer request reads its
+inputs from and how many bytes it writes out.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ def llama() -> Any:
     return build_family("llama")
 
 
-def test_cpu_decode_reads_the_cache_in_place(llama: Any) -> None:
-    lm = hwsdk.compile_lm(llama, target="cpu", max_cache_len=MAX_CACHE)
+def test_cpu_decode_reads_the_cache_in_place_with_op_by_op_attention(llama: Any) -> None:
+    lm = hwsdk.compile_lm(llama, target="cpu", max_cache_len=MAX_CACHE, cache_attention=False)
     step, cache = _decode_step(lm)
     fed: list[Any] = []
     returned: list[int] = []
@@ -65,6 +66,68 @@ def test_cpu_decode_reads_the_cache_in_place(llama: Any) -> None:
     handed = {a.ctypes.data for a in fed if a.nbytes == next(iter(cache_at.values()))}
     assert handed == set(cache_at), "every cache tensor reaches ONNX Runtime at its own address"
     assert sum(returned) <= _bound(lm) < sum(cache_at.values())
+
+
+class _BindingSpy:
+    """An IOBinding that records every pointer bound: (name, address, bytes)."""
+
+    def __init__(self, binding: Any) -> None:
+        self._binding = binding
+        self._iobinding = binding._iobinding
+        self.inputs: list[tuple[str, int, int]] = []
+        self.outputs: list[tuple[str, int, int]] = []
+
+    def bind_input(self, name: str, device: str, index: int, dtype: Any, shape: Any,
+                   ptr: int) -> None:
+        import numpy as np
+
+        self.inputs.append((name, ptr, int(np.prod(shape)) * np.dtype(dtype).itemsize))
+        self._binding.bind_input(name, device, index, dtype, shape, ptr)
+
+    def bind_output(self, name: str, device: str, index: int = 0, dtype: Any = None,
+                    shape: Any = None, ptr: int | None = None) -> None:
+        import numpy as np
+
+        assert ptr is not None, "every output is bound to memory hwsdk owns"
+        self.outputs.append((name, ptr, int(np.prod(shape)) * np.dtype(dtype).itemsize))
+        self._binding.bind_output(name, device, index, dtype, shape, ptr)
+
+    def bind_cpu_input(self, name: str, array: Any) -> None:
+        self.inputs.append((name, array.ctypes.data, array.nbytes))
+        self._binding.bind_cpu_input(name, array)
+
+
+def test_cpu_decode_attends_and_writes_the_cache_where_it_lies(llama: Any) -> None:
+    # compile_lm's default: GroupQueryAttention reads each cache tensor at the caller's
+    # address and writes the new keys and values into it; only logits and the new keys and
+    # values are written anywhere else
+    lm = hwsdk.compile_lm(llama, target="cpu", max_cache_len=MAX_CACHE)
+    step, cache = _decode_step(lm)
+    spies: list[_BindingSpy] = []
+    for region in (s.runner for s in lm.compiled_step(1).steps if s.target == "cpu"):
+        assert "GroupQueryAttention" in region.details["cache_attention"]
+        make = region.session.io_binding
+        region.session = type("Session", (), {"io_binding": staticmethod(
+            lambda make=make: spies.append(_BindingSpy(make())) or spies[-1])})()
+        region._local = type(region._local)()  # a fresh binding, made through the spy
+    step(*_decode_args())
+    cache_at = {t.data_ptr(): t.nbytes for t in cache.tensors}
+    (spy,) = spies
+    size = next(iter(cache_at.values()))
+    read = {ptr for _, ptr, n in spy.inputs if n == size}
+    written_in_place = {ptr for _, ptr, n in spy.outputs if n == size}
+    assert read == set(cache_at) == written_in_place
+    elsewhere = sum(n for _, ptr, n in spy.outputs if ptr not in cache_at)
+    assert elsewhere <= _bound(lm) < sum(cache_at.values())
+
+
+def test_cpu_in_place_attention_refuses_positions_it_cannot_take(llama: Any) -> None:
+    lm = hwsdk.compile_lm(llama, target="cpu", max_cache_len=MAX_CACHE)
+    step, _ = _decode_step(lm)
+    mask = _decode_args()[3]
+    mask[:, :9] = 1
+    with pytest.raises(hwsdk.InvalidArgumentError, match=r"not consecutive.*cache_attention"):
+        step(torch.tensor([[7, 8]]), torch.tensor([[6, 8]]), torch.tensor([6, 8]), mask)
 
 
 def test_intel_decode_reads_the_cache_in_place(llama: Any) -> None:

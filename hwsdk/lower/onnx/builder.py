@@ -77,8 +77,16 @@ class Builder:
     """
 
     def __init__(self, graph: Graph, inputs: Sequence[str], external: bool = False,
-                 matmul_nbits: int | None = None) -> None:
+                 matmul_nbits: int | None = None,
+                 cache_attention: bool | str = True) -> None:
         self.graph = graph
+        self.inputs = frozenset(inputs)
+        # attention over a KV cache input may become GroupQueryAttention (cache_attention.py);
+        # the (positions, mask) inputs each such call is checked on, and with "in_place" the
+        # (output, input) pairs of caches it writes where they lie
+        self.cache_attention = cache_attention
+        self.cache_calls: set[tuple[str, str]] = set()
+        self.in_place: list[tuple[str, str]] = []
         self.external = external
         # MatMulNBits accuracy_level for linears reading a dequantized weight (None: MatMul on
         # the float weight), and those weights' dequantize nodes by ONNX name (ops_quant).

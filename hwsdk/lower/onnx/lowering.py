@@ -39,6 +39,12 @@ class LoweredModel:
     :param output_types: the IR types of the outputs (for preallocating results).
     :param external_data: with ``external_weights=True``, the weights (numpy arrays sharing
         the params' memory) by initializer name, for ``SessionOptions.add_external_initializers``.
+    :param cache_calls: ``(positions, mask)`` input names of attention lowered as
+        GroupQueryAttention: each call must pass :func:`~hwsdk.lower.onnx.cache_attention.
+        check_cache_call` on them.
+    :param in_place: ``(output, input)`` names: ONNX outputs after :attr:`outputs` that must be
+        bound to their input's memory (a KV cache the model writes where it lies); the runtime
+        binds them, they are not region outputs.
     """
 
     model: Any
@@ -47,6 +53,8 @@ class LoweredModel:
     output_types: list[TensorType]
     symbols: list[str] = field(default_factory=list)
     external_data: dict[str, Any] = field(default_factory=dict)
+    cache_calls: list[tuple[str, str]] = field(default_factory=list)
+    in_place: list[tuple[str, str]] = field(default_factory=list)
 
     def serialize(self) -> bytes:
         return bytes(self.model.SerializeToString())
@@ -148,7 +156,8 @@ def _live(nodes: Sequence[Any], outputs: Sequence[str]) -> list[Any]:
 
 def lower(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str], outputs: Sequence[str],
           name: str = "hwsdk_region", external_weights: bool = False,
-          matmul_nbits: int | None = None) -> LoweredModel:
+          matmul_nbits: int | None = None, cache_attention: bool | str = True
+          ) -> LoweredModel:
     """Lower ``nodes`` (topological) computing ``outputs`` from ``inputs`` to one ONNX model.
 
     :param graph: the whole IR graph (types, params).
@@ -161,6 +170,10 @@ def lower(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str], outputs: S
     :param matmul_nbits: a ``linear`` reading a ``dequantize``d weight becomes ONNX Runtime's
         ``com.microsoft.MatMulNBits`` with this ``accuracy_level`` (1: float32 compute, 4: int8
         activations); None: the weight is dequantized to float (standard ONNX) and multiplied.
+    :param cache_attention: attention over a KV cache input written at a positions input may
+        become ONNX Runtime's GroupQueryAttention (see :mod:`hwsdk.lower.onnx.cache_attention`);
+        ``"in_place"``: one that also writes the new keys and values into the cache input, for
+        a caller that writes them there anyway (see :attr:`LoweredModel.in_place`).
     :raises LoweringError: naming every node that cannot be lowered and why.
     """
     from onnx import helper
@@ -169,7 +182,8 @@ def lower(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str], outputs: S
     if problems:
         raise LoweringError("cannot lower to ONNX: " + "; ".join(
             f"{n.id} ({n.op}): {r}" for n, r in problems))
-    builder = Builder(graph, inputs, external=external_weights, matmul_nbits=matmul_nbits)
+    builder = Builder(graph, inputs, external=external_weights, matmul_nbits=matmul_nbits,
+                      cache_attention=cache_attention)
     names: dict[str, str] = {v: v for v in inputs}
     params = set(graph.params)
     for node in nodes:
@@ -191,7 +205,8 @@ def lower(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str], outputs: S
         for ir_name, onnx_name in zip(node.outputs, result, strict=False):
             names[ir_name] = onnx_name
     out_names = _name_outputs(builder, outputs, names, inputs, params)
-    builder.nodes = _live(builder.nodes, out_names)
+    in_place = [value for value, _ in builder.in_place]
+    builder.nodes = _live(builder.nodes, [*out_names, *in_place])
     used = {name for n in builder.nodes for name in n.input}
     initializers = [t for name, t in builder.initializers.items() if name in used]
     external = {k: v for k, v in builder.external_data.items() if k in used}
@@ -200,6 +215,7 @@ def lower(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str], outputs: S
                      for s in builder.extra_inputs]
     graph_outputs = [_value_info(o, graph.types[v]) for o, v in zip(out_names, outputs,
                                                                      strict=True)]
+    graph_outputs += [_value_info(o, graph.types[v]) for o, v in builder.in_place]
     onnx_graph = helper.make_graph(builder.nodes, name, graph_inputs, graph_outputs,
                                    initializer=initializers)
     opsets = [helper.make_opsetid("", OPSET)]
@@ -211,4 +227,5 @@ def lower(graph: Graph, nodes: Sequence[Node], inputs: Sequence[str], outputs: S
                         inputs=[*inputs, *(SYM_PREFIX + s for s in builder.extra_inputs)],
                         outputs=out_names, output_types=[graph.types[v] for v in outputs],
                         symbols=list(builder.extra_inputs),
-                        external_data=external)
+                        external_data=external, cache_calls=sorted(builder.cache_calls),
+                        in_place=list(builder.in_place))

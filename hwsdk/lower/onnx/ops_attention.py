@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from hwsdk.ir.dtypes import DType
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.lower.onnx.builder import Builder
+from hwsdk.lower.onnx.cache_attention import lower_cache_attention
 from hwsdk.lower.onnx.ops_elementwise import out_dtype
 from hwsdk.lower.onnx.registry import converter
 
@@ -115,6 +116,9 @@ def _folded_rows(b: Builder, mask: str, ir_mask: str | None, rows: object, group
 
 @converter("scaled_dot_product_attention", check=_sdpa_check)
 def _sdpa(b: Builder, node: Node, ins: list[str]) -> Sequence[str]:
+    fused = lower_cache_attention(b, node, ins)
+    if fused is not None:
+        return fused
     dt = out_dtype(b, node)
     q, k, v = ins[0], ins[1], ins[2]
     q_type, k_type = b.type_of(node.inputs[0]), b.type_of(node.inputs[1])
