@@ -188,13 +188,15 @@ class OrtRegion(CompiledRegion):
         bound = local.bound
         keep = []
         for name, tensor in zip(self._inputs, inputs, strict=True):
+            key = (tensor.data_ptr(), tensor.shape, tensor.dtype)
+            if bound.get(name) == key and tensor.is_contiguous() and tensor.numel():
+                keep.append(tensor)  # bound at this address already (a cache tensor)
+                continue
             t = tensor.detach()
             if not t.is_contiguous():
                 t = t.contiguous()
+                key = (t.data_ptr(), t.shape, t.dtype)
             keep.append(t)
-            key = (t.data_ptr(), t.shape, t.dtype)
-            if bound.get(name) == key and t.numel():
-                continue
             if t.numel() == 0:
                 binding.bind_cpu_input(name, t.numpy())
             else:

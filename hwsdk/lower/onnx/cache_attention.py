@@ -176,6 +176,10 @@ def check_cache_call(positions: Any, mask: Any) -> str | None:
     if tokens == 0:
         return None
     first = int(positions[0])
+    if tokens == 1:  # a decode step: only the slots after its one position must be masked
+        if bool(mask[..., first + 1:].any()):
+            return "the mask allows a query a slot after its own"
+        return None
     if tokens > 1 and not torch.equal(positions, torch.arange(first, first + tokens,
                                                               dtype=positions.dtype)):
         return f"positions {positions.tolist()} are not consecutive"

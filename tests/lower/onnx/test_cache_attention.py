@@ -113,3 +113,11 @@ def test_check_cache_call_names_what_breaks_the_fused_form() -> None:
     stale = causal.clone()
     stale[:, 7] = True  # a slot past every query's own
     assert "after its own" in str(check_cache_call(positions, stale[None, None]))
+
+
+def test_check_cache_call_on_a_decode_step_looks_past_its_one_position() -> None:
+    mask = torch.zeros(2, 1, 1, 8, dtype=torch.bool)
+    mask[:, :, :, :4] = True  # slots 0-3: the cache and the new token at slot 3
+    assert check_cache_call(torch.tensor([3]), mask) is None
+    mask[1, :, :, 6] = True  # a stale slot after it
+    assert "after its own" in str(check_cache_call(torch.tensor([3]), mask))
