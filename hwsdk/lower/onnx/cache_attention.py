@@ -108,7 +108,8 @@ def lower_cache_attention(b: Builder, node: Node, ins: list[str]) -> Sequence[st
     if keys is None or values is None:
         return None
     positions = keys[0].inputs[1]
-    if values[0].inputs[1] != positions or b.type_of(positions).rank != 1:
+    if values[0].inputs[1] != positions or b.type_of(positions).rank != 1 or \
+            b.type_of(positions).dtype != DType.i64:
         return None
     cache_type = b.type_of(keys[1].inputs[0])
     kv_heads = cache_type.shape[1]
@@ -122,7 +123,12 @@ def lower_cache_attention(b: Builder, node: Node, ins: list[str]) -> Sequence[st
     past_end, total, seqlens, bias, none_allowed = _shared_inputs(
         b, positions, ins[3], q_type.shape[0])
     caches = keys[1].inputs[0], values[1].inputs[0]
-    if b.cache_attention == "in_place":  # the whole cache, written where it lies
+    readers = b.graph.consumers()
+    # written where it lies only when nothing else reads that cache input (a later reader
+    # would see the new tokens)
+    in_place = b.cache_attention == "in_place" and all(
+        len(readers.get(c, [])) == 1 for c in caches) and caches[0] != caches[1]
+    if in_place:  # the whole cache, written where it lies
         past = list(caches)
     else:  # the cached slots only; the kernel returns them and the new tokens, a copy
         past = [b.op1("Slice", [c, b.ints([0]), past_end, b.ints([2])]) for c in caches]
@@ -133,7 +139,7 @@ def lower_cache_attention(b: Builder, node: Node, ins: list[str]) -> Sequence[st
          _tokens_first(b, v_new, kv_heads, size), *past, seqlens, total, "", "", "", bias],
         n_out=3, domain=MS_DOMAIN, num_heads=heads, kv_num_heads=kv_heads,
         scale=float(scale) if scale is not None else 1.0 / math.sqrt(size))
-    if b.cache_attention == "in_place":
+    if in_place:
         b.in_place.extend(zip(present, caches, strict=True))
     out = b.op1("Transpose", [b.op1("Reshape", [attention, b.ints([0, 0, heads, size])])],
                 perm=[0, 2, 1, 3])

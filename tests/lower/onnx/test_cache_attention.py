@@ -121,3 +121,29 @@ def test_check_cache_call_on_a_decode_step_looks_past_its_one_position() -> None
     assert check_cache_call(torch.tensor([3]), mask) is None
     mask[1, :, :, 6] = True  # a stale slot after it
     assert "after its own" in str(check_cache_call(torch.tensor([3]), mask))
+
+
+class _CacheReadTwice(_CachedAttention):
+    """The key cache is read again after attention: writing into it would change that."""
+
+    def forward(self, q: torch.Tensor, k_new: torch.Tensor, v_new: torch.Tensor,
+                positions: torch.Tensor, mask: torch.Tensor, k_cache: torch.Tensor,
+                v_cache: torch.Tensor) -> torch.Tensor:
+        out = super().forward(q, k_new, v_new, positions, mask, k_cache, v_cache)
+        return out + k_cache[:, :1, :1, :1]
+
+
+def test_a_cache_read_elsewhere_is_not_written_in_place() -> None:
+    example = _call(0, 3, 4)
+    tokens = torch.export.Dim("tokens", min=1, max=SLOTS - 1)
+    kv = torch.export.Dim("kv", min=1, max=SLOTS - 1)
+    dynamic = ({2: tokens}, {2: tokens}, {2: tokens}, {0: tokens}, {2: tokens, 3: kv},
+               None, None)
+    compiled = hwsdk.compile(_CacheReadTwice(), example, target="cpu", dynamic_shapes=dynamic,
+                             cache_attention="in_place")
+    args = _call(0, 5, 8)
+    before = [c.clone() for c in args[5:]]
+    torch.testing.assert_close(compiled(*args), _CacheReadTwice()(*args), rtol=1e-5,
+                               atol=1e-5)
+    for cache, kept in zip(args[5:], before, strict=True):
+        assert torch.equal(cache, kept)
