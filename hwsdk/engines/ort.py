@@ -350,7 +350,8 @@ def compile_lowered(lowered: LoweredModel, providers: Sequence[str] | None = Non
         details["cache_attention"] = (
             f"{fused_attention} attention node(s) over the KV cache as GroupQueryAttention; "
             f"each call checks {', '.join(f'{p}/{m}' for p, m in lowered.cache_calls)}: "
-            "consecutive positions, no later slot allowed")
+            "consecutive positions, no later slot allowed, several new tokens after cached "
+            "ones at batch 1")
     if optimized:
         details["quantized_weights"] = ort_quant.fusion_details(optimized, mode)
     region.details.update(details)

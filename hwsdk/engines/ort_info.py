@@ -24,9 +24,11 @@ OPTIONS: dict[str, str] = {
                 "so run failures fall back at compile time",
     "dump_onnx": "directory to write each region's ONNX model into (<region id>.onnx)",
     "cache_attention": "attention over a KV cache input written at consecutive positions (an "
-                       "LLM step graph) as ONNX Runtime's GroupQueryAttention (bool; default "
-                       "True; each call is checked: positions consecutive, no later slot "
-                       "allowed); False: the op-by-op form, for any positions and mask",
+                       "LLM step graph) as ONNX Runtime's GroupQueryAttention: True (default), "
+                       "'in_place' (it also writes the new keys and values into the cache "
+                       "input; compile_lm's choice) or False (the op-by-op form, for any "
+                       "positions and mask); each call is checked: positions consecutive, no "
+                       "later slot allowed, several new tokens after cached ones at batch 1",
     "quantized_matmul": "how int8/int4 weights run (hwsdk.engines.ort_quant.MODES): fused "
                         "(default; MatMulNBits, weights stay compressed, float32 compute), "
                         "int8_compute (MatMulNBits quantizing activations to int8 too: faster, "

@@ -10,13 +10,14 @@ so every distinct dim is computed once per model.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hwsdk.errors import HwsdkError, IRError
 from hwsdk.ir.dims import DimExpr, DimVisitor, IntegerDimCheck, UnsupportedDim, parse
 from hwsdk.ir.dtypes import DType
-from hwsdk.ir.graph import Graph, TensorType
+from hwsdk.ir.graph import Graph, Node, TensorType
 from hwsdk.ir.symbolic import Dim
 
 __all__ = ["Builder", "DimCheck", "LoweringError", "onnx_dtype", "numpy_dtype", "SYM_PREFIX",
@@ -107,6 +108,17 @@ class Builder:
             for axis, dim in enumerate(graph.types[name].shape):
                 if isinstance(dim, str) and dim.isidentifier() and dim not in self._symbol_source:
                     self._symbol_source[dim] = (name, axis)
+
+    @functools.cached_property
+    def producers(self) -> dict[str, Node]:
+        """The IR graph's node producing each value (the graph does not change while it is
+        lowered, so the map is built once)."""
+        return self.graph.producers()
+
+    @functools.cached_property
+    def consumers(self) -> dict[str, list[Node]]:
+        """The IR graph's nodes reading each value, built once."""
+        return self.graph.consumers()
 
     # --- names, nodes, constants ------------------------------------------------------------
 

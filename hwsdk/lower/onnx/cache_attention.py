@@ -45,26 +45,47 @@ CACHE_HINT = (
 _ONNX_INT32 = 6
 
 
+def repeat_kv_source(b: Builder, ir_value: str) -> tuple[Node, int] | None:
+    """``(unsqueeze, kv_heads)`` when ``ir_value`` is transformers' ``repeat_kv(x)``:
+    ``reshape(expand(unsqueeze(x, 2)))`` from ``[b, kv_heads, s, d]`` to ``[b, kv_heads *
+    groups, s, d]``, each head repeated in a row (an IR ``copy`` may sit before the reshape);
+    ``x`` is ``unsqueeze.inputs[0]``. None when it is not that form."""
+    producers = b.producers
+    reshape = producers.get(ir_value)
+    if reshape is None or reshape.op != "reshape":
+        return None
+    expand = producers.get(reshape.inputs[0])
+    if expand is not None and expand.op == "copy":
+        expand = producers.get(expand.inputs[0])
+    if expand is None or expand.op != "expand":
+        return None
+    unsqueeze = producers.get(expand.inputs[0])
+    if unsqueeze is None or unsqueeze.op != "unsqueeze" or unsqueeze.attrs["dim"] not in (2, -3):
+        return None
+    x, grown, out = (b.type_of(v).shape for v in
+                     (unsqueeze.inputs[0], expand.outputs[0], reshape.outputs[0]))
+    if len(x) != 4 or len(grown) != 5 or len(out) != 4:
+        return None
+    kv_heads, groups = x[1], grown[2]
+    if not (isinstance(kv_heads, int) and isinstance(groups, int)) or \
+            [*x[:2], *x[2:]] != [grown[0], grown[1], *grown[3:]] or \
+            [out[0], *out[2:]] != [x[0], *x[2:]] or out[1] != kv_heads * groups:
+        return None
+    return unsqueeze, kv_heads
+
+
 def _cache_write(b: Builder, ir_value: str, heads: int) -> tuple[Node, Node] | None:
     """``(index_copy, slice)`` when ``ir_value`` is the keys (or values) a step attends over:
     ``index_copy(slice(cache, 2, 0, kv), 2, positions, new)``, possibly repeated to ``heads``
     by transformers' ``repeat_kv``, with the cache and the positions region inputs."""
-    producers = b.graph.producers()
+    producers = b.producers
+    repeated = repeat_kv_source(b, ir_value)
+    if repeated is not None:
+        unsqueeze = repeated[0]
+        if b.type_of(ir_value).shape[1] != heads:  # repeated to the queries' head count
+            return None
+        ir_value = unsqueeze.inputs[0]
     node = producers.get(ir_value)
-    if node is not None and node.op == "reshape":  # repeat_kv: reshape(copy(expand(unsqueeze)))
-        source = producers.get(node.inputs[0])
-        if source is not None and source.op == "copy":
-            source = producers.get(source.inputs[0])
-        if source is None or source.op != "expand":
-            return None
-        grown = b.type_of(source.outputs[0]).shape
-        unsqueezed = producers.get(source.inputs[0])
-        if unsqueezed is None or unsqueezed.op != "unsqueeze" or \
-                unsqueezed.attrs.get("dim") not in (2, -3) or len(grown) != 5 or \
-                not isinstance(grown[1], int) or not isinstance(grown[2], int) or \
-                grown[1] * grown[2] != heads:
-            return None
-        node = producers.get(unsqueezed.inputs[0])
     if node is None or node.op != "index_copy" or node.attrs.get("dim") not in (2, -2):
         return None
     cut = producers.get(node.inputs[0])
@@ -123,7 +144,7 @@ def lower_cache_attention(b: Builder, node: Node, ins: list[str]) -> Sequence[st
     past_end, total, seqlens, bias, none_allowed = _shared_inputs(
         b, positions, ins[3], q_type.shape[0])
     caches = keys[1].inputs[0], values[1].inputs[0]
-    readers = b.graph.consumers()
+    readers = b.consumers
     # written where it lies only when nothing else reads that cache input (a later reader
     # would see the new tokens)
     in_place = b.cache_attention == "in_place" and all(
@@ -186,10 +207,9 @@ def check_cache_call(positions: Any, mask: Any) -> str | None:
         if bool(mask[..., first + 1:].any()):
             return "the mask allows a query a slot after its own"
         return None
-    if tokens > 1 and not torch.equal(positions, torch.arange(first, first + tokens,
-                                                              dtype=positions.dtype)):
+    if not torch.equal(positions, torch.arange(first, first + tokens, dtype=positions.dtype)):
         return f"positions {positions.tolist()} are not consecutive"
-    if tokens > 1 and first > 0 and mask.shape[0] > 1:
+    if first > 0 and mask.shape[0] > 1:
         return (f"{tokens} new tokens per sequence after {first} cached ones at batch size "
                 f"{mask.shape[0]} (ONNX Runtime's kernel takes several new tokens with a "
                 "cache only for one sequence)")

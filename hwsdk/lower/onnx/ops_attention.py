@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from hwsdk.ir.dtypes import DType
 from hwsdk.ir.graph import Graph, Node
 from hwsdk.lower.onnx.builder import Builder
-from hwsdk.lower.onnx.cache_attention import lower_cache_attention
+from hwsdk.lower.onnx.cache_attention import lower_cache_attention, repeat_kv_source
 from hwsdk.lower.onnx.ops_elementwise import out_dtype
 from hwsdk.lower.onnx.registry import converter
 
@@ -48,31 +48,12 @@ def _repeat_heads(b: Builder, value: str, ir_name: str, groups: int) -> str:
 
 def _unrepeated(b: Builder, ir_value: str) -> tuple[str, int] | None:
     """``(x, kv_heads)``, ``x`` an ONNX value, when ``ir_value`` is transformers'
-    ``repeat_kv(x)`` lowered in this region: ``reshape(expand(unsqueeze(x, 2)))`` from ``[b,
-    kv_heads, s, d]`` to ``[b, kv_heads * groups, s, d]``, each head repeated in a row (an IR
-    ``copy`` may sit before the reshape). None when it is not that form; its nodes are then
-    left as they are."""
-    producers = b.graph.producers()
-    reshape = producers.get(ir_value)
-    if reshape is None or reshape.op != "reshape":
+    ``repeat_kv(x)`` lowered in this region (:func:`repeat_kv_source`). None when it is not
+    that form; its nodes are then left as they are."""
+    repeated = repeat_kv_source(b, ir_value)
+    if repeated is None:
         return None
-    expand = producers.get(reshape.inputs[0])
-    if expand is not None and expand.op == "copy":
-        expand = producers.get(expand.inputs[0])
-    if expand is None or expand.op != "expand":
-        return None
-    unsqueeze = producers.get(expand.inputs[0])
-    if unsqueeze is None or unsqueeze.op != "unsqueeze" or unsqueeze.attrs["dim"] not in (2, -3):
-        return None
-    x, grown, out = (b.type_of(v).shape for v in
-                     (unsqueeze.inputs[0], expand.outputs[0], reshape.outputs[0]))
-    if len(x) != 4 or len(grown) != 5 or len(out) != 4:
-        return None
-    kv_heads, groups = x[1], grown[2]
-    if not (isinstance(kv_heads, int) and isinstance(groups, int)) or \
-            [*x[:2], *x[2:]] != [grown[0], grown[1], *grown[3:]] or \
-            [out[0], *out[2:]] != [x[0], *x[2:]] or out[1] != kv_heads * groups:
-        return None
+    unsqueeze, kv_heads = repeated
     name = f"{unsqueeze.id}/Unsqueeze/0"  # the ONNX node lower() named for that unsqueeze
     lowered = next((n for n in b.nodes if n.name == name), None)
     return (lowered.input[0], kv_heads) if lowered is not None else None
