@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from hwsdk.lower.eager import resolve_attrs
     from hwsdk.lower.fx_target import FxTarget
     from hwsdk.lower.triton.plugin import TritonTarget
+    from hwsdk.runtime.huge_pages import HugePages
 
 __all__ = [
     # the contract
@@ -81,7 +82,7 @@ __all__ = [
     "Constraint", "StaticShape", "AttrIn", "LastDimMultiple", "MaxDimSize", "ConstantInput",
     "UnhandledInputs",
     # shared target implementations
-    "TritonTarget", "FxTarget",
+    "TritonTarget", "FxTarget", "HugePages",
 ]
 
 _LAZY: dict[str, str] = {
@@ -97,6 +98,7 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(("DimVisitor", "DimExpr", "IntegerDimCheck", "UnsupportedDim",
                     "attr_dim_reason"),
                     "hwsdk.ir.dims"),
+    "HugePages": "hwsdk.runtime.huge_pages",
     "TritonTarget": "hwsdk.lower.triton.plugin",
     "FxTarget": "hwsdk.lower.fx_target",
 }

@@ -244,3 +244,20 @@ def test_inputs_that_require_grad_are_read_in_place(monkeypatch: pytest.MonkeyPa
     assert seen == [x.data_ptr()]
     assert not y.requires_grad
     torch.testing.assert_close(y, _expected(region, x.detach()), atol=1e-5, rtol=1e-5)
+
+
+def test_huge_pages_are_asked_for_and_recorded_or_refused() -> None:
+    from hwsdk.runtime.huge_pages import unavailable
+
+    region = _region()
+    x = torch.randn(4, 16)
+    assert compile_region(region).details["huge_pages"] == {"skipped": "huge_pages=False"}
+    on = compile_region(region, options={"huge_pages": True})
+    record = on.details["huge_pages"]
+    if unavailable():
+        assert record == {"skipped": unavailable()}
+    else:
+        assert "advised_mib" in record and set(record) <= {"advised_mib", "huge_mib", "note"}
+    assert torch.allclose(on.run([x], {})[0], _expected(region, x), atol=1e-5)
+    with pytest.raises(InvalidArgumentError, match="huge_pages must be True or False"):
+        compile_region(region, options={"huge_pages": "yes"})

@@ -98,7 +98,8 @@ def test_options_parse_and_validate() -> None:
     assert opts.ov_config() == {"INFERENCE_PRECISION_HINT": "bf16",
                                 "PERFORMANCE_HINT": "THROUGHPUT", "INFERENCE_NUM_THREADS": 2,
                                 "CACHE_DIR": "/tmp/x"}
-    for bad in ({"precision": "fp8"}, {"performance_hint": "fast"}, {"num_threads": 0}):
+    for bad in ({"precision": "fp8"}, {"performance_hint": "fast"}, {"num_threads": 0},
+                {"huge_pages": 1}):
         with pytest.raises(InvalidArgumentError):
             parse_options(bad)
 

@@ -248,3 +248,20 @@ def test_an_input_passed_again_stays_bound_and_is_read_afresh() -> None:
     assert torch.equal(cm(x.t().contiguous().t(), y), torch.full((3, 4), 10.0))
     assert calls.count(1) == 1, "y, passed every time, is bound once"
     assert calls.count(0) == 3, "x once, then the new tensor, then the new view's tensor"
+
+
+def test_huge_pages_are_asked_for_at_compile_and_after_the_first_run() -> None:
+    from hwsdk.runtime.huge_pages import unavailable
+
+    model, inputs = _wide_mlp()
+    compiled = hwsdk.compile(model, inputs, target="intel")
+    (region,) = compiled.plan.regions
+    if unavailable():
+        assert region.details["huge_pages"] == {"skipped": unavailable()}
+    else:
+        assert set(region.details["huge_pages"]) <= {"advised_mib", "huge_mib", "note"}
+    assert _max_error(compiled, model, inputs) < 1e-4
+    if not unavailable():  # the plan shows what the first run's allocations got too
+        assert "advised_mib" in region.details["huge_pages"]["first_run"]
+    off = hwsdk.compile(model, inputs, target="intel", huge_pages=False)
+    assert off.plan.regions[0].details["huge_pages"] == {"skipped": "huge_pages=False"}
