@@ -293,6 +293,13 @@ class CompiledRegion:
     string such as ``"cuda:0"``. The runtime moves a value only between regions whose devices
     differ; a subclass that keeps values on an accelerator sets it."""
 
+    cache_inputs_written: tuple[int, ...] = ()
+    """Inputs (indices into ``Region.inputs``) that a run also writes in place: the region's
+    graph reads ``index_copy(input, dim, positions, new)`` and the engine's kernel stores
+    ``new`` into the input itself (ONNX Runtime's GroupQueryAttention writing a KV cache,
+    ``cache_attention='in_place'``). A caller that would write the same entries afterwards
+    (:mod:`hwsdk.llm`) skips that. Empty by default: a run leaves its inputs as they were."""
+
     def __init__(self, details: Mapping[str, Any] | None = None) -> None:
         self.details: dict[str, Any] = dict(details or {})
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -134,6 +135,7 @@ class OrtRegion(CompiledRegion):
         # (ONNX output, input index): outputs bound to their input's memory (in-place caches)
         self._in_place = [(name, self._inputs.index(source))
                           for name, source in lowered.in_place]
+        self.cache_inputs_written = tuple(i for _, i in self._in_place)
         self._local = threading.local()  # per thread: an IOBinding and what it has bound
 
     def _check_cache_calls(self, inputs: Sequence[Any]) -> None:
@@ -186,23 +188,30 @@ class OrtRegion(CompiledRegion):
         if binding is None:
             binding = local.binding = self.session.io_binding()
             local.bound = {}
+        # input name -> (weak reference, address) of the tensor bound there: the same tensor
+        # object at the same address is bound already (a decode step's cache tensors; the
+        # runtime's guard has checked their shapes and dtypes)
         bound = local.bound
         keep = []
-        for name, tensor in zip(self._inputs, inputs, strict=True):
-            key = (tensor.data_ptr(), tensor.shape, tensor.dtype)
-            if bound.get(name) == key and tensor.is_contiguous() and tensor.numel():
-                keep.append(tensor)  # bound at this address already (a cache tensor)
+        unchanged = set()
+        for index, (name, tensor) in enumerate(zip(self._inputs, inputs, strict=True)):
+            seen = bound.get(name)
+            if seen is not None and seen[0]() is tensor and seen[1] == tensor.data_ptr():
+                keep.append(tensor)
+                unchanged.add(index)
                 continue
             t = tensor.detach()
-            if not t.is_contiguous():
+            copied = not t.is_contiguous()
+            if copied:
                 t = t.contiguous()
-                key = (t.data_ptr(), t.shape, t.dtype)
             keep.append(t)
             if t.numel() == 0:
                 binding.bind_cpu_input(name, t.numpy())
             else:
                 binding.bind_input(name, "cpu", 0, _np(t.dtype), tuple(t.shape), t.data_ptr())
-            bound[name] = key
+            # only the caller's own memory may stay bound past this call
+            bound[name] = None if copied or not t.numel() else (weakref.ref(tensor),
+                                                               t.data_ptr())
         for name, symbol in self._symbols:
             binding.bind_cpu_input(name, _np_int64(env[symbol]))
         results: list[Any] = []
@@ -215,11 +224,11 @@ class OrtRegion(CompiledRegion):
             binding.bind_output(name, "cpu", 0, np_dtype, tuple(concrete), out.data_ptr())
             results.append(out)
         for name, source in self._in_place:
+            if source in unchanged and name in bound:
+                continue  # bound to this same input's memory by an earlier call
             t = keep[source]
-            key = (t.data_ptr(), t.shape, t.dtype)
-            if bound.get(name) != key:
-                binding.bind_output(name, "cpu", 0, _np(t.dtype), tuple(t.shape), t.data_ptr())
-                bound[name] = key
+            binding.bind_output(name, "cpu", 0, _np(t.dtype), tuple(t.shape), t.data_ptr())
+            bound[name] = True
         try:
             self._sess.run_with_iobinding(binding._iobinding, None)
         except Exception as exc:

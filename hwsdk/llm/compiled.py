@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hwsdk.llm.loop import check_prompt, generation_steps
+from hwsdk.llm.runner import SLOT_BUCKET, StepRunner, attended_slots
 from hwsdk.llm.sampling import settings_for
 from hwsdk.llm.step import (
     CacheLayout,
@@ -25,21 +26,10 @@ from hwsdk.llm.step import (
     mask_form,
 )
 
-__all__ = ["CompiledLM", "KVCache", "LMPlan", "compile_lm", "explain_lm"]
+__all__ = ["CompiledLM", "KVCache", "LMPlan", "compile_lm", "explain_lm", "SLOT_BUCKET",
+           "attended_slots"]
 
 _EXAMPLE_TOKENS = 2  # not 1: torch.export specialises a dim whose example is 1
-
-SLOT_BUCKET = 32
-"""Attention spans the slots in use rounded up to a multiple of this (the extra slots are
-masked). Engines that specialise on shapes (OpenVINO's CPU plugin prepares each node anew
-for each new shape) then see a new key length every 32 tokens instead of every token, for at
-most 31 masked slots of extra attention."""
-
-
-def attended_slots(in_use: int, max_cache_len: int) -> int:
-    """The cache slots a step attends over: ``in_use`` rounded up to :data:`SLOT_BUCKET`,
-    at most ``max_cache_len``."""
-    return min(max_cache_len, -(-in_use // SLOT_BUCKET) * SLOT_BUCKET)
 
 
 class KVCache:
@@ -245,26 +235,9 @@ class CompiledLM:
 
         return hf_standin(self)
 
-    def _step_for(self, batch: int) -> Any:
-        compiled = self.compiled_step(batch)
-        cache = self.cache(batch)
-
-        form, dtype = self.mask_form, self._dtype
-
-        import torch
-
-        def step(input_ids: Any, positions: Any, cache_position: Any, mask: Any) -> Any:
-            span = attended_slots(int(cache_position[-1]) + 1, self.max_cache_len)
-            attention = attention_mask_for(form, mask[:, :span], cache_position, dtype)
-            # flat, as torch.export flattened the example: (ids, positions, cache_position,
-            # mask, *cache) in, (logits, *new keys and values) out, no pytree per step; the
-            # graph takes int32 positions (see _example), whatever int dtype the caller has
-            out = compiled.run_flat([input_ids, positions.to(torch.int32), cache_position,
-                                     attention, *cache.tensors])
-            cache.write(cache_position, out[1:])
-            return out[0]
-
-        return step
+    def _step_for(self, batch: int) -> StepRunner:
+        return StepRunner(self.compiled_step(batch), self.cache(batch), self.mask_form,
+                          self._dtype, self.max_cache_len)
 
     def stream(self, input_ids: Any, attention_mask: Any = None,
                **generate_kwargs: Any) -> Iterator[Any]:
@@ -283,8 +256,7 @@ class CompiledLM:
             self._last_batch = batch
             step = self._step_for(batch)
             self.cache(batch).reset()
-            yield from generation_steps(step, input_ids, attention_mask, self.max_cache_len,
-                                        settings)
+            yield from generation_steps(step, input_ids, attention_mask, settings)
 
     def generate(self, input_ids: Any, attention_mask: Any = None,
                  **generate_kwargs: Any) -> Any:

@@ -1,22 +1,33 @@
 """The generation loop: prefill once, then one decode step per new token.
 
-The loop knows nothing of engines. It calls ``step(input_ids, position_ids, cache_position,
-attention_mask)`` → ``[batch, vocab]`` logits of the last position, where the step owns the
-KV cache. Batches of different prompt lengths come left-padded with an attention mask, as
-transformers' ``generate`` takes them; positions are counted over the real tokens only.
+The loop knows nothing of engines. It calls ``step.prefill(input_ids, attention_mask)`` and
+then ``step.decode(tokens)`` once per new token, each returning ``[batch, vocab]`` logits of
+the last position, where the step owns the KV cache and the positions
+(:class:`~hwsdk.llm.runner.StepRunner`). Batches of different prompt lengths come left-padded
+with an attention mask, as transformers' ``generate`` takes them; positions are counted over
+the real tokens only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 from hwsdk.errors import InvalidArgumentError
 from hwsdk.llm.sampling import GenerationSettings, next_tokens
 
 __all__ = ["Step", "generation_steps", "check_prompt", "positions_of", "cache_mask_of"]
 
-Step = Callable[[Any, Any, Any, Any], Any]
+
+
+class Step(Protocol):
+    """What the loop runs: a prompt, then one token per sequence at a time."""
+
+    def prefill(self, input_ids: Any, attention_mask: Any) -> Any:
+        """``[batch, vocab]`` logits of the prompt's last position."""
+
+    def decode(self, tokens: Any) -> Any:
+        """``[batch, vocab]`` logits after one new token per sequence (``[batch]``)."""
 
 
 def check_prompt(input_ids: Any, attention_mask: Any, max_cache_len: int,
@@ -73,7 +84,7 @@ def cache_mask_of(attention_mask: Any, max_cache_len: int) -> Any:
     return mask
 
 
-def generation_steps(step: Step, input_ids: Any, attention_mask: Any, max_cache_len: int,
+def generation_steps(step: Step, input_ids: Any, attention_mask: Any,
                      settings: GenerationSettings) -> Iterator[Any]:
     """Yield each step's new token ids (``[batch]`` int64) as they are produced.
 
@@ -83,10 +94,7 @@ def generation_steps(step: Step, input_ids: Any, attention_mask: Any, max_cache_
     import torch
 
     batch, prompt = input_ids.shape
-    cache_mask = cache_mask_of(attention_mask, max_cache_len)
-    positions = positions_of(attention_mask)
-    logits = step(input_ids, positions, torch.arange(prompt), cache_mask)
-    next_position = positions[:, -1:] + 1
+    logits = step.prefill(input_ids, attention_mask)
     # every token so far (for the repetition penalty), written in place: no copy per step
     sequences = torch.empty(batch, prompt + settings.max_new_tokens, dtype=torch.int64)
     sequences[:, :prompt] = input_ids
@@ -104,7 +112,4 @@ def generation_steps(step: Step, input_ids: Any, attention_mask: Any, max_cache_
                           for alive, token in zip(unfinished, tokens.tolist(), strict=True)]
         if produced + 1 == settings.max_new_tokens or not any(unfinished):
             return
-        slot = prompt + produced
-        cache_mask[:, slot] = 1
-        logits = step(tokens[:, None], next_position, torch.tensor([slot]), cache_mask)
-        next_position = next_position + 1
+        logits = step.decode(tokens)

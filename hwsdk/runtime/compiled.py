@@ -196,6 +196,15 @@ class CompiledModel:
             return outputs
         return finish_outputs(self._output_plan, outputs, flat, env)
 
+    def cache_inputs_written(self) -> frozenset[int]:
+        """Flat input indices that a call on CPU inputs writes in place with the new entries
+        the graph ``index_copy``-s into them (see ``CompiledRegion.cache_inputs_written``):
+        those a region reads straight from the call's inputs and writes itself."""
+        n_inputs = len(self.captured.graph.inputs)
+        return frozenset(ins[i] for runner, ins, _ in self._cpu.ops
+                         for i in getattr(runner, "cache_inputs_written", ())
+                         if ins[i] < n_inputs)
+
     def _program_for(self, device: Any) -> _Program:
         """The program for inputs on ``device`` (a torch.device)."""
         program = self._program(str(device))

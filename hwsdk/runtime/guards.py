@@ -49,6 +49,14 @@ class InputGuard:
                 else:
                     self.derived.append((i, d, dim))
         self._tensor = torch.Tensor
+        # inputs whose every dim is static are accepted with one comparison each (a KV cache:
+        # 16 tensors of 4 dims per decode step); the others take the per-dim checks
+        dynamic = {i for i, _, _ in [*self.bindings, *self.derived]}
+        self._whole = [(i, dtype, torch.Size([int(d) for d in t.shape]))
+                       for i, (dtype, t) in enumerate(zip(self.torch_dtypes, self.types,
+                                                          strict=True)) if i not in dynamic]
+        self._partial = sorted(dynamic)
+        self._partial_static = [(i, d, size) for i, d, size in self.static if i in dynamic]
         # every dim static: one comparison per input accepts a call (a mismatch takes the
         # checks below, which say what differs)
         self._fixed = None if self.bindings or self.derived else tuple(
@@ -88,9 +96,17 @@ class InputGuard:
             )
         import torch
 
-        for i, value in enumerate(flat):
-            self._check_tensor(i, value, torch)
-        for i, d, size in self.static:
+        tensor = self._tensor
+        for i, dtype, shape in self._whole:
+            value = flat[i]
+            if not isinstance(value, tensor) or value.dtype != dtype or value.shape != shape:
+                checked, static = list(range(len(flat))), self.static  # say what differs
+                break
+        else:
+            checked, static = self._partial, self._partial_static
+        for i in checked:
+            self._check_tensor(i, flat[i], torch)
+        for i, d, size in static:
             if flat[i].shape[d] != size:
                 raise InputMismatchError(
                     f"{self.describe(i)} expected size {size} at dim {d}, got shape "
