@@ -57,6 +57,7 @@ if TYPE_CHECKING:
         UnhandledInputs,
         Verdict,
     )
+    from hwsdk.engines.huge_pages import HugePages
     from hwsdk.ir.dims import DimExpr, DimVisitor, IntegerDimCheck, UnsupportedDim, attr_dim_reason
     from hwsdk.ir.dtypes import to_torch
     from hwsdk.ir.opdef import OPSET_VERSION, OpDef, all_ops, aten_map, get_op
@@ -64,7 +65,6 @@ if TYPE_CHECKING:
     from hwsdk.lower.eager import resolve_attrs
     from hwsdk.lower.fx_target import FxTarget
     from hwsdk.lower.triton.plugin import TritonTarget
-    from hwsdk.runtime.huge_pages import HugePages
 
 __all__ = [
     # the contract
@@ -98,7 +98,7 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(("DimVisitor", "DimExpr", "IntegerDimCheck", "UnsupportedDim",
                     "attr_dim_reason"),
                     "hwsdk.ir.dims"),
-    "HugePages": "hwsdk.runtime.huge_pages",
+    "HugePages": "hwsdk.engines.huge_pages",
     "TritonTarget": "hwsdk.lower.triton.plugin",
     "FxTarget": "hwsdk.lower.fx_target",
 }

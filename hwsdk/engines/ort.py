@@ -25,13 +25,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hwsdk.engines import ort_quant
+from hwsdk.engines.huge_pages import HugePages
 from hwsdk.engines.ort_info import OPTIONS, available_providers, probe
 from hwsdk.errors import HwsdkError, InvalidArgumentError
 from hwsdk.ir.symbolic import evaluate_shape
 from hwsdk.lower.onnx import OPSET, LoweredModel, lower
 from hwsdk.lower.onnx.builder import numpy_dtype
 from hwsdk.plugin import CompiledRegion, Region
-from hwsdk.runtime.huge_pages import HugePages
 
 __all__ = ["ACCUMULATION", "EngineError", "OPTIONS", "OrtRegion", "compile_region", "spinning_for",
            "huge_pages_for", "compile_lowered", "available_providers", "probe", "session_options"]
@@ -412,7 +412,7 @@ def compile_region(region: Region, providers: Sequence[str] | None = None,
 
 
 def huge_pages_for(options: Mapping[str, Any]) -> HugePages | None:
-    """A :class:`~hwsdk.runtime.huge_pages.HugePages` scope with ``huge_pages=True``, else None
+    """A :class:`~hwsdk.engines.huge_pages.HugePages` scope with ``huge_pages=True``, else None
     (the default: unlike OpenVINO's, ONNX Runtime's decode step was not measurably faster with
     its memory in huge pages, -14 % to +6 % across six processes).
 

@@ -31,7 +31,7 @@ OPTIONS: dict[str, str] = {
                        "later slot allowed, several new tokens after cached ones at batch 1",
     "huge_pages": "ask Linux for 2 MiB pages for the memory the session allocates (its repacked "
                   "weights) and collapse it at compile (bool, default False: no consistent "
-                  "gain measured for ONNX Runtime; hwsdk.runtime.huge_pages); the plan "
+                  "gain measured for ONNX Runtime; hwsdk.engines.huge_pages); the plan "
                   "records what was collapsed",
     "quantized_matmul": "how int8/int4 weights run (hwsdk.engines.ort_quant.MODES): fused "
                         "(default; MatMulNBits, weights stay compressed, float32 compute), "

@@ -45,7 +45,7 @@ class KVCache:
     def __init__(self, layout: CacheLayout, batch: int, dtype: Any) -> None:
         import torch
 
-        from hwsdk.runtime.huge_pages import HugePages
+        from hwsdk.engines.huge_pages import HugePages
 
         pages = HugePages()  # each step reads every layer's cache: fewer TLB misses
         shapes = layout.shapes(batch)
@@ -54,7 +54,7 @@ class KVCache:
         self.tensors = (list(self.storage.unbind(0)) if self.storage is not None
                         else [torch.zeros(shape, dtype=dtype) for shape in shapes])
         self.huge_pages = pages.advise()
-        """What :class:`~hwsdk.runtime.huge_pages.HugePages` did for the cache's memory."""
+        """What :class:`~hwsdk.engines.huge_pages.HugePages` did for the cache's memory."""
         self.used = 0
         """One past the highest slot written since the last :meth:`reset`."""
 

@@ -247,7 +247,7 @@ def test_inputs_that_require_grad_are_read_in_place(monkeypatch: pytest.MonkeyPa
 
 
 def test_huge_pages_are_asked_for_and_recorded_or_refused() -> None:
-    from hwsdk.runtime.huge_pages import unavailable
+    from hwsdk.engines.huge_pages import unavailable
 
     region = _region()
     x = torch.randn(4, 16)

@@ -36,7 +36,8 @@ def test_target_info_outranks_builtin_cpu() -> None:
     intel = infos["intel"]
     assert intel.variants == ["cpu", "gpu", "npu"] and intel.default_variant == "cpu"
     assert "cpu" in infos and intel.priority > infos["cpu"].priority
-    assert set(intel.options) == {"precision", "performance_hint", "num_threads", "cache_dir"}
+    assert set(intel.options) == {"precision", "performance_hint", "num_threads", "cache_dir",
+                                  "huge_pages"}
     assert get_registry().canonical("intel") == "intel:cpu"
 
 

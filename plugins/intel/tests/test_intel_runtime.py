@@ -251,7 +251,7 @@ def test_an_input_passed_again_stays_bound_and_is_read_afresh() -> None:
 
 
 def test_huge_pages_are_asked_for_at_compile_and_after_the_first_run() -> None:
-    from hwsdk.runtime.huge_pages import unavailable
+    from hwsdk.engines.huge_pages import unavailable
 
     model, inputs = _wide_mlp()
     compiled = hwsdk.compile(model, inputs, target="intel")

@@ -1,4 +1,4 @@
-"""hwsdk.runtime.huge_pages: which mappings are advised, and that collapsing keeps the data."""
+"""hwsdk.engines.huge_pages: which mappings are advised, and that collapsing keeps the data."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from hwsdk.runtime import huge_pages
-from hwsdk.runtime.huge_pages import (
+from hwsdk.engines import huge_pages
+from hwsdk.engines.huge_pages import (
     HUGE,
     HugePages,
     Mapping,
