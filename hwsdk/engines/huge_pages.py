@@ -12,8 +12,9 @@ process, generations interleaved: decode +5 % (ONNX Runtime) and +3 % (OpenVINO 
 
 Only memory that is already resident is collapsed (a collapse fills the rest of each 2 MiB
 page with zeros, so a sparse arena would grow): mappings of at least 2 MiB whose resident
-share is at least :data:`MIN_RESIDENT`. What was done, or why nothing was, is returned for the
-plan. Nothing here imports torch.
+share is at least :data:`MIN_RESIDENT`. Memory an engine takes from a mapping that existed
+before (a malloc arena grown earlier) is not new, so it is left as it is. What was done, or
+why nothing was, is returned for the plan. Nothing here imports torch.
 """
 
 from __future__ import annotations
