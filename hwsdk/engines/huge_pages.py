@@ -8,7 +8,8 @@ Runtime nor OpenVINO asks for the weights they repack. :class:`HugePages` record
 process's anonymous mappings before an engine compiles; :meth:`HugePages.advise` then asks
 for huge pages (``MADV_HUGEPAGE``) on what appeared since and collapses it now
 (``MADV_COLLAPSE``, Linux 6.1+). Measured on the bench model, two compiled copies in one
-process, generations interleaved: decode +5 % (ONNX Runtime) and +3 % (OpenVINO CPU).
+process, generations interleaved: OpenVINO CPU decode +4.5 % and +4.9 %; ONNX Runtime from
+-14 % to +6 % across six processes (so the cpu target leaves it off by default).
 
 Only memory that is already resident is collapsed (a collapse fills the rest of each 2 MiB
 page with zeros, so a sparse arena would grow): mappings of at least 2 MiB whose resident

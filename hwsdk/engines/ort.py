@@ -34,7 +34,8 @@ from hwsdk.lower.onnx.builder import numpy_dtype
 from hwsdk.plugin import CompiledRegion, Region
 
 __all__ = ["ACCUMULATION", "EngineError", "OPTIONS", "OrtRegion", "compile_region", "spinning_for",
-           "huge_pages_for", "compile_lowered", "available_providers", "probe", "session_options"]
+           "huge_pages_wanted", "compile_lowered", "available_providers", "probe",
+           "session_options"]
 
 _LEVELS = {"disable": "ORT_DISABLE_ALL", "basic": "ORT_ENABLE_BASIC",
            "extended": "ORT_ENABLE_EXTENDED", "all": "ORT_ENABLE_ALL"}
@@ -187,7 +188,7 @@ class OrtRegion(CompiledRegion):
         binding = getattr(local, "binding", None)
         if binding is None:
             binding = local.binding = self.session.io_binding()
-            local.bound = {}
+            local.bound, local.outputs_bound = {}, set()
         # input name -> (weak reference, address) of the tensor bound there: the same tensor
         # object at the same address is bound already (a decode step's cache tensors; the
         # runtime's guard has checked their shapes and dtypes)
@@ -223,12 +224,13 @@ class OrtRegion(CompiledRegion):
             out = self._empty(concrete, dtype=torch_dtype)
             binding.bind_output(name, "cpu", 0, np_dtype, tuple(concrete), out.data_ptr())
             results.append(out)
+        outputs_bound = local.outputs_bound
         for name, source in self._in_place:
-            if source in unchanged and name in bound:
+            if source in unchanged and name in outputs_bound:
                 continue  # bound to this same input's memory by an earlier call
             t = keep[source]
             binding.bind_output(name, "cpu", 0, _np(t.dtype), tuple(t.shape), t.data_ptr())
-            bound[name] = True
+            outputs_bound.add(name)
         try:
             self._sess.run_with_iobinding(binding._iobinding, None)
         except Exception as exc:
@@ -390,6 +392,7 @@ def compile_region(region: Region, providers: Sequence[str] | None = None,
     if not isinstance(cache_attention, bool) and cache_attention != "in_place":
         raise InvalidArgumentError(f"option cache_attention must be True, False or 'in_place', "
                                    f"got {cache_attention!r}")
+    wanted_pages = huge_pages_wanted(options)
     lowered = lower(region.graph, region.nodes, region.inputs, region.outputs,
                     name=f"hwsdk_{region.id}", external_weights=not dump, matmul_nbits=level,
                     cache_attention=cache_attention)
@@ -397,7 +400,7 @@ def compile_region(region: Region, providers: Sequence[str] | None = None,
         os.makedirs(dump, exist_ok=True)
         with open(os.path.join(str(dump), f"{region.id}.onnx"), "wb") as fh:
             fh.write(lowered.serialize())
-    pages = huge_pages_for(options)
+    pages = HugePages() if wanted_pages else None  # what the session allocates from here on
     compiled = compile_lowered(lowered, providers, options, label=region.id)
     compiled.io_binding = bool(options.get("io_binding", False))
     compiled.details["thread_spinning"] = spinning_note
@@ -411,17 +414,18 @@ def compile_region(region: Region, providers: Sequence[str] | None = None,
     return compiled
 
 
-def huge_pages_for(options: Mapping[str, Any]) -> HugePages | None:
-    """A :class:`~hwsdk.engines.huge_pages.HugePages` scope with ``huge_pages=True``, else None
-    (the default: unlike OpenVINO's, ONNX Runtime's decode step was not measurably faster with
-    its memory in huge pages, -14 % to +6 % across six processes).
+def huge_pages_wanted(options: Mapping[str, Any]) -> bool:
+    """Whether to ask for huge pages for the session's memory (:class:`~hwsdk.engines.
+    huge_pages.HugePages`): ``huge_pages=True``. Off by default: unlike OpenVINO's, ONNX
+    Runtime's decode step was not measurably faster with its memory in huge pages, -14 % to
+    +6 % across six processes.
 
     :raises InvalidArgumentError: for a ``huge_pages`` value that is not a bool.
     """
     wanted = options.get("huge_pages", False)
     if not isinstance(wanted, bool):
         raise InvalidArgumentError(f"option huge_pages must be True or False, got {wanted!r}")
-    return HugePages() if wanted else None
+    return wanted
 
 
 def _validate(compiled: OrtRegion, region: Region) -> None:

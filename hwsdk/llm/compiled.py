@@ -67,7 +67,12 @@ class KVCache:
         else:
             for tensor, update in zip(self.tensors, new, strict=True):
                 tensor.index_copy_(2, cache_position, update)
-        self.used = max(self.used, int(cache_position.max()) + 1)
+        self.mark_used(int(cache_position.max()) + 1)
+
+    def mark_used(self, end: int) -> None:
+        """Note that slots before ``end`` hold entries (written here, or by an engine that
+        writes the cache in place), so :meth:`reset` clears them."""
+        self.used = max(self.used, end)
 
     def reset(self) -> None:
         """Zero the slots written since the last reset: O(tokens generated), not
@@ -190,6 +195,7 @@ class CompiledLM:
         self.mask_form = mask_form(model)
         self._compiled: dict[int, Any] = {}
         self._caches: dict[int, KVCache] = {}
+        self._runners: dict[int, StepRunner] = {}
         self._lock = threading.RLock()
         self._last_batch = 1
         self.tuning_notes: tuple[str, ...] = ()
@@ -236,8 +242,14 @@ class CompiledLM:
         return hf_standin(self)
 
     def _step_for(self, batch: int) -> StepRunner:
-        return StepRunner(self.compiled_step(batch), self.cache(batch), self.mask_form,
-                          self._dtype, self.max_cache_len)
+        """The runner of ``batch`` sequences' step graph, made once (the stand-in asks for it
+        on every forward)."""
+        with self._lock:
+            if batch not in self._runners:
+                self._runners[batch] = StepRunner(self.compiled_step(batch), self.cache(batch),
+                                                  self.mask_form, self._dtype,
+                                                  self.max_cache_len)
+            return self._runners[batch]
 
     def stream(self, input_ids: Any, attention_mask: Any = None,
                **generate_kwargs: Any) -> Iterator[Any]:

@@ -19,7 +19,6 @@ from hwsdk.llm.sampling import GenerationSettings, next_tokens
 __all__ = ["Step", "generation_steps", "check_prompt", "positions_of", "cache_mask_of"]
 
 
-
 class Step(Protocol):
     """What the loop runs: a prompt, then one token per sequence at a time."""
 

@@ -47,8 +47,7 @@ class StepRunner:
         self.max_cache_len = max_cache_len
         written = compiled.cache_inputs_written()
         # the engine writes every cache tensor itself (the inputs after the first four)
-        self._engine_writes = bool(written) and written >= set(
-            range(4, 4 + len(cache.tensors)))
+        self._engine_writes = written >= set(range(4, 4 + len(cache.tensors)))
         self._slots = torch.arange(max_cache_len)
         self._positions: Any = None  # [batch, 1] int32, the next token's position
         self._mask: Any = None  # the step's mask over every slot, as the graph takes it
@@ -77,7 +76,7 @@ class StepRunner:
         out = self.compiled.run_flat([input_ids, positions, cache_position, attention,
                                       *cache.tensors])
         if self._engine_writes:
-            cache.used = max(cache.used, last + 1)
+            cache.mark_used(last + 1)
         else:
             cache.write(cache_position, out[1:])
         return out[0]

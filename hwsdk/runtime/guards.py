@@ -59,9 +59,7 @@ class InputGuard:
         self._partial_static = [(i, d, size) for i, d, size in self.static if i in dynamic]
         # every dim static: one comparison per input accepts a call (a mismatch takes the
         # checks below, which say what differs)
-        self._fixed = None if self.bindings or self.derived else tuple(
-            (dtype, torch.Size([int(d) for d in t.shape]))
-            for dtype, t in zip(self.torch_dtypes, self.types, strict=True))
+        self._fixed = None if dynamic else tuple((dtype, size) for _, dtype, size in self._whole)
 
     @property
     def fixed(self) -> tuple[tuple[Any, Any], ...] | None:
